@@ -1,0 +1,47 @@
+// Start and stop a bootstrap relay as a child process (used by `npm start`,
+// the e2e tests and the benchmarks). Resolves once the relay printed its
+// SHALLOT_RELAY_READY line.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+
+export function relayArgs (args) {
+  return ['--experimental-websocket', '--import', './src/bootstrap/polyfills.mjs', '--import', 'tsx', 'src/bootstrap/main.ts', ...args]
+}
+
+export async function startRelay ({ port = 0, httpPort, keyFile, host = '127.0.0.1', logLevel = 'info', onLog } = {}) {
+  const args = ['--host', host, '--port', String(port), '--log-level', logLevel]
+  if (httpPort != null) args.push('--http-port', String(httpPort))
+  if (keyFile != null) args.push('--key-file', keyFile)
+  const child = spawn(process.execPath, relayArgs(args), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  let buffer = ''
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error('relay did not start within 30 s')) }, 30_000)
+    child.stdout.on('data', (chunk) => {
+      const text = chunk.toString()
+      onLog?.(text)
+      buffer += text
+      const m = /SHALLOT_RELAY_READY (.*)/.exec(buffer)
+      if (m != null) {
+        clearTimeout(timer)
+        resolve(JSON.parse(m[1]))
+      }
+    })
+    child.stderr.on('data', (chunk) => { onLog?.(chunk.toString()) })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`relay exited with ${code}`)) })
+  })
+  const info = await ready
+  return {
+    ...info,
+    child,
+    async stop () {
+      if (child.exitCode != null) return
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+}

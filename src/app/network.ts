@@ -1,0 +1,28 @@
+/**
+ * The app's one network instance, created from the page's configuration and
+ * started once. The UI reads it through `useSyncExternalStore`.
+ */
+import { Network } from '../net/network.ts'
+import { resolveNetworkConfig } from './config.ts'
+
+export type { NetworkSnapshot, PeerStatus, BootstrapStatus } from '../net/network.ts'
+
+let instance: Network | null = null
+
+export function getNetwork (): Network {
+  if (instance == null) {
+    const config = resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined)
+    instance = new Network(config)
+    void instance.start().catch((err: unknown) => {
+      // Starting fails only on a broken browser (no WebRTC, no crypto); keep the
+      // UI up and say so instead of a blank page.
+      console.error('network start failed:', (err as Error).name)
+    })
+    window.addEventListener('pagehide', () => { void instance?.stop() })
+  }
+  return instance
+}
+
+export function configuredBootstraps (): string[] {
+  return resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined).bootstraps
+}

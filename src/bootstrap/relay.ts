@@ -1,0 +1,156 @@
+/**
+ * The bootstrap relay: a small js-libp2p node that helps tabs meet and then
+ * steps aside. It accepts WebSocket connections, runs circuit-relay-v2 as a
+ * *server* so tabs can reserve a slot and be reached at `/p2p-circuit`, and
+ * answers peer exchange from that reservation table (its only soft state).
+ * Relayed connections are limited in time and bytes: they carry the WebRTC
+ * signalling (SDP offer/answer, ICE candidates) and nothing else; chat and
+ * onion cells only ever cross direct WebRTC connections between tabs.
+ *
+ * A small HTTP endpoint (`GET /` on its own port) returns the relay's
+ * multiaddrs as JSON, so the app can be pointed at a relay by URL alone.
+ */
+import { createServer, type Server } from 'node:http'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { webSockets } from '@libp2p/websockets'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
+import { lpStream } from '@libp2p/utils'
+import type { PrivateKey, Stream } from '@libp2p/interface'
+import { encodePeerExchange, PEER_EXCHANGE_PROTOCOL, PX_MAX_PEERS } from '../core/discovery/peer-exchange.js'
+import type { Logger } from './log.js'
+
+/** How many tabs may hold a reservation at once. The library default (15) is far too small for a network of tabs. */
+export const RELAY_MAX_RESERVATIONS = 1024
+
+/** A relayed connection lives at most this long: enough for WebRTC signalling, too short to carry a chat. (libp2p default, kept.) */
+export const RELAY_DURATION_LIMIT_MS = 2 * 60 * 1000
+
+/** A relayed connection carries at most this many bytes each way: SDP and ICE fit many times over. (libp2p default, kept.) */
+export const RELAY_DATA_LIMIT_BYTES = 131_072n
+
+/** Most connections the relay accepts; beyond it the connection manager prunes. */
+export const RELAY_MAX_CONNECTIONS = 2048
+
+/** How often the relay logs its counts at info level. */
+export const RELAY_STATS_INTERVAL_MS = 30_000
+
+export interface BootstrapRelayOptions {
+  host: string
+  port: number
+  /** Port of the HTTP info endpoint; 0 picks a free one, null disables it. */
+  httpPort: number | null
+  /** Addresses to announce instead of the listen address (e.g. `/dns4/relay.example/tcp/443/wss`). */
+  announce?: string[]
+  privateKey: PrivateKey
+  log: Logger
+}
+
+export interface BootstrapRelay {
+  readonly node: Libp2p<{ relay: CircuitRelayService }>
+  readonly multiaddrs: string[]
+  readonly httpUrl: string | null
+  stats(): { reservations: number, connections: number }
+  stop(): Promise<void>
+}
+
+export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise<BootstrapRelay> {
+  const { log } = opts
+  const node = await createLibp2p({
+    privateKey: opts.privateKey,
+    addresses: {
+      listen: [`/ip4/${opts.host}/tcp/${opts.port}/ws`],
+      announce: opts.announce ?? []
+    },
+    transports: [webSockets()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { maxConnections: RELAY_MAX_CONNECTIONS },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      relay: circuitRelayServer({
+        reservations: {
+          maxReservations: RELAY_MAX_RESERVATIONS,
+          defaultDurationLimit: RELAY_DURATION_LIMIT_MS,
+          defaultDataLimit: RELAY_DATA_LIMIT_BYTES
+        }
+      })
+    }
+  })
+
+  // Peer exchange: a random sample of peers holding a reservation here. The
+  // asker learns peer ids it could reach through this relay anyway.
+  await node.handle(PEER_EXCHANGE_PROTOCOL, async (stream: Stream, connection) => {
+    try {
+      const asker = connection.remotePeer.toString()
+      const ids = [...node.services.relay.reservations.keys()].map(p => p.toString()).filter(id => id !== asker)
+      shuffle(ids)
+      const reply = encodePeerExchange(ids.slice(0, PX_MAX_PEERS).map(id => ({ id })))
+      await lpStream(stream).write(reply)
+      await stream.close()
+    } catch (err) {
+      log.debug(`peer exchange failed: ${(err as Error).message}`)
+      stream.abort(err as Error)
+    }
+  })
+
+  const multiaddrs = node.getMultiaddrs().map(ma => ma.toString())
+  let server: Server | null = null
+  let httpUrl: string | null = null
+  if (opts.httpPort != null) {
+    server = createServer((req, res) => {
+      res.setHeader('Access-Control-Allow-Origin', '*')
+      res.setHeader('Cache-Control', 'no-store')
+      if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/multiaddrs')) {
+        res.writeHead(404).end()
+        return
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ multiaddrs: node.getMultiaddrs().map(ma => ma.toString()) }))
+    })
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject)
+      server!.listen(opts.httpPort!, opts.host, () => resolve())
+    })
+    const addr = server.address()
+    if (addr != null && typeof addr === 'object') httpUrl = `http://${opts.host}:${addr.port}/`
+  }
+
+  const stats = () => ({ reservations: node.services.relay.reservations.size, connections: node.getConnections().length })
+  let last = ''
+  const timer = setInterval(() => {
+    const s = stats()
+    const line = `reservations=${s.reservations} connections=${s.connections}`
+    if (line !== last) log.info(line)
+    last = line
+  }, RELAY_STATS_INTERVAL_MS)
+  timer.unref()
+
+  return {
+    node,
+    multiaddrs,
+    httpUrl,
+    stats,
+    async stop () {
+      clearInterval(timer)
+      if (server != null) {
+        server.closeAllConnections()
+        await new Promise<void>(resolve => server!.close(() => resolve()))
+      }
+      await node.stop()
+    }
+  }
+}
+
+function shuffle<T> (items: T[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    const tmp = items[i]!
+    items[i] = items[j]!
+    items[j] = tmp
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The tab's libp2p node: WebRTC (browser to browser), WebSockets (to reach the
+ * bootstrap relays) and the circuit-relay transport, used only to signal WebRTC.
+ * The transport key is made fresh for every tab and lives only in memory: it is
+ * never stored and never linked to the user's chat identity.
+ */
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping, type Ping } from '@libp2p/ping'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Identify } from '@libp2p/identify'
+import { ADDRESS_DIAL_TIMEOUT_MS, DIAL_TIMEOUT_MS } from './constants.ts'
+
+export interface TabNodeOptions {
+  /** How many relay reservations to hold: one per configured bootstrap relay. */
+  reservations: number
+  /** ICE servers for WebRTC. Empty by default: no third-party STUN server learns of our tabs. */
+  iceServers: RTCIceServer[]
+  /**
+   * Allow dialing ws:// and private/loopback addresses. Only for local
+   * development (the app turns it on when it is itself served from a loopback
+   * or private host); production keeps libp2p's strict browser gater.
+   */
+  allowLocalAddresses: boolean
+}
+
+export type TabNode = Libp2p<{ identify: Identify, ping: Ping }>
+
+export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
+  const privateKey = await generateKeyPair('Ed25519')
+  return await createLibp2p({
+    privateKey,
+    addresses: {
+      // One '/p2p-circuit' per reservation wanted: the circuit-relay transport
+      // reserves a slot on that many relays it discovers (our bootstraps).
+      listen: [...Array.from({ length: Math.max(1, opts.reservations) }, () => '/p2p-circuit'), '/webrtc']
+    },
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: { iceServers: opts.iceServers } }),
+      circuitRelayTransport({ reservationCompletionTimeout: 15_000 })
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: opts.allowLocalAddresses
+      ? { denyDialMultiaddr: async () => false }
+      : {},
+    connectionManager: {
+      dialTimeout: DIAL_TIMEOUT_MS,
+      addressDialTimeout: ADDRESS_DIAL_TIMEOUT_MS,
+      maxParallelDials: 8,
+      // libp2p's own reconnect logic is off: the peer manager decides whom to keep.
+      reconnectRetries: 0
+    },
+    services: {
+      identify: identify(),
+      ping: ping()
+    }
+  })
+}

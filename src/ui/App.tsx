@@ -1,0 +1,30 @@
+import { useSyncExternalStore } from 'react'
+import { getNetwork } from '../app/network.ts'
+import { NetworkPanel } from './NetworkPanel.tsx'
+import { NetworkStatus } from './NetworkStatus.tsx'
+import { UpdatePrompt } from './UpdatePrompt.tsx'
+import { useOnline } from './useOnline.ts'
+
+export function App () {
+  const network = getNetwork()
+  const snapshot = useSyncExternalStore(network.subscribe, network.getSnapshot)
+  const online = useOnline()
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>Shallot</h1>
+        <NetworkStatus snapshot={snapshot} online={online} onRetry={() => { network.retryNow() }} />
+      </header>
+      <main>
+        <section className="panel" aria-label="About this build">
+          <p>
+            This tab is a peer of the Shallot network: it connects directly to other tabs over WebRTC.
+            Onion circuits and chat are not built yet, so no messages can be sent from this version.
+          </p>
+        </section>
+        <NetworkPanel snapshot={snapshot} onPing={async (id) => await network.pingPeer(id)} />
+      </main>
+      <UpdatePrompt />
+    </div>
+  )
+}

@@ -1,0 +1,75 @@
+import { useState } from 'react'
+import type { NetworkSnapshot, PeerStatus } from '../app/network.ts'
+
+export interface NetworkPanelProps {
+  snapshot: NetworkSnapshot
+  onPing: (peerId: string) => Promise<number>
+}
+
+const KIND_LABEL: Record<PeerStatus['kind'], string> = {
+  'direct-webrtc': 'direct WebRTC',
+  relayed: 'relayed',
+  bootstrap: 'bootstrap relay',
+  other: 'other'
+}
+
+function formatRtt (ms: number | null): string {
+  if (ms == null) return '—'
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
+}
+
+/** Every connection this tab holds, in words: who (short id), how, and how far. */
+export function NetworkPanel ({ snapshot, onPing }: NetworkPanelProps) {
+  const [pingErrors, setPingErrors] = useState<Record<string, string>>({})
+  const ping = (id: string) => {
+    onPing(id).then(
+      () => { setPingErrors(e => ({ ...e, [id]: '' })) },
+      () => { setPingErrors(e => ({ ...e, [id]: 'no answer' })) }
+    )
+  }
+  return (
+    <section className="panel" aria-labelledby="network-heading">
+      <h2 id="network-heading">Network</h2>
+      <p className="muted">
+        This tab is peer <span aria-label="Your peer id">{snapshot.selfShortId ?? '…'}</span>, a fresh network
+        identity made for this tab only and never linked to you.
+      </p>
+      <h3>Bootstrap relays</h3>
+      <p className="muted">They only introduce tabs to each other; chat never passes through them.</p>
+      <ul aria-label="Bootstrap relays" className="plain-list">
+        {snapshot.bootstraps.length === 0 && <li>No bootstrap relay is configured.</li>}
+        {snapshot.bootstraps.map((b, i) => (
+          <li key={i} aria-label={`Bootstrap relay ${b.label}: ${b.state}`}>
+            <span className="mono">{b.label}</span> <span className={`badge badge-${b.state}`}>{b.state}</span>
+          </li>
+        ))}
+      </ul>
+      <h3>Peers</h3>
+      {snapshot.peers.length === 0
+        ? <p>No peers yet.</p>
+        : (
+          <table aria-label="Connected peers">
+            <thead>
+              <tr><th scope="col">Peer</th><th scope="col">Connection</th><th scope="col">Round trip</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {snapshot.peers.map(p => (
+                <tr key={p.id} data-peer-kind={p.kind} data-pings={p.pings}>
+                  <td className="mono">{p.shortId}</td>
+                  <td>{KIND_LABEL[p.kind]}</td>
+                  <td aria-label={`Round trip to ${p.shortId}`}>
+                    {p.pingFailed || pingErrors[p.id] ? 'no answer' : formatRtt(p.rttMs)}
+                  </td>
+                  <td>
+                    {p.kind === 'direct-webrtc' && (
+                      <button type="button" onClick={() => { ping(p.id) }} aria-label={`Ping ${p.shortId}`}>Ping</button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          )}
+    </section>
+  )
+}
