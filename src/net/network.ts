@@ -52,6 +52,8 @@ export interface PeerStatus {
   /** How many pings over this connection succeeded (tests wait for it to grow). */
   readonly pings: number
   readonly pingFailed: boolean
+  /** When the connection shown was opened (epoch ms). */
+  readonly openedAt: number
 }
 
 export type NetworkPhase = 'starting' | 'connecting' | 'online' | 'offline' | 'unreachable' | 'stopped'
@@ -173,6 +175,17 @@ export class Network {
     const conn = this.directConnection(id)
     if (conn == null) throw new NetworkUnavailableError('no direct connection to that peer')
     return await this.pingOver(id, conn)
+  }
+
+  /**
+   * Drop every connection to one peer (the Network panel's "Disconnect").
+   * The peer manager dials a replacement as usual, possibly the same peer.
+   */
+  async disconnectPeer (id: string): Promise<void> {
+    const node = this.node
+    if (node == null) return
+    await Promise.all(node.getConnections(peerIdFromString(id)).map(async c => { await c.close().catch(() => { c.abort(new Error('disconnect')) }) }))
+    this.publish()
   }
 
   /** The libp2p node, for the layers built on it (channels, circuits). */
@@ -391,7 +404,7 @@ export class Network {
         // A peer reached both ways is shown by its best connection.
         if (existing != null && existing.kind === 'direct-webrtc') continue
         const ping = kind === 'direct-webrtc' ? this.pingState.get(id) : undefined
-        peers.set(id, { id, shortId: shortPeerId(id), kind, rttMs: ping?.rttMs ?? null, pings: ping?.pings ?? 0, pingFailed: ping?.failed ?? false })
+        peers.set(id, { id, shortId: shortPeerId(id), kind, rttMs: ping?.rttMs ?? null, pings: ping?.pings ?? 0, pingFailed: ping?.failed ?? false, openedAt: conn.timeline.open })
       }
     }
     const list = [...peers.values()].sort((a, b) => a.id.localeCompare(b.id))

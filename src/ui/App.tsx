@@ -22,7 +22,11 @@ export function App () {
             Onion circuits and chat are not built yet, so no messages can be sent from this version.
           </p>
         </section>
-        <NetworkPanel snapshot={snapshot} onPing={async (id) => await network.pingPeer(id)} />
+        <NetworkPanel
+          snapshot={snapshot}
+          onPing={async (id) => await network.pingPeer(id)}
+          onDisconnect={(id) => { void network.disconnectPeer(id) }}
+        />
       </main>
       <UpdatePrompt />
     </div>

@@ -4,6 +4,7 @@ import type { NetworkSnapshot, PeerStatus } from '../app/network.ts'
 export interface NetworkPanelProps {
   snapshot: NetworkSnapshot
   onPing: (peerId: string) => Promise<number>
+  onDisconnect: (peerId: string) => void
 }
 
 const KIND_LABEL: Record<PeerStatus['kind'], string> = {
@@ -19,7 +20,7 @@ function formatRtt (ms: number | null): string {
 }
 
 /** Every connection this tab holds, in words: who (short id), how, and how far. */
-export function NetworkPanel ({ snapshot, onPing }: NetworkPanelProps) {
+export function NetworkPanel ({ snapshot, onPing, onDisconnect }: NetworkPanelProps) {
   const [pingErrors, setPingErrors] = useState<Record<string, string>>({})
   const ping = (id: string) => {
     onPing(id).then(
@@ -54,7 +55,7 @@ export function NetworkPanel ({ snapshot, onPing }: NetworkPanelProps) {
             </thead>
             <tbody>
               {snapshot.peers.map(p => (
-                <tr key={p.id} data-peer-kind={p.kind} data-pings={p.pings}>
+                <tr key={p.id} data-peer-kind={p.kind} data-pings={p.pings} data-opened-at={p.openedAt}>
                   <td className="mono">{p.shortId}</td>
                   <td>{KIND_LABEL[p.kind]}</td>
                   <td aria-label={`Round trip to ${p.shortId}`}>
@@ -64,6 +65,7 @@ export function NetworkPanel ({ snapshot, onPing }: NetworkPanelProps) {
                     {p.kind === 'direct-webrtc' && (
                       <button type="button" onClick={() => { ping(p.id) }} aria-label={`Ping ${p.shortId}`}>Ping</button>
                     )}
+                    <button type="button" className="secondary" onClick={() => { onDisconnect(p.id) }} aria-label={`Disconnect ${p.shortId}`}>Disconnect</button>
                   </td>
                 </tr>
               ))}
