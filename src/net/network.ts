@@ -245,6 +245,7 @@ export class Network {
       this.everReachedBootstrap = true
       this.bootstrapBackoff.success(b.configured)
       this.lastDiscovery = 0 // ask the relay who is there right away
+      void this.discover(node).catch(() => {})
     } catch {
       b.state = 'unreachable'
       this.bootstrapBackoff.failure(b.configured, performance.now())
@@ -318,6 +319,7 @@ export class Network {
     const neighbour = neighbours[this.discoveryRound % Math.max(1, neighbours.length)]
     if (neighbour != null) asks.push(askPeerExchange(node, neighbour, null))
     const results = await Promise.allSettled(asks)
+    const before = this.candidates.size
     for (const r of results) {
       if (r.status !== 'fulfilled') continue
       for (const p of r.value) {
@@ -325,6 +327,8 @@ export class Network {
         this.candidates.add(p.toString())
       }
     }
+    // New candidates: dial now rather than at the next tick.
+    if (this.candidates.size > before) void this.maintain()
   }
 
   private maintainPings (node: TabNode): void {
