@@ -49,9 +49,10 @@ const relay = await startBootstrapRelay({
   log
 })
 log.info(`bootstrap relay listening (${relay.multiaddrs.length} address(es))${relay.httpUrl != null ? ', info endpoint up' : ''}`)
-// The one machine-readable line: the relay's own public addresses, for the
-// operator and for scripts. It names no tab.
-console.log(`SHALLOT_RELAY_READY ${JSON.stringify({ multiaddrs: relay.multiaddrs, httpUrl: relay.httpUrl })}`)
+// The one machine-readable line: the relay's *own* addresses (public anyway:
+// every tab is configured with them), for the operator and for scripts. It
+// never names a tab or a tab's address.
+process.stdout.write(`SHALLOT_RELAY_READY ${JSON.stringify({ multiaddrs: relay.multiaddrs, httpUrl: relay.httpUrl })}\n`)
 
 let stopping = false
 const shutdown = (signal: string) => {
