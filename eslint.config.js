@@ -32,5 +32,14 @@ export default tseslint.config(
   {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { ...globals.node } }
+  },
+  {
+    // scripts hand functions to page.evaluate, which run in the page
+    files: ['scripts/**'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } }
+  },
+  {
+    files: ['**/*.d.ts'],
+    rules: { 'no-var': 'off' }
   }
 )
