@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
     testTimeout: 30_000,
-    pool: 'forks'
+    pool: 'forks',
+    // Node 20: dialing WebSockets from Node needs the flag (bootstrap relay tests).
+    execArgv: ['--experimental-websocket']
   }
 })

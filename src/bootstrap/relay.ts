@@ -47,6 +47,8 @@ export interface BootstrapRelayOptions {
   announce?: string[]
   privateKey: PrivateKey
   log: Logger
+  /** How often counts are logged (default {@link RELAY_STATS_INTERVAL_MS}). */
+  statsIntervalMs?: number
 }
 
 export interface BootstrapRelay {
@@ -127,7 +129,7 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
     const line = `reservations=${s.reservations} connections=${s.connections}`
     if (line !== last) log.info(line)
     last = line
-  }, RELAY_STATS_INTERVAL_MS)
+  }, opts.statsIntervalMs ?? RELAY_STATS_INTERVAL_MS)
   timer.unref()
 
   return {

@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createLibp2p } from 'libp2p'
+import { webSockets } from '@libp2p/websockets'
+import { noise } from '@libp2p/noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { createLogger } from './log.ts'
+import { loadOrCreateKey } from './key-file.ts'
+import { startBootstrapRelay, RELAY_MAX_RESERVATIONS } from './relay.ts'
+import { decodePeerExchange, PEER_EXCHANGE_PROTOCOL } from '../core/discovery/peer-exchange.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'shallot-relay-test-'))
+afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
+
+async function client () {
+  const node = await createLibp2p({
+    addresses: { listen: ['/p2p-circuit'] },
+    transports: [webSockets(), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: async () => false },
+    services: { identify: identify() }
+  })
+  await node.start()
+  return node
+}
+
+describe('bootstrap relay', () => {
+  it('keeps its peer id across restarts through the key file, written 0600', async () => {
+    const file = join(dir, 'relay.key')
+    const first = await loadOrCreateKey(file)
+    const second = await loadOrCreateKey(file)
+    expect(first.created).toBe(true)
+    expect(second.created).toBe(false)
+    expect(peerIdFromPrivateKey(second.key).equals(peerIdFromPrivateKey(first.key))).toBe(true)
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+  })
+
+  it('lets tabs reserve, answers peer exchange from reservations, and logs counts only', async () => {
+    const lines: string[] = []
+    const { key } = await loadOrCreateKey(undefined)
+    const relay = await startBootstrapRelay({
+      host: '127.0.0.1', port: 0, httpPort: 0, privateKey: key, log: createLogger('info', l => lines.push(l)), statsIntervalMs: 100
+    })
+    expect(RELAY_MAX_RESERVATIONS).toBeGreaterThan(15)
+    const a = await client()
+    const b = await client()
+    try {
+      const addr = multiaddr(relay.multiaddrs[0]!)
+      await a.dial(addr)
+      await b.dial(addr)
+      await expect.poll(() => relay.stats().reservations, { timeout: 15_000 }).toBe(2)
+
+      // Peer exchange: b learns a's id (and not its own).
+      const stream = await b.dialProtocol(addr, PEER_EXCHANGE_PROTOCOL)
+      const reply = decodePeerExchange((await lpStream(stream).read()).subarray())
+      expect(reply.map(e => e.id)).toEqual([a.peerId.toString()])
+
+      // The info endpoint serves the relay's own addresses.
+      const info = await (await fetch(relay.httpUrl!)).json() as { multiaddrs: string[] }
+      expect(info.multiaddrs).toEqual(relay.multiaddrs)
+
+      await expect.poll(() => lines.some(l => l.includes('reservations=2')), { timeout: 5_000 }).toBe(true)
+      const log = lines.join('\n')
+      for (const secret of [a.peerId.toString(), b.peerId.toString(), relay.node.peerId.toString(), '127.0.0.1']) {
+        expect(log).not.toContain(secret)
+      }
+    } finally {
+      await a.stop()
+      await b.stop()
+      await relay.stop()
+    }
+  })
+})
