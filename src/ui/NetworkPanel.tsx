@@ -61,7 +61,7 @@ export function NetworkPanel ({ snapshot, onPing, onDisconnect }: NetworkPanelPr
                   <td aria-label={`Round trip to ${p.shortId}`}>
                     {p.pingFailed || pingErrors[p.id] ? 'no answer' : formatRtt(p.rttMs)}
                   </td>
-                  <td>
+                  <td className="actions">
                     {p.kind === 'direct-webrtc' && (
                       <button type="button" onClick={() => { ping(p.id) }} aria-label={`Ping ${p.shortId}`}>Ping</button>
                     )}
