@@ -1,0 +1,741 @@
+/**
+ * The onion router: the protocol state machine of one peer (the `tor-proto`
+ * half of arti's split), for both roles every tab plays.
+ *
+ * As a *client* it builds circuits by telescoping (tor-spec §5.1, §5.1.2):
+ * CREATE/CREATED with the first hop, then EXTEND/EXTENDED through the circuit,
+ * so each hop learns only its predecessor and successor. It onion-encrypts
+ * relay cells for a chosen hop and peels replies (crypto/relay-crypto).
+ *
+ * As a *relay* it answers CREATE with CREATED, peels one layer off each
+ * outbound RELAY cell and either handles it (EXTEND, BEGIN/DATA/END of the
+ * built-in echo and sink endpoints used to test circuits, SENDME, DROP) or
+ * forwards it to the next hop; inbound cells get its layer added and go back.
+ *
+ * It touches the world only through a {@link LinkLayer} (whole cells to and
+ * from neighbours, keyed by peer id), an injected clock and random source.
+ * Bad input — a malformed cell, an unknown command, a failed digest, a bad
+ * handshake — is a named ProtocolError that destroys *that circuit* (DESTROY
+ * to both sides, tor-spec §5.4) and nothing else; no input throws out of
+ * {@link OnionRouter.handleCell}.
+ */
+import { CELL_SIZE } from '../constants.ts'
+import { readU32 } from '../bytes.ts'
+import {
+  decodeCell, decodeEnd, decodeExtend, decodeExtended, decodeRelayBody, decodeSendme, DestroyReason, encodeCell,
+  encodeEnd, encodeExtend, encodeExtended, encodeRelayBody, encodeSendme, EndReason, HandshakeType, LinkCommand,
+  MAX_CIRC_ID, RELAY_BODY_LEN, RELAY_DATA_MAX, RelayCommand, type LinkCell, type RelayCell
+} from '../cell/index.ts'
+import {
+  ClientCircuitCrypto, ntorClientCreate, ntorClientFinish, ntorServerRespond, RelayCircuitCrypto,
+  type NtorClientState, type NtorSecretKey
+} from '../crypto/index.ts'
+import { isProtocolError, ProtocolError, ProtocolViolationError } from '../errors.ts'
+import type { RandomSource } from '../random.ts'
+import { DEFAULT_ROUTER_LIMITS, TokenBucket, type RouterLimits } from './limits.ts'
+
+/** What the router needs from the transport (net's ChannelManager, or the in-memory network). */
+export interface LinkLayer {
+  send(peer: string, cell: Uint8Array): void
+  connect(peer: string): Promise<void>
+  has(peer: string): boolean
+}
+
+/** A relay as the client knows it from its verified descriptor. */
+export interface RelayInfo {
+  readonly peerId: string
+  readonly nodeId: Uint8Array
+  readonly onionKey: Uint8Array
+}
+
+export interface RouterOptions {
+  /** This peer's transport id (never the user's identity). */
+  peerId: string
+  /** Onion keys this relay answers CREATE with (current, and previous during rotation). */
+  onionKeys: NtorSecretKey[]
+  links: LinkLayer
+  random: RandomSource
+  /** Milliseconds, monotonic. */
+  now: () => number
+  /** Run `fn` after `ms`; returns a cancel function. */
+  setTimer: (ms: number, fn: () => void) => () => void
+  limits?: Partial<RouterLimits>
+  /** Observability hook: counts only, never keys or payloads. */
+  onEvent?: (event: RouterEvent) => void
+}
+
+export type RouterEvent =
+  | { type: 'relay-circuit-opened' }
+  | { type: 'relay-circuit-closed', reason: DestroyReason }
+  | { type: 'protocol-error', kind: ProtocolError['kind'] }
+
+export class CircuitClosedError extends ProtocolError {
+  readonly reason: DestroyReason
+  constructor (reason: DestroyReason, message: string) {
+    super('destroyed', message)
+    this.name = 'CircuitClosedError'
+    this.reason = reason
+  }
+}
+
+export class CircuitTimeoutError extends ProtocolError {
+  constructor (message: string) { super('timeout', message); this.name = 'CircuitTimeoutError' }
+}
+
+export class CircuitLimitError extends ProtocolError {
+  constructor (message: string) { super('circuit-limit', message); this.name = 'CircuitLimitError' }
+}
+
+/** Targets of BEGIN at the last hop: built-in endpoints for testing circuits. */
+export const ECHO_TARGET = 'echo'
+export const SINK_TARGET = 'sink'
+
+const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder()
+
+type Side = { readonly peer: string, readonly circId: number }
+const keyOf = (peer: string, circId: number): string => `${circId}@${peer}`
+
+/** Per-direction SENDME state (tor-spec §7.3–7.4 with prop 289 authentication). */
+class FlowWindow {
+  package: number
+  deliver: number
+  delivered = 0
+  /** Digests of every `increment`-th cell we sent, awaiting their SENDME. */
+  readonly expected: Uint8Array[] = []
+  constructor (readonly window: number, readonly increment: number) {
+    this.package = window
+    this.deliver = window
+  }
+}
+
+interface RelayStream { readonly kind: 'echo' | 'sink', received: number }
+
+/** Echo data waiting for window at the last hop; the client's own window bounds it (tor-spec §7.3). */
+const MAX_ECHO_BACKLOG_CELLS = 2 * DEFAULT_ROUTER_LIMITS.circuitWindow
+
+/** A circuit through this tab, as a relay. */
+class RelayCircuit {
+  readonly prev: Side
+  next: Side | null = null
+  extending = false
+  readonly crypto: RelayCircuitCrypto
+  lastActivity: number
+  readonly streams = new Map<number, RelayStream>()
+  readonly flow: FlowWindow
+  readonly echoBacklog: RelayCell[] = []
+  constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits) {
+    this.prev = prev
+    this.crypto = new RelayCircuitCrypto(keys)
+    this.lastActivity = now
+    this.flow = new FlowWindow(limits.circuitWindow, limits.sendmeIncrement)
+  }
+}
+
+export type HopState = 'waiting' | 'extending' | 'open' | 'failed'
+
+export interface BuildProgress {
+  readonly hop: number
+  readonly state: HopState
+}
+
+/** A circuit this tab built, as a client. */
+export class ClientCircuit {
+  readonly crypto = new ClientCircuitCrypto()
+  readonly hopStates: HopState[]
+  state: 'building' | 'open' | 'closed' = 'building'
+  closeReason: Error | null = null
+  readonly flow: FlowWindow
+  private pendingHandshake: NtorClientState | null = null
+  private readonly waiters: Array<{ resolve: () => void, reject: (e: Error) => void }> = []
+  private readonly streams = new Map<number, { onData: (d: Uint8Array) => void, onEnd: (reason: number) => void }>()
+  private nextStreamId = 1
+  private readonly closeListeners: Array<(err: Error) => void> = []
+  private readonly sendQueue: Uint8Array[] = []
+  private windowWaiters: Array<() => void> = []
+  /** Relay cells sent and received on this circuit (for tests and the bench). */
+  cellsSent = 0
+  cellsReceived = 0
+
+  constructor (
+    private readonly router: OnionRouter,
+    readonly first: Side,
+    readonly path: readonly RelayInfo[],
+    limits: RouterLimits
+  ) {
+    this.hopStates = path.map(() => 'waiting')
+    this.flow = new FlowWindow(limits.circuitWindow, limits.sendmeIncrement)
+  }
+
+  get lastHop (): number { return this.path.length - 1 }
+
+  /** Call `listener` when the circuit closes; returns a function that removes it. */
+  onClose (listener: (err: Error) => void): () => void {
+    if (this.state === 'closed') {
+      listener(this.closeReason!)
+      return () => {}
+    }
+    this.closeListeners.push(listener)
+    return () => {
+      const i = this.closeListeners.indexOf(listener)
+      if (i >= 0) this.closeListeners.splice(i, 1)
+    }
+  }
+
+  /** @internal */ setPendingHandshake (s: NtorClientState | null): void { this.pendingHandshake = s }
+  /** @internal */ takePendingHandshake (): NtorClientState | null { const s = this.pendingHandshake; this.pendingHandshake = null; return s }
+  /** @internal */ waitStep (): Promise<void> { return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }) }) }
+  /** @internal */ stepDone (): void { this.waiters.shift()?.resolve() }
+
+  /** @internal */ closed (err: Error): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.closeReason = err
+    for (const h of this.hopStates.keys()) if (this.hopStates[h] !== 'open') this.hopStates[h] = 'failed'
+    for (const w of this.waiters.splice(0)) w.reject(err)
+    for (const s of this.streams.values()) s.onEnd(EndReason.DESTROY)
+    this.streams.clear()
+    for (const w of this.windowWaiters.splice(0)) w()
+    this.crypto.wipe()
+    for (const l of this.closeListeners.splice(0)) l(err)
+  }
+
+  /** @internal */ deliver (streamId: number, cell: RelayCell): void {
+    const s = this.streams.get(streamId)
+    if (s == null) return
+    if (cell.command === RelayCommand.DATA) s.onData(cell.data)
+    else if (cell.command === RelayCommand.END) {
+      this.streams.delete(streamId)
+      s.onEnd(decodeEnd(cell.data))
+    }
+  }
+
+  /** @internal */ windowOpened (): void {
+    for (const w of this.windowWaiters.splice(0)) w()
+  }
+
+  /** Open a stream to a built-in endpoint at the last hop. */
+  openStream (target: string, onData: (d: Uint8Array) => void, onEnd: (reason: number) => void): number {
+    if (this.state !== 'open') throw new CircuitClosedError(DestroyReason.NONE, 'circuit is not open')
+    const streamId = this.nextStreamId++
+    if (streamId > 0xffff) throw new CircuitLimitError('out of stream ids')
+    this.streams.set(streamId, { onData, onEnd })
+    this.router.sendRelay(this, this.lastHop, { command: RelayCommand.BEGIN, streamId, data: textEncoder.encode(target) })
+    return streamId
+  }
+
+  /**
+   * Send bytes on a stream, split into DATA cells; waits while the circuit's
+   * package window is empty (tor-spec §7.3), so a fast sender cannot make
+   * relays buffer without bound.
+   */
+  async write (streamId: number, data: Uint8Array): Promise<void> {
+    for (let off = 0; off < data.length || (off === 0 && data.length === 0); off += RELAY_DATA_MAX) {
+      while (this.state === 'open' && this.flow.package <= 0) await new Promise<void>(resolve => { this.windowWaiters.push(resolve) })
+      if (this.state !== 'open') throw this.closeReason ?? new CircuitClosedError(DestroyReason.NONE, 'circuit closed')
+      this.router.sendRelay(this, this.lastHop, { command: RelayCommand.DATA, streamId, data: data.subarray(off, off + RELAY_DATA_MAX) })
+      if (data.length === 0) break
+    }
+  }
+
+  endStream (streamId: number): void {
+    if (this.state !== 'open') return
+    this.router.sendRelay(this, this.lastHop, { command: RelayCommand.END, streamId, data: encodeEnd(EndReason.DONE) })
+  }
+
+  /**
+   * Echo `data` through the circuit to the last hop and back; resolves with
+   * the echoed bytes. Used by "Test circuit" and the benchmarks.
+   */
+  async echo (data: Uint8Array): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = []
+    let got = 0
+    let streamId = 0
+    let unlisten = (): void => {}
+    const done = new Promise<Uint8Array>((resolve, reject) => {
+      streamId = this.openStream(ECHO_TARGET, (d) => {
+        chunks.push(d)
+        got += d.length
+        if (got >= data.length) {
+          const out = new Uint8Array(got)
+          let o = 0
+          for (const c of chunks) { out.set(c, o); o += c.length }
+          resolve(out)
+        }
+      }, (reason) => { if (got < data.length) reject(new CircuitClosedError(DestroyReason.NONE, `echo stream ended (${reason})`)) })
+      unlisten = this.onClose(reject)
+    })
+    try {
+      await this.write(streamId, data)
+      const out = await done
+      this.endStream(streamId)
+      return out
+    } finally {
+      unlisten()
+    }
+  }
+
+  /**
+   * Send `total` bytes to the sink at the last hop and wait until it confirms
+   * the end of the transfer (bulk goodput through the circuit).
+   */
+  async sink (total: number): Promise<void> {
+    let unlisten = (): void => {}
+    let streamId = 0
+    const done = new Promise<void>((resolve, reject) => {
+      streamId = this.openStream(SINK_TARGET, () => {}, () => { resolve() })
+      unlisten = this.onClose(reject)
+    })
+    try {
+      const chunk = new Uint8Array(RELAY_DATA_MAX * 16)
+      for (let sent = 0; sent < total; sent += chunk.length) await this.write(streamId, sent + chunk.length <= total ? chunk : chunk.subarray(0, total - sent))
+      this.endStream(streamId)
+      await done
+    } finally {
+      unlisten()
+    }
+  }
+
+  /** Tear the circuit down (DESTROY to the first hop). */
+  destroy (): void {
+    this.router.destroyClient(this, DestroyReason.REQUESTED)
+  }
+}
+
+export interface RouterStats {
+  relayCircuits: number
+  clientCircuits: number
+  cellsRelayed: number
+  protocolErrors: number
+}
+
+export class OnionRouter {
+  readonly limits: RouterLimits
+  private readonly byKey = new Map<string, { role: 'relay-prev' | 'relay-next', circ: RelayCircuit } | { role: 'client', circ: ClientCircuit }>()
+  private readonly relayCircuits = new Set<RelayCircuit>()
+  private readonly clientCircuits = new Set<ClientCircuit>()
+  private readonly createBuckets = new Map<string, TokenBucket>()
+  private cellsRelayed = 0
+  private protocolErrors = 0
+  private cancelSweep: (() => void) | null = null
+
+  constructor (private readonly opts: RouterOptions) {
+    this.limits = { ...DEFAULT_ROUTER_LIMITS, ...opts.limits }
+    this.scheduleSweep()
+  }
+
+  get peerId (): string { return this.opts.peerId }
+
+  stats (): RouterStats {
+    return { relayCircuits: this.relayCircuits.size, clientCircuits: this.clientCircuits.size, cellsRelayed: this.cellsRelayed, protocolErrors: this.protocolErrors }
+  }
+
+  /** Stop timers and close every circuit (the tab is going away). */
+  shutdown (): void {
+    this.cancelSweep?.()
+    for (const c of [...this.clientCircuits]) this.destroyClient(c, DestroyReason.FINISHED)
+    for (const c of [...this.relayCircuits]) this.destroyRelay(c, DestroyReason.FINISHED, null)
+  }
+
+  // ---- client ------------------------------------------------------------
+
+  /**
+   * Build a circuit through `path` (first hop first). Resolves when every hop
+   * is open; rejects with a named error (timeout, closed, handshake) otherwise.
+   */
+  async buildCircuit (path: readonly RelayInfo[], onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
+    if (path.length === 0) throw new RangeError('buildCircuit: empty path')
+    if (path.some(h => h.peerId === this.opts.peerId)) throw new RangeError('buildCircuit: path contains this peer')
+    if (new Set(path.map(h => h.peerId)).size !== path.length) throw new RangeError('buildCircuit: hops must be distinct')
+    if (this.clientCircuits.size >= this.limits.maxClientCircuits) throw new CircuitLimitError('too many client circuits')
+    const firstPeer = path[0]!.peerId
+    const report = (hop: number, state: HopState, circ: ClientCircuit): void => { circ.hopStates[hop] = state; onProgress?.({ hop, state }) }
+    await this.opts.links.connect(firstPeer)
+    const circ = new ClientCircuit(this, { peer: firstPeer, circId: this.newCircId(firstPeer) }, path, this.limits)
+    this.clientCircuits.add(circ)
+    this.byKey.set(keyOf(circ.first.peer, circ.first.circId), { role: 'client', circ })
+    const cancel = this.opts.setTimer(this.limits.buildTimeoutMs, () => {
+      if (circ.state === 'building') this.destroyClient(circ, DestroyReason.TIMEOUT, new CircuitTimeoutError('circuit build timed out'))
+    })
+    try {
+      // Hop 0: CREATE (tor-spec §5.1).
+      report(0, 'extending', circ)
+      const first = ntorClientCreate(path[0]!, this.opts.random)
+      circ.setPendingHandshake(first.state)
+      const step0 = circ.waitStep()
+      this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR, hdata: first.onionskin } })
+      await step0
+      report(0, 'open', circ)
+      // Hops 1..n-1: EXTEND through the circuit (tor-spec §5.1.2).
+      for (let i = 1; i < path.length; i++) {
+        report(i, 'extending', circ)
+        const hop = path[i]!
+        const { state, onionskin } = ntorClientCreate(hop, this.opts.random)
+        circ.setPendingHandshake(state)
+        const step = circ.waitStep()
+        const linkSpec = textEncoder.encode(hop.peerId)
+        this.sendRelay(circ, i - 1, { command: RelayCommand.EXTEND, streamId: 0, data: encodeExtend({ linkSpec, nodeId: hop.nodeId, htype: HandshakeType.NTOR, hdata: onionskin }) })
+        await step
+        report(i, 'open', circ)
+      }
+      circ.state = 'open'
+      return circ
+    } catch (err) {
+      this.destroyClient(circ, DestroyReason.NONE, err as Error)
+      throw err
+    } finally {
+      cancel()
+    }
+  }
+
+  /** @internal Encrypt and send one relay cell to hop `target` of a client circuit. */
+  sendRelay (circ: ClientCircuit, target: number, cell: RelayCell): void {
+    const body = encodeRelayBody(cell, this.opts.random)
+    circ.crypto.encryptOutbound(body, target)
+    if (cell.command === RelayCommand.DATA) {
+      circ.flow.package--
+      const sent = ++circ.cellsSent
+      if (sent % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastOutboundDigest(target))
+    }
+    this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.RELAY, body } })
+  }
+
+  /** @internal */
+  destroyClient (circ: ClientCircuit, reason: DestroyReason, err?: Error): void {
+    if (!this.clientCircuits.delete(circ)) return
+    this.byKey.delete(keyOf(circ.first.peer, circ.first.circId))
+    if (this.opts.links.has(circ.first.peer)) this.sendDestroy(circ.first, reason)
+    circ.closed(err ?? new CircuitClosedError(reason, `circuit closed (reason ${reason})`))
+  }
+
+  private onClientRelay (circ: ClientCircuit, body: Uint8Array): void {
+    const hop = circ.crypto.decryptInbound(body) // DigestMismatchError → caught by handleCell
+    const cell = decodeRelayBody(body)
+    circ.cellsReceived++
+    switch (cell.command) {
+      case RelayCommand.EXTENDED: {
+        const pending = circ.takePendingHandshake()
+        if (pending == null || hop !== circ.crypto.length - 1) throw new ProtocolViolationError('unexpected EXTENDED')
+        circ.crypto.addHop(ntorClientFinish(pending, decodeExtended(cell.data)))
+        circ.stepDone()
+        return
+      }
+      case RelayCommand.DATA:
+        this.countDelivered(circ.flow, () => {
+          this.sendRelay(circ, hop, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(circ.crypto.lastInboundDigest(hop)) })
+        })
+        circ.deliver(cell.streamId, cell)
+        return
+      case RelayCommand.END:
+      case RelayCommand.CONNECTED:
+        circ.deliver(cell.streamId, cell)
+        return
+      case RelayCommand.SENDME:
+        this.acceptSendme(circ.flow, decodeSendme(cell.data))
+        circ.windowOpened()
+        return
+      case RelayCommand.TRUNCATED:
+        throw new CircuitClosedError(DestroyReason.DESTROYED, 'circuit truncated')
+      case RelayCommand.DROP:
+        return
+      default:
+        throw new ProtocolViolationError(`relay command ${cell.command} not expected by a client`)
+    }
+  }
+
+  // ---- relay -------------------------------------------------------------
+
+  private onCreate (from: string, circId: number, htype: number, hdata: Uint8Array): void {
+    const now = this.opts.now()
+    let bucket = this.createBuckets.get(from)
+    if (bucket == null) {
+      bucket = new TokenBucket(this.limits.createRatePerSecond, this.limits.createBurst, now)
+      this.createBuckets.set(from, bucket)
+    }
+    if (this.relayCircuits.size >= this.limits.maxRelayCircuits || !bucket.take(now)) {
+      this.sendDestroy({ peer: from, circId }, DestroyReason.RESOURCELIMIT)
+      return
+    }
+    if (htype !== HandshakeType.NTOR) throw new ProtocolViolationError('unknown handshake type')
+    const { reply, keys } = ntorServerRespond(this.opts.onionKeys, hdata, this.opts.random)
+    const circ = new RelayCircuit({ peer: from, circId }, keys, now, this.limits)
+    keys.fill(0)
+    this.relayCircuits.add(circ)
+    this.byKey.set(keyOf(from, circId), { role: 'relay-prev', circ })
+    this.opts.onEvent?.({ type: 'relay-circuit-opened' })
+    this.sendLink(from, { circId, msg: { command: LinkCommand.CREATED, hdata: reply } })
+  }
+
+  private onRelayOutbound (circ: RelayCircuit, body: Uint8Array): void {
+    circ.lastActivity = this.opts.now()
+    if (!circ.crypto.decryptOutbound(body)) {
+      // Not for us: forward to the next hop, or it is garbage (tor-spec §6.1).
+      if (circ.next == null) throw new ProtocolViolationError('unrecognized relay cell at the last hop')
+      this.cellsRelayed++
+      this.sendLink(circ.next.peer, { circId: circ.next.circId, msg: { command: LinkCommand.RELAY, body } })
+      return
+    }
+    const cell = decodeRelayBody(body)
+    switch (cell.command) {
+      case RelayCommand.EXTEND:
+        this.onExtend(circ, cell)
+        return
+      case RelayCommand.BEGIN: {
+        const target = textDecoder.decode(cell.data)
+        if (cell.streamId === 0 || circ.streams.has(cell.streamId)) throw new ProtocolViolationError('bad stream id in BEGIN')
+        if (target !== ECHO_TARGET && target !== SINK_TARGET) {
+          this.originate(circ, { command: RelayCommand.END, streamId: cell.streamId, data: encodeEnd(EndReason.MISC) })
+          return
+        }
+        circ.streams.set(cell.streamId, { kind: target, received: 0 })
+        this.originate(circ, { command: RelayCommand.CONNECTED, streamId: cell.streamId, data: new Uint8Array(0) })
+        return
+      }
+      case RelayCommand.DATA: {
+        this.countDelivered(circ.flow, () => {
+          this.originate(circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(circ.crypto.lastOutboundDigest()) })
+        })
+        const stream = circ.streams.get(cell.streamId)
+        if (stream == null) return // stream closed already: drop, as Tor does for late data
+        stream.received += cell.data.length
+        if (stream.kind === 'echo') {
+          const echo = { command: RelayCommand.DATA, streamId: cell.streamId, data: cell.data }
+          if (circ.flow.package > 0 && circ.echoBacklog.length === 0) this.originate(circ, echo)
+          else if (circ.echoBacklog.length < MAX_ECHO_BACKLOG_CELLS) circ.echoBacklog.push(echo)
+          else throw new ProtocolViolationError('echo peer ignored flow control')
+        }
+        return
+      }
+      case RelayCommand.END: {
+        const stream = circ.streams.get(cell.streamId)
+        circ.streams.delete(cell.streamId)
+        // The sink acknowledges the end of a bulk transfer with the byte count.
+        if (stream?.kind === 'sink') this.originate(circ, { command: RelayCommand.END, streamId: cell.streamId, data: encodeEnd(EndReason.DONE) })
+        return
+      }
+      case RelayCommand.SENDME:
+        this.acceptSendme(circ.flow, decodeSendme(cell.data))
+        while (circ.flow.package > 0 && circ.echoBacklog.length > 0) this.originate(circ, circ.echoBacklog.shift()!)
+        return
+      case RelayCommand.DROP:
+        return
+      case RelayCommand.TRUNCATE:
+        if (circ.next != null) {
+          this.byKey.delete(keyOf(circ.next.peer, circ.next.circId))
+          this.sendDestroy(circ.next, DestroyReason.REQUESTED)
+          circ.next = null
+        }
+        this.originate(circ, { command: RelayCommand.TRUNCATED, streamId: 0, data: Uint8Array.of(DestroyReason.REQUESTED) })
+        return
+      default:
+        throw new ProtocolViolationError(`relay command ${cell.command} not expected by a relay`)
+    }
+  }
+
+  private onExtend (circ: RelayCircuit, cell: RelayCell): void {
+    if (circ.next != null || circ.extending) throw new ProtocolViolationError('EXTEND on a circuit that already extends')
+    const ext = decodeExtend(cell.data)
+    let nextPeer: string
+    try {
+      nextPeer = new TextDecoder('utf-8', { fatal: true }).decode(ext.linkSpec)
+    } catch {
+      throw new ProtocolViolationError('EXTEND: link specifier is not a peer id')
+    }
+    if (nextPeer === this.opts.peerId || nextPeer === circ.prev.peer) throw new ProtocolViolationError('EXTEND back to self or predecessor')
+    circ.extending = true
+    // Open a channel to the next hop if needed (a fresh WebRTC connection in net).
+    this.opts.links.connect(nextPeer).then(() => {
+      if (!this.relayCircuits.has(circ)) return
+      const next = { peer: nextPeer, circId: this.newCircId(nextPeer) }
+      circ.next = next
+      this.byKey.set(keyOf(next.peer, next.circId), { role: 'relay-next', circ })
+      this.sendLink(next.peer, { circId: next.circId, msg: { command: LinkCommand.CREATE, htype: ext.htype, hdata: ext.hdata } })
+    }, () => {
+      if (this.relayCircuits.has(circ)) this.destroyRelay(circ, DestroyReason.CONNECTFAILED, null)
+    })
+  }
+
+  private onRelayCreated (circ: RelayCircuit, hdata: Uint8Array): void {
+    if (!circ.extending) throw new ProtocolViolationError('unexpected CREATED')
+    circ.extending = false
+    this.originate(circ, { command: RelayCommand.EXTENDED, streamId: 0, data: encodeExtended(hdata) })
+  }
+
+  private onRelayInbound (circ: RelayCircuit, body: Uint8Array): void {
+    circ.lastActivity = this.opts.now()
+    circ.crypto.forwardInbound(body)
+    this.cellsRelayed++
+    this.sendLink(circ.prev.peer, { circId: circ.prev.circId, msg: { command: LinkCommand.RELAY, body } })
+  }
+
+  /** A relay cell this hop originates toward the client. */
+  private originate (circ: RelayCircuit, cell: RelayCell): void {
+    const body = encodeRelayBody(cell, this.opts.random)
+    circ.crypto.originateInbound(body)
+    if (cell.command === RelayCommand.DATA) {
+      circ.flow.package--
+      if ((circ.flow.window - circ.flow.package) % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastInboundDigest())
+    }
+    this.sendLink(circ.prev.peer, { circId: circ.prev.circId, msg: { command: LinkCommand.RELAY, body } })
+  }
+
+  private destroyRelay (circ: RelayCircuit, reason: DestroyReason, from: string | null): void {
+    if (!this.relayCircuits.delete(circ)) return
+    this.byKey.delete(keyOf(circ.prev.peer, circ.prev.circId))
+    if (circ.next != null) this.byKey.delete(keyOf(circ.next.peer, circ.next.circId))
+    // DESTROY both ways, except back to where it came from (tor-spec §5.4).
+    if (from !== 'prev' && this.opts.links.has(circ.prev.peer)) this.sendDestroy(circ.prev, reason)
+    if (from !== 'next' && circ.next != null && this.opts.links.has(circ.next.peer)) this.sendDestroy(circ.next, reason)
+    circ.crypto.wipe()
+    this.opts.onEvent?.({ type: 'relay-circuit-closed', reason })
+  }
+
+  // ---- flow control ------------------------------------------------------
+
+  private countDelivered (flow: FlowWindow, sendSendme: () => void): void {
+    flow.deliver--
+    if (flow.deliver < 0) throw new ProtocolViolationError('peer exceeded the circuit window (tor-spec §7.3)')
+    if (++flow.delivered % flow.increment === 0) {
+      flow.deliver += flow.increment
+      sendSendme()
+    }
+  }
+
+  private acceptSendme (flow: FlowWindow, digest: Uint8Array): void {
+    // prop 289: the SENDME must carry the digest of the cell that triggered it.
+    const expected = flow.expected.shift()
+    if (expected == null || !equalBytes(expected, digest)) throw new ProtocolViolationError('unauthenticated or unexpected SENDME')
+    flow.package += flow.increment
+    if (flow.package > flow.window) throw new ProtocolViolationError('SENDME overflowed the window')
+  }
+
+  // ---- link --------------------------------------------------------------
+
+  /**
+   * Every cell from a neighbour enters here. Nothing thrown escapes: protocol
+   * errors destroy the circuit the cell belonged to.
+   */
+  handleCell (from: string, bytes: Uint8Array): void {
+    let circId = 0
+    if (bytes.length >= 4) circId = readU32(bytes, 0)
+    try {
+      const cell = decodeCell(bytes)
+      this.dispatch(from, cell)
+    } catch (err) {
+      this.onError(from, circId, err)
+    }
+  }
+
+  handleLinkClosed (peer: string): void {
+    this.createBuckets.delete(peer)
+    for (const [key, entry] of [...this.byKey]) {
+      if (!key.endsWith(`@${peer}`)) continue
+      if (entry.role === 'client') {
+        this.destroyClient(entry.circ, DestroyReason.CHANNEL_CLOSED, new CircuitClosedError(DestroyReason.CHANNEL_CLOSED, 'the link to the first hop closed'))
+      } else {
+        this.destroyRelay(entry.circ, DestroyReason.CHANNEL_CLOSED, entry.role === 'relay-prev' ? 'prev' : 'next')
+      }
+    }
+  }
+
+  private dispatch (from: string, cell: LinkCell): void {
+    const { circId, msg } = cell
+    if (msg.command === LinkCommand.PADDING) return
+    const entry = this.byKey.get(keyOf(from, circId))
+    switch (msg.command) {
+      case LinkCommand.CREATE:
+        if (entry != null) throw new ProtocolViolationError('CREATE for a circuit id in use')
+        this.onCreate(from, circId, msg.htype, msg.hdata)
+        return
+      case LinkCommand.CREATED:
+        if (entry?.role === 'client') {
+          const pending = entry.circ.takePendingHandshake()
+          if (pending == null || entry.circ.crypto.length !== 0) throw new ProtocolViolationError('unexpected CREATED')
+          entry.circ.crypto.addHop(ntorClientFinish(pending, msg.hdata))
+          entry.circ.stepDone()
+        } else if (entry?.role === 'relay-next') {
+          this.onRelayCreated(entry.circ, msg.hdata)
+        } else {
+          throw new ProtocolViolationError('CREATED for an unknown circuit')
+        }
+        return
+      case LinkCommand.RELAY:
+        if (entry == null) return // late cell for a circuit already gone: drop (tor-spec §5.4)
+        if (entry.role === 'client') this.onClientRelay(entry.circ, msg.body)
+        else if (entry.role === 'relay-prev') this.onRelayOutbound(entry.circ, msg.body)
+        else this.onRelayInbound(entry.circ, msg.body)
+        return
+      case LinkCommand.DESTROY:
+        if (entry == null) return
+        if (entry.role === 'client') this.destroyClient(entry.circ, msg.reason, new CircuitClosedError(msg.reason, `circuit destroyed by a relay (reason ${msg.reason})`))
+        else this.destroyRelay(entry.circ, msg.reason, entry.role === 'relay-prev' ? 'prev' : 'next')
+    }
+  }
+
+  private onError (from: string, circId: number, err: unknown): void {
+    if (!(err instanceof Error)) return
+    if (isProtocolError(err)) {
+      this.protocolErrors++
+      this.opts.onEvent?.({ type: 'protocol-error', kind: err.kind })
+    }
+    const entry = this.byKey.get(keyOf(from, circId))
+    if (entry?.role === 'client') {
+      this.destroyClient(entry.circ, DestroyReason.PROTOCOL, err)
+    } else if (entry != null) {
+      this.destroyRelay(entry.circ, DestroyReason.PROTOCOL, null)
+    } else if (circId !== 0 && this.opts.links.has(from)) {
+      // A bad CREATE or a cell for no circuit: refuse that circuit id only.
+      this.sendDestroy({ peer: from, circId }, DestroyReason.PROTOCOL)
+    }
+  }
+
+  private sendDestroy (side: Side, reason: DestroyReason): void {
+    this.sendLink(side.peer, { circId: side.circId, msg: { command: LinkCommand.DESTROY, reason } })
+  }
+
+  private sendLink (peer: string, cell: LinkCell): void {
+    try {
+      this.opts.links.send(peer, encodeCell(cell))
+    } catch (err) {
+      // The link is gone or its queue is full: that neighbour's circuits close
+      // when the link layer reports the close; a full queue destroys this one.
+      if (err instanceof Error && /full/i.test(err.message)) queueMicrotaskSafe(() => { this.handleLinkQueueFull(peer, cell.circId) })
+    }
+  }
+
+  private handleLinkQueueFull (peer: string, circId: number): void {
+    const entry = this.byKey.get(keyOf(peer, circId))
+    if (entry?.role === 'client') this.destroyClient(entry.circ, DestroyReason.RESOURCELIMIT)
+    else if (entry != null) this.destroyRelay(entry.circ, DestroyReason.RESOURCELIMIT, null)
+  }
+
+  /** A random circuit id unused on the link to `peer` (tor-spec §5.1.1: ids are per link). */
+  private newCircId (peer: string): number {
+    for (;;) {
+      const id = readU32(this.opts.random(4), 0)
+      if (id !== 0 && id <= MAX_CIRC_ID && !this.byKey.has(keyOf(peer, id))) return id
+    }
+  }
+
+  private scheduleSweep (): void {
+    const period = Math.max(1_000, Math.floor(this.limits.idleCircuitMs / 4))
+    this.cancelSweep = this.opts.setTimer(period, () => {
+      const now = this.opts.now()
+      for (const c of [...this.relayCircuits]) if (now - c.lastActivity > this.limits.idleCircuitMs) this.destroyRelay(c, DestroyReason.FINISHED, null)
+      this.scheduleSweep()
+    })
+  }
+}
+
+function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  let d = 0
+  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number)
+  return d === 0
+}
+
+function queueMicrotaskSafe (fn: () => void): void {
+  void Promise.resolve().then(fn)
+}
+
+export { CELL_SIZE, RELAY_BODY_LEN }

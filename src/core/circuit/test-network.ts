@@ -1,0 +1,68 @@
+/**
+ * Test support: a set of onion routers on a seeded MemoryNetwork (no real
+ * time, no real network). Shared by the router tests and the simulation.
+ */
+import { generateOnionKey, nodeIdFromIdentityKey } from '../crypto/index.ts'
+import { seededRandom } from '../random.ts'
+import { MemoryNetwork } from '../sim/memory-network.ts'
+import { OnionRouter, type RelayInfo, type RouterOptions } from './router.ts'
+
+export interface TestPeer {
+  readonly id: string
+  readonly info: RelayInfo
+  readonly router: OnionRouter
+}
+
+export class TestNetwork {
+  readonly net: MemoryNetwork
+  readonly peers = new Map<string, TestPeer>()
+  private readonly random
+
+  constructor (readonly seed: number, opts: { minLatencyMs?: number, maxLatencyMs?: number } = {}) {
+    this.net = new MemoryNetwork({ seed, ...opts })
+    this.random = seededRandom(`test-network-${seed}`)
+  }
+
+  addPeer (id: string, limits?: RouterOptions['limits']): TestPeer {
+    const identity = this.random(32)
+    const { onionKey, onionSecret } = generateOnionKey(this.random)
+    const nodeId = nodeIdFromIdentityKey(identity)
+    let router: OnionRouter | null = null
+    const links = this.net.addNode(id, {
+      handleCell: (from, cell) => { router!.handleCell(from, cell) },
+      handleLinkClosed: (peer) => { router!.handleLinkClosed(peer) }
+    })
+    router = new OnionRouter({
+      peerId: id,
+      onionKeys: [{ nodeId, onionKey, onionSecret }],
+      links,
+      random: this.random,
+      now: this.net.clock,
+      setTimer: (ms, fn) => {
+        let cancelled = false
+        this.net.schedule(ms, () => { if (!cancelled && this.net.hasNode(id)) fn() })
+        return () => { cancelled = true }
+      },
+      limits
+    })
+    const peer = { id, info: { peerId: id, nodeId, onionKey }, router }
+    this.peers.set(id, peer)
+    return peer
+  }
+
+  removePeer (id: string): void {
+    this.peers.get(id)?.router.shutdown()
+    this.peers.delete(id)
+    this.net.removeNode(id)
+  }
+
+  /** Await `promise` while running the virtual network; throws if it does not settle in `limitMs` virtual ms. */
+  async settle<T> (promise: Promise<T>, limitMs = 120_000): Promise<T> {
+    let settled = false
+    const tracked = promise.finally(() => { settled = true })
+    tracked.catch(() => {})
+    await this.net.runUntil(() => settled, limitMs)
+    if (!settled) throw new Error(`did not settle within ${limitMs} virtual ms (a hang)`)
+    return await tracked
+  }
+}

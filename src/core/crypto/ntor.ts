@@ -1,0 +1,187 @@
+/**
+ * The ntor circuit handshake, exactly as tor-spec §5.1.4 (ntor, not ntor-v3).
+ *
+ * The client knows the relay's node id ID and long-term onion key B (from its
+ * signed descriptor). It sends an ephemeral X; the relay answers with an
+ * ephemeral Y and AUTH. Both sides compute
+ *   secret_input = EXP(X,y)|EXP(X,b)|ID|B|X|Y|PROTOID   (relay)
+ *                = EXP(Y,x)|EXP(B,x)|ID|B|X|Y|PROTOID   (client)
+ * so the keys have forward secrecy (x, y are ephemeral) and only the holder of
+ * b can produce AUTH (relay authentication). Keys come from HKDF-SHA256 with
+ * KEY_SEED = HMAC(t_key, secret_input) as PRK and m_expand as info
+ * (tor-spec §5.2.2, RFC 5869).
+ *
+ * The protocol id, node-id length and key length are parameters: with
+ * {@link TOR_NTOR} this reproduces Tor's reference vectors (ntor_ref.py);
+ * Shallot uses {@link SHALLOT_NTOR}, its own PROTOID (domain separation from
+ * Tor) and a 32-byte node id, SHA-256 of the relay's Ed25519 identity key
+ * (Tor uses the 20-byte SHA-1 of its RSA identity key).
+ */
+import { concatBytes, ctEqual } from '../bytes.ts'
+import { HandshakeError, ProtocolViolationError } from '../errors.ts'
+import type { RandomSource } from '../random.ts'
+import { NODE_ID_LEN } from '../cell/messages.ts'
+import { hkdfExpand, hmacSha256, sha256, X25519_KEY_LEN, x25519Keypair, x25519PublicKey, x25519Shared } from './primitives.ts'
+import { RELAY_KEY_MATERIAL_LEN } from './relay-crypto.ts'
+
+export interface NtorParams {
+  /** PROTOID string (tor-spec §5.1.4). */
+  readonly protoId: string
+  /** ID_LENGTH: bytes of the relay's node id. */
+  readonly nodeIdLen: number
+  /** Bytes of key material to expand after the handshake. */
+  readonly keyLen: number
+}
+
+/** Tor's ntor: PROTOID "ntor-curve25519-sha256-1", ID_LENGTH 20, 72 bytes of keys (Df|Db|Kf|Kb, SHA-1/AES-128 sizes). */
+export const TOR_NTOR: NtorParams = { protoId: 'ntor-curve25519-sha256-1', nodeIdLen: 20, keyLen: 72 }
+
+/** Shallot's ntor: own PROTOID, 32-byte node id, key material for relay-crypto.ts. */
+export const SHALLOT_NTOR: NtorParams = { protoId: 'shallot-ntor-x25519-sha256-1', nodeIdLen: NODE_ID_LEN, keyLen: RELAY_KEY_MATERIAL_LEN }
+
+/** G_LENGTH and H_LENGTH (tor-spec §5.1.4). */
+const G_LENGTH = X25519_KEY_LEN
+const H_LENGTH = 32
+
+/** Length of the client's onionskin: NODEID | KEYID | CLIENT_KP. */
+export function ntorOnionskinLen (params: NtorParams = SHALLOT_NTOR): number { return params.nodeIdLen + H_LENGTH + G_LENGTH }
+/** Length of the relay's reply: SERVER_KP | AUTH. */
+export const NTOR_REPLY_LEN = G_LENGTH + H_LENGTH
+
+const enc = new TextEncoder()
+
+interface Tags { protoId: Uint8Array, tMac: Uint8Array, tKey: Uint8Array, tVerify: Uint8Array, mExpand: Uint8Array, server: Uint8Array }
+const tagCache = new Map<string, Tags>()
+function tags (params: NtorParams): Tags {
+  let t = tagCache.get(params.protoId)
+  if (t === undefined) {
+    const p = params.protoId
+    t = {
+      protoId: enc.encode(p),
+      tMac: enc.encode(p + ':mac'),
+      tKey: enc.encode(p + ':key_extract'),
+      tVerify: enc.encode(p + ':verify'),
+      mExpand: enc.encode(p + ':key_expand'),
+      server: enc.encode('Server')
+    }
+    tagCache.set(p, t)
+  }
+  return t
+}
+
+/** What a client knows about a relay: its node id and onion key B. */
+export interface NtorPublicKey {
+  readonly nodeId: Uint8Array
+  readonly onionKey: Uint8Array
+}
+
+/** What a relay holds: its node id, onion key B and secret b. */
+export interface NtorSecretKey extends NtorPublicKey {
+  readonly onionSecret: Uint8Array
+}
+
+/** Client state between create and finish. Single use: finish wipes x. */
+export interface NtorClientState {
+  readonly params: NtorParams
+  readonly relay: NtorPublicKey
+  readonly x: Uint8Array
+  readonly X: Uint8Array
+  used: boolean
+}
+
+/**
+ * Shallot node id: SHA-256 of the relay's 32-byte Ed25519 identity public key
+ * (the key that signs its descriptor and its libp2p peer id).
+ */
+export function nodeIdFromIdentityKey (identityPublicKey: Uint8Array): Uint8Array {
+  if (identityPublicKey.length !== 32) throw new RangeError('nodeIdFromIdentityKey: expected a 32-byte Ed25519 public key')
+  return sha256(identityPublicKey)
+}
+
+/** A relay's long-term onion key pair (b, B), from injected randomness. */
+export function generateOnionKey (random: RandomSource): { onionSecret: Uint8Array, onionKey: Uint8Array } {
+  const kp = x25519Keypair(random)
+  return { onionSecret: kp.secret, onionKey: kp.publicKey }
+}
+
+function checkRelayKey (params: NtorParams, k: NtorPublicKey): void {
+  if (k.nodeId.length !== params.nodeIdLen) throw new RangeError(`ntor: node id must be ${params.nodeIdLen} bytes`)
+  if (k.onionKey.length !== G_LENGTH) throw new RangeError('ntor: onion key must be 32 bytes')
+}
+
+/** Client step 1 (tor-spec §5.1.4): pick x, send NODEID | KEYID(B) | X. */
+export function ntorClientCreate (relay: NtorPublicKey, random: RandomSource, params: NtorParams = SHALLOT_NTOR): { state: NtorClientState, onionskin: Uint8Array } {
+  checkRelayKey(params, relay)
+  const { secret: x, publicKey: X } = x25519Keypair(random)
+  const onionskin = concatBytes(relay.nodeId, relay.onionKey, X)
+  return { state: { params, relay, x, X, used: false }, onionskin }
+}
+
+/** secret_input → (KEY_SEED-expanded keys, AUTH) per tor-spec §5.1.4 and §5.2.2. */
+function derive (params: NtorParams, xy: Uint8Array, xb: Uint8Array, nodeId: Uint8Array, B: Uint8Array, X: Uint8Array, Y: Uint8Array): { keys: Uint8Array, auth: Uint8Array } {
+  const t = tags(params)
+  const secretInput = concatBytes(xy, xb, nodeId, B, X, Y, t.protoId)
+  const keySeed = hmacSha256(t.tKey, secretInput) // KEY_SEED = H(secret_input, t_key)
+  const verify = hmacSha256(t.tVerify, secretInput) // verify = H(secret_input, t_verify)
+  const authInput = concatBytes(verify, nodeId, B, Y, X, t.protoId, t.server)
+  const auth = hmacSha256(t.tMac, authInput) // AUTH = H(auth_input, t_mac)
+  const keys = hkdfExpand(keySeed, t.mExpand, params.keyLen) // KDF-RFC5869, tor-spec §5.2.2
+  secretInput.fill(0); keySeed.fill(0); verify.fill(0)
+  return { keys, auth }
+}
+
+/**
+ * Relay step (tor-spec §5.1.4): check that the onionskin names this relay
+ * (NODEID and one of its onion keys; several are accepted during onion-key
+ * rotation), pick y, compute the keys and reply SERVER_KP | AUTH.
+ * Throws HandshakeError (wrong length / id / key) or LowOrderPointError (bad X).
+ */
+export function ntorServerRespond (
+  relayKeys: NtorSecretKey | readonly NtorSecretKey[],
+  onionskin: Uint8Array,
+  random: RandomSource,
+  params: NtorParams = SHALLOT_NTOR
+): { reply: Uint8Array, keys: Uint8Array } {
+  const candidates: readonly NtorSecretKey[] = Array.isArray(relayKeys) ? relayKeys : [relayKeys as NtorSecretKey]
+  const idLen = params.nodeIdLen
+  if (onionskin.length !== ntorOnionskinLen(params)) throw new HandshakeError(`ntor: onionskin must be ${ntorOnionskinLen(params)} bytes`)
+  const nodeId = onionskin.subarray(0, idLen)
+  const keyId = onionskin.subarray(idLen, idLen + H_LENGTH)
+  const X = onionskin.slice(idLen + H_LENGTH)
+  const mine = candidates.find(k => ctEqual(k.nodeId, nodeId) && ctEqual(k.onionKey, keyId))
+  if (mine === undefined) throw new HandshakeError('ntor: onionskin is not for this relay or onion key')
+  checkRelayKey(params, mine)
+  const { secret: y, publicKey: Y } = x25519Keypair(random)
+  const xy = x25519Shared(y, X) // EXP(X,y); low order → LowOrderPointError (tor-spec §5.1.4)
+  const xb = x25519Shared(mine.onionSecret, X) // EXP(X,b)
+  const { keys, auth } = derive(params, xy, xb, mine.nodeId, mine.onionKey, X, Y)
+  xy.fill(0); xb.fill(0); y.fill(0)
+  return { reply: concatBytes(Y, auth), keys }
+}
+
+/**
+ * Client step 2: check AUTH in constant time and return the key material.
+ * Throws HandshakeError on a wrong reply, LowOrderPointError on a bad Y.
+ * The state is single-use (its secret x is wiped).
+ */
+export function ntorClientFinish (state: NtorClientState, reply: Uint8Array): Uint8Array {
+  if (state.used) throw new ProtocolViolationError('ntor: client state already used')
+  state.used = true
+  try {
+    if (reply.length !== NTOR_REPLY_LEN) throw new HandshakeError(`ntor: reply must be ${NTOR_REPLY_LEN} bytes`)
+    const Y = reply.subarray(0, G_LENGTH)
+    const auth = reply.subarray(G_LENGTH)
+    const { relay, x, X, params } = state
+    const xy = x25519Shared(x, Y) // EXP(Y,x)
+    const xb = x25519Shared(x, relay.onionKey) // EXP(B,x)
+    const d = derive(params, xy, xb, relay.nodeId, relay.onionKey, X, Y)
+    xy.fill(0); xb.fill(0)
+    if (!ctEqual(d.auth, auth)) { d.keys.fill(0); throw new HandshakeError('ntor: AUTH mismatch') } // tor-spec §5.1.4
+    return d.keys
+  } finally {
+    state.x.fill(0)
+  }
+}
+
+/** The public key for a secret scalar (re-exported for relays that load b from storage). */
+export { x25519PublicKey as onionKeyFromSecret }
