@@ -4,8 +4,10 @@
  */
 import { Network } from '../net/network.ts'
 import { resolveNetworkConfig } from './config.ts'
+import { OnionService } from './onion.ts'
 
 export type { NetworkSnapshot, PeerStatus, BootstrapStatus } from '../net/network.ts'
+export type { CircuitViewState, TestCircuitState } from './onion.ts'
 
 let instance: Network | null = null
 
@@ -25,4 +27,16 @@ export function getNetwork (): Network {
 
 export function configuredBootstraps (): string[] {
   return resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined).bootstraps
+}
+
+let onion: OnionService | null = null
+
+/** The app's onion layer on top of its network (started with it). */
+export function getOnion (): OnionService {
+  if (onion == null) {
+    onion = new OnionService(getNetwork())
+    void onion.start().catch((err: unknown) => { console.error('onion layer start failed:', (err as Error).name) })
+    window.addEventListener('pagehide', () => { void onion?.stop() })
+  }
+  return onion
 }

@@ -16,7 +16,8 @@
  */
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { Connection, PeerId } from '@libp2p/interface'
+import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { Backoff } from './backoff.ts'
 import { connectionKind, type ConnectionKind } from './connection-kind.ts'
 import {
@@ -93,6 +94,8 @@ export function shortPeerId (id: string): string {
 
 export class Network {
   private node: TabNode | null = null
+  /** Per-tab Ed25519 transport key: libp2p peer id and relay-descriptor signing key. Memory only. */
+  private transportKey: PrivateKey | null = null
   private readonly maxDirect: number
   private readonly bootstraps: BootstrapEntry[]
   private readonly bootstrapBackoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS)
@@ -133,7 +136,9 @@ export class Network {
   async start (): Promise<void> {
     if (this.node != null) return
     this.startedAt = performance.now()
+    this.transportKey = await generateKeyPair('Ed25519')
     const node = await createTabNode({
+      privateKey: this.transportKey,
       reservations: Math.max(1, this.bootstraps.length),
       iceServers: this.config.iceServers ?? [],
       allowLocalAddresses: this.config.allowLocalAddresses
@@ -148,6 +153,7 @@ export class Network {
     })
     node.addEventListener('self:peer:update', () => { this.publish() })
     await node.start()
+    this.startedPromise.resolve(node)
     this.timer = setInterval(() => { void this.maintain() }, MAINTENANCE_INTERVAL_MS)
     void this.maintain()
     this.publish()
@@ -187,6 +193,34 @@ export class Network {
     await Promise.all(node.getConnections(peerIdFromString(id)).map(async c => { await c.close().catch(() => { c.abort(new Error('disconnect')) }) }))
     this.publish()
   }
+
+  /** Sign with this tab's transport key (relay descriptors). Never the user's identity key. */
+  async signWithTransportKey (data: Uint8Array): Promise<Uint8Array> {
+    if (this.transportKey == null) throw new NetworkUnavailableError('network not started')
+    return await this.transportKey.sign(data)
+  }
+
+  /** The transport public key, raw 32 bytes (Ed25519). */
+  get transportPublicKey (): Uint8Array | null {
+    return this.transportKey?.publicKey.raw ?? null
+  }
+
+  /** True when a direct WebRTC connection to `peerId` is open. */
+  isDirectPeer = (peerId: string): boolean => this.directConnection(peerId) != null
+
+  /** True for a direct (non-relayed) WebRTC connection: the only kind onion protocols run on. */
+  isDirect = (conn: Connection): boolean => this.kindOf(conn) === 'direct-webrtc'
+
+  /** Resolves once the libp2p node is running. */
+  get started (): Promise<TabNode> {
+    return this.startedPromise.promise
+  }
+
+  private readonly startedPromise = (() => {
+    let resolve!: (node: TabNode) => void
+    const promise = new Promise<TabNode>(r => { resolve = r })
+    return { promise, resolve }
+  })()
 
   /** The libp2p node, for the layers built on it (channels, circuits). */
   get libp2p (): TabNode | null {

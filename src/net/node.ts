@@ -12,7 +12,7 @@ import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
-import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { PrivateKey } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import { ADDRESS_DIAL_TIMEOUT_MS, DIAL_TIMEOUT_MS } from './constants.ts'
 
@@ -27,14 +27,15 @@ export interface TabNodeOptions {
    * or private host); production keeps libp2p's strict browser gater.
    */
   allowLocalAddresses: boolean
+  /** The tab's transport key (made per tab by the caller, held in memory only). */
+  privateKey: PrivateKey
 }
 
 export type TabNode = Libp2p<{ identify: Identify, ping: Ping }>
 
 export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
-  const privateKey = await generateKeyPair('Ed25519')
   return await createLibp2p({
-    privateKey,
+    privateKey: opts.privateKey,
     addresses: {
       // One '/p2p-circuit' per reservation wanted: the circuit-relay transport
       // reserves a slot on that many relays it discovers (our bootstraps).

@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react'
-import { getNetwork } from '../app/network.ts'
+import { getNetwork, getOnion } from '../app/network.ts'
+import { CircuitPanel } from './CircuitPanel.tsx'
 import { NetworkPanel } from './NetworkPanel.tsx'
 import { NetworkStatus } from './NetworkStatus.tsx'
 import { UpdatePrompt } from './UpdatePrompt.tsx'
@@ -8,6 +9,8 @@ import { useOnline } from './useOnline.ts'
 export function App () {
   const network = getNetwork()
   const snapshot = useSyncExternalStore(network.subscribe, network.getSnapshot)
+  const onion = getOnion()
+  const circuits = useSyncExternalStore(onion.subscribe, onion.getSnapshot)
   const online = useOnline()
   return (
     <div className="app">
@@ -18,10 +21,12 @@ export function App () {
       <main>
         <section className="panel" aria-label="About this build">
           <p>
-            This tab is a peer of the Shallot network: it connects directly to other tabs over WebRTC.
-            Onion circuits and chat are not built yet, so no messages can be sent from this version.
+            This tab is a peer of the Shallot network: it connects directly to other tabs over WebRTC
+            and relays onion-encrypted circuits for them. Chat is not built yet, so no messages can be
+            sent from this version; "Test circuit" shows a circuit working.
           </p>
         </section>
+        <CircuitPanel state={circuits} onTest={() => { void onion.testCircuit() }} />
         <NetworkPanel
           snapshot={snapshot}
           onPing={async (id) => await network.pingPeer(id)}

@@ -1,0 +1,198 @@
+/**
+ * The onion layer of a tab, wired together: the router from core (every tab
+ * is a client *and* a relay), channels over direct WebRTC connections from
+ * net, and the relay directory filled by descriptor gossip. The UI reads a
+ * small snapshot (circuits relayed for others, the test circuit's progress);
+ * nothing here logs keys, payloads or peer ids.
+ */
+import { OnionRouter, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
+import { generateOnionKey, nodeIdFromIdentityKey } from '../core/crypto/index.ts'
+import { systemRandom } from '../core/random.ts'
+import { ChannelManager } from '../net/channels.ts'
+import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../net/descriptor-gossip.ts'
+import { shortPeerId, type Network } from '../net/network.ts'
+import { RelayDirectory } from './relay-directory.ts'
+
+export interface TestCircuitState {
+  readonly phase: 'building' | 'measuring' | 'done' | 'failed'
+  readonly hops: ReadonlyArray<{ readonly shortId: string | null, readonly peerId: string | null, readonly state: HopState }>
+  readonly buildMs: number | null
+  readonly rttMs: number | null
+  readonly error: string | null
+}
+
+export interface CircuitViewState {
+  readonly relaying: number
+  readonly knownRelays: number
+  readonly test: TestCircuitState | null
+}
+
+/** Hops in a circuit (DESIGN.md §4: default 3, all distinct, never self). */
+export const CIRCUIT_HOPS = 3
+
+/** Bytes echoed by "Test circuit". */
+const TEST_ECHO_BYTES = 32
+
+export interface OnionServiceOptions {
+  /** Record every cell this tab sends or receives (tests that inspect what a relay forwards). */
+  onFrame?: (direction: 'in' | 'out', peer: string, cell: Uint8Array) => void
+}
+
+export class OnionService {
+  private router: OnionRouter | null = null
+  private channels: ChannelManager | null = null
+  private directory: RelayDirectory | null = null
+  private readonly listeners = new Set<() => void>()
+  private snapshot: CircuitViewState = { relaying: 0, knownRelays: 0, test: null }
+  private timers: Array<ReturnType<typeof setInterval>> = []
+  private startPromise: Promise<void> | null = null
+
+  constructor (private readonly network: Network, private readonly options: OnionServiceOptions = {}) {}
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  getSnapshot = (): CircuitViewState => this.snapshot
+
+  get relayDirectory (): RelayDirectory | null { return this.directory }
+  get onionRouter (): OnionRouter | null { return this.router }
+
+  start (): Promise<void> {
+    this.startPromise ??= this.doStart()
+    return this.startPromise
+  }
+
+  private async doStart (): Promise<void> {
+    const node = await this.network.started
+    const peerId = node.peerId.toString()
+    const transportKey = this.network.transportPublicKey
+    if (transportKey == null) throw new Error('network has no transport key')
+    const { onionKey, onionSecret } = generateOnionKey(systemRandom)
+    const nodeId = nodeIdFromIdentityKey(transportKey)
+    const directory = new RelayDirectory({
+      self: { peerId, nodeId, onionKey },
+      transportPublicKey: transportKey,
+      sign: async (bytes) => await this.network.signWithTransportKey(bytes)
+    })
+    this.directory = directory
+    await directory.publishSelf()
+
+    let router: OnionRouter | null = null
+    const channels = new ChannelManager({
+      node,
+      sink: {
+        handleCell: (from, cell) => { router?.handleCell(from, cell) },
+        handleLinkClosed: (peer) => { router?.handleLinkClosed(peer) }
+      },
+      isDirect: this.network.isDirect,
+      onFrame: this.options.onFrame
+    })
+    router = new OnionRouter({
+      peerId,
+      onionKeys: [{ nodeId, onionKey, onionSecret }],
+      links: channels,
+      random: systemRandom,
+      now: () => performance.now(),
+      setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => { clearTimeout(t) } },
+      onEvent: () => { this.publish() }
+    })
+    this.router = router
+    this.channels = channels
+    await channels.start()
+    await serveDescriptors(async (protocol, handler) => { await node.handle(protocol, handler) }, directory, this.network.isDirect)
+
+    // Fetch the directory from every new direct neighbour, and now and then from one at random.
+    const pulled = new WeakSet<object>()
+    const pullFrom = (conn: Parameters<typeof pullDescriptors>[0]): void => {
+      if (pulled.has(conn) || !this.network.isDirect(conn)) return
+      pulled.add(conn)
+      void pullDescriptors(conn, directory).then(() => { this.publish() }, () => { pulled.delete(conn) })
+    }
+    node.addEventListener('connection:open', (evt) => { setTimeout(() => { pullFrom(evt.detail) }, 200) })
+    for (const conn of node.getConnections()) pullFrom(conn)
+    this.timers.push(setInterval(() => {
+      const direct = node.getConnections().filter(c => this.network.isDirect(c))
+      const one = direct[Math.floor(Math.random() * direct.length)]
+      if (one != null) void pullDescriptors(one, directory).then(() => { this.publish() }, () => {})
+      directory.prune()
+      void directory.republishIfDue()
+    }, GOSSIP_INTERVAL_MS))
+    this.timers.push(setInterval(() => { this.publish() }, 2_000))
+    this.publish()
+  }
+
+  async stop (): Promise<void> {
+    for (const t of this.timers) clearInterval(t)
+    this.timers = []
+    this.router?.shutdown()
+    await this.channels?.stop()
+  }
+
+  /** Choose hops for a circuit: distinct verified relays, never this tab. */
+  choosePath (hops = CIRCUIT_HOPS, exclude: readonly string[] = []): RelayInfo[] {
+    if (this.directory == null) throw new Error('onion layer not started')
+    return this.directory.choosePath(hops, exclude, this.network.isDirectPeer)
+  }
+
+  /** Build a circuit (optionally through a given path), reporting progress per hop. */
+  async buildCircuit (path?: RelayInfo[], onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
+    await this.start()
+    const chosen = path ?? this.choosePath()
+    return await this.router!.buildCircuit(chosen, onProgress)
+  }
+
+  /** "Test circuit": build a fresh 3-hop circuit and time an echo through it. */
+  async testCircuit (): Promise<TestCircuitState> {
+    const set = (next: TestCircuitState): TestCircuitState => { this.snapshot = { ...this.snapshot, test: next }; this.emit(); return next }
+    let state: TestCircuitState = { phase: 'building', hops: Array.from({ length: CIRCUIT_HOPS }, () => ({ shortId: null, peerId: null, state: 'waiting' as HopState })), buildMs: null, rttMs: null, error: null }
+    set(state)
+    try {
+      await this.start()
+      const path = this.choosePath()
+      state = set({ ...state, hops: path.map(h => ({ shortId: shortPeerId(h.peerId), peerId: h.peerId, state: 'waiting' as HopState })) })
+      const t0 = performance.now()
+      const circuit = await this.router!.buildCircuit(path, (p) => {
+        state = set({ ...state, hops: state.hops.map((h, i) => (i === p.hop ? { ...h, state: p.state } : h)) })
+      })
+      const buildMs = performance.now() - t0
+      state = set({ ...state, phase: 'measuring', buildMs })
+      const probe = systemRandom(TEST_ECHO_BYTES)
+      const t1 = performance.now()
+      const echoed = await circuit.echo(probe)
+      const rttMs = performance.now() - t1
+      circuit.destroy()
+      if (echoed.length !== probe.length || echoed.some((b, i) => b !== probe[i])) throw new Error('the echo came back different')
+      return set({ ...state, phase: 'done', rttMs })
+    } catch (err) {
+      return set({ ...state, phase: 'failed', hops: state.hops.map(h => (h.state === 'open' ? h : { ...h, state: 'failed' as HopState })), error: describeError(err) })
+    }
+  }
+
+  private publish (): void {
+    const relaying = this.router?.stats().relayCircuits ?? 0
+    const knownRelays = this.directory?.size ?? 0
+    if (relaying === this.snapshot.relaying && knownRelays === this.snapshot.knownRelays) return
+    this.snapshot = { ...this.snapshot, relaying, knownRelays }
+    this.emit()
+  }
+
+  private emit (): void {
+    for (const l of this.listeners) l()
+  }
+}
+
+/** An error as a person can read it (no stack, no ids). */
+function describeError (err: unknown): string {
+  if (err instanceof Error) {
+    switch (err.name) {
+      case 'NoPathError': return 'not enough relays are known yet'
+      case 'CircuitTimeoutError': return 'a relay took too long to answer'
+      case 'CircuitClosedError': return 'a relay closed the circuit'
+      case 'ChannelUnavailableError': return 'a relay could not be reached'
+      default: return err.name === 'Error' ? 'unexpected error' : err.name.replace(/Error$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
+    }
+  }
+  return 'unexpected error'
+}
