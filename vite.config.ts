@@ -59,12 +59,20 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,svg,png,ico,webmanifest}'],
+        // The test harness page is not part of the app shell.
+        globIgnores: ['harness.html', 'assets/harness-*'],
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true
       }
     })
   ],
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 1500 },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    chunkSizeWarningLimit: 1500,
+    // harness.html: a peer without UI for e2e tests and `npm run bench`.
+    rollupOptions: { input: { main: 'index.html', harness: 'harness.html' } }
+  },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' }
 })

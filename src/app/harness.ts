@@ -1,0 +1,131 @@
+/**
+ * A peer for tests and benchmarks: the same network and onion layer as the
+ * app, plus hooks the app never has — recording every cell this tab sends or
+ * receives, building circuits through chosen relays, raw one-link baselines,
+ * and sending garbage to a neighbour. Served as harness.html; the app
+ * (index.html) never loads it.
+ */
+import { lpStream } from '@libp2p/utils'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { ClientCircuit } from '../core/circuit/router.ts'
+import { CELL_SIZE } from '../core/constants.ts'
+import { Network, shortPeerId } from '../net/network.ts'
+import { CHANNEL_PROTOCOL } from '../net/channel.ts'
+import { echoRtts, registerBenchProtocols, sinkGoodput } from '../net/bench-protocols.ts'
+import { resolveNetworkConfig } from './config.ts'
+import { OnionService } from './onion.ts'
+
+interface Frame { direction: 'in' | 'out', peer: string, cell: Uint8Array }
+
+export interface Harness {
+  readonly peerId: () => string
+  readonly shortId: () => string
+  directPeers(): string[]
+  knownRelays(): string[]
+  /** Build a circuit (through `path` peer ids, or a chosen path); returns a handle number. */
+  build(path?: string[]): Promise<{ handle: number, path: string[], ms: number }>
+  echo(handle: number, hex: string): Promise<{ hex: string, ms: number }>
+  echoRtts(handle: number, count: number, size: number): Promise<number[]>
+  sink(handle: number, bytes: number): Promise<number>
+  circuitState(handle: number): { state: string, error: string | null }
+  destroy(handle: number): void
+  rawEchoRtts(peer: string, count: number, size: number): Promise<number[]>
+  rawGoodput(peer: string, bytes: number): Promise<number>
+  /** Frames recorded so far, summarised: count, sizes, and how many contain `markerHex`. */
+  frames(markerHex: string): { count: number, forwarded: number, allCellSize: boolean, withMarker: number }
+  relayStats(): { relayCircuits: number, protocolErrors: number, cellsRelayed: number }
+  sendGarbage(peer: string, bytes: number): Promise<void>
+}
+
+export function createHarness (): Harness {
+  const network = new Network(resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined))
+  const frames: Frame[] = []
+  const onion = new OnionService(network, { onFrame: (direction, peer, cell) => { frames.push({ direction, peer, cell: cell.slice() }) } })
+  const circuits = new Map<number, ClientCircuit>()
+  let nextHandle = 1
+  void network.start().then(async () => {
+    await registerBenchProtocols(network.libp2p!)
+    await onion.start()
+  })
+  const circuit = (h: number): ClientCircuit => {
+    const c = circuits.get(h)
+    if (c == null) throw new Error('no such circuit')
+    return c
+  }
+  const directConn = (peer: string) => {
+    const conn = network.libp2p?.getConnections(peerIdFromString(peer)).find(c => network.isDirect(c))
+    if (conn == null) throw new Error('no direct connection')
+    return conn
+  }
+  const hexToBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], b => parseInt(b, 16))
+  const bytesToHex = (b: Uint8Array): string => [...b].map(x => x.toString(16).padStart(2, '0')).join('')
+  return {
+    peerId: () => network.libp2p?.peerId.toString() ?? '',
+    shortId: () => shortPeerId(network.libp2p?.peerId.toString() ?? ''),
+    directPeers: () => network.getSnapshot().peers.filter(p => p.kind === 'direct-webrtc').map(p => p.id),
+    knownRelays: () => onion.relayDirectory?.relays().map(r => r.peerId) ?? [],
+    async build (path) {
+      await onion.start()
+      const relays = onion.relayDirectory!.relays()
+      const chosen = path != null ? path.map(id => { const r = relays.find(x => x.peerId === id); if (r == null) throw new Error('unknown relay'); return r }) : onion.choosePath()
+      const t = performance.now()
+      const c = await onion.buildCircuit(chosen)
+      const handle = nextHandle++
+      circuits.set(handle, c)
+      return { handle, path: chosen.map(r => r.peerId), ms: performance.now() - t }
+    },
+    async echo (handle, hex) {
+      const t = performance.now()
+      const out = await circuit(handle).echo(hexToBytes(hex))
+      return { hex: bytesToHex(out), ms: performance.now() - t }
+    },
+    async echoRtts (handle, count, size) {
+      const c = circuit(handle)
+      const msg = new Uint8Array(size).fill(7)
+      const rtts: number[] = []
+      // One stream, many round trips: the same shape as the raw baseline.
+      let resolveOne: (() => void) | null = null
+      let got = 0
+      const streamId = c.openStream('echo', (d) => { got += d.length; if (got >= size) { got -= size; resolveOne?.() } }, () => {})
+      for (let i = 0; i < count; i++) {
+        const done = new Promise<void>(resolve => { resolveOne = resolve })
+        const t = performance.now()
+        await c.write(streamId, msg)
+        await done
+        rtts.push(performance.now() - t)
+      }
+      c.endStream(streamId)
+      return rtts
+    },
+    async sink (handle, bytes) {
+      const t = performance.now()
+      await circuit(handle).sink(bytes)
+      return bytes / 1e6 / ((performance.now() - t) / 1000)
+    },
+    circuitState: (handle) => { const c = circuit(handle); return { state: c.state, error: c.closeReason?.name ?? null } },
+    destroy: (handle) => { circuits.get(handle)?.destroy(); circuits.delete(handle) },
+    rawEchoRtts: async (peer, count, size) => await echoRtts(directConn(peer), count, size),
+    rawGoodput: async (peer, bytes) => await sinkGoodput(directConn(peer), bytes),
+    frames (markerHex) {
+      const marker = hexToBytes(markerHex)
+      const has = (cell: Uint8Array): boolean => {
+        outer: for (let i = 0; i + marker.length <= cell.length; i++) {
+          for (let j = 0; j < marker.length; j++) if (cell[i + j] !== marker[j]) continue outer
+          return true
+        }
+        return false
+      }
+      const relayed = onion.onionRouter?.stats().cellsRelayed ?? 0
+      return { count: frames.length, forwarded: relayed, allCellSize: frames.every(f => f.cell.length === CELL_SIZE), withMarker: frames.filter(f => has(f.cell)).length }
+    },
+    relayStats: () => { const s = onion.onionRouter?.stats(); return { relayCircuits: s?.relayCircuits ?? 0, protocolErrors: s?.protocolErrors ?? 0, cellsRelayed: s?.cellsRelayed ?? 0 } },
+    async sendGarbage (peer, bytes) {
+      const stream = await directConn(peer).newStream(CHANNEL_PROTOCOL)
+      const junk = crypto.getRandomValues(new Uint8Array(bytes))
+      // Whole-cell-sized garbage (reaches the router) and then a torn tail.
+      stream.send(junk)
+      await lpStream(stream).write(crypto.getRandomValues(new Uint8Array(100))).catch(() => {})
+      await stream.close().catch(() => {})
+    }
+  }
+}
