@@ -9,6 +9,8 @@ import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ClientCircuit } from '../core/circuit/router.ts'
 import { CELL_SIZE } from '../core/constants.ts'
+import { RELAY_BODY_LEN } from '../core/cell/index.ts'
+import { RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto } from '../core/crypto/index.ts'
 import { Network, shortPeerId } from '../net/network.ts'
 import { CHANNEL_PROTOCOL } from '../net/channel.ts'
 import { echoRtts, registerBenchProtocols, sinkGoodput } from '../net/bench-protocols.ts'
@@ -35,6 +37,10 @@ export interface Harness {
   frames(markerHex: string): { count: number, forwarded: number, allCellSize: boolean, withMarker: number }
   relayStats(): { relayCircuits: number, protocolErrors: number, cellsRelayed: number }
   sendGarbage(peer: string, bytes: number): Promise<void>
+  /** µs per cell for one hop's relay crypto: forwarding (peel a layer, not ours) and originating. */
+  cryptoBench(cells: number): { forwardUs: number, originateUs: number }
+  /** Cells this tab has sent so far (all links). */
+  cellsOut(): number
 }
 
 export function createHarness (): Harness {
@@ -119,6 +125,20 @@ export function createHarness (): Harness {
       return { count: frames.length, forwarded: relayed, allCellSize: frames.every(f => f.cell.length === CELL_SIZE), withMarker: frames.filter(f => has(f.cell)).length }
     },
     relayStats: () => { const s = onion.onionRouter?.stats(); return { relayCircuits: s?.relayCircuits ?? 0, protocolErrors: s?.protocolErrors ?? 0, cellsRelayed: s?.cellsRelayed ?? 0 } },
+    cryptoBench (cells) {
+      const keys = crypto.getRandomValues(new Uint8Array(RELAY_KEY_MATERIAL_LEN))
+      const relay = new RelayCircuitCrypto(keys)
+      const body = crypto.getRandomValues(new Uint8Array(RELAY_BODY_LEN))
+      body[1] = 1 // recognized ≠ 0: a cell to forward, the common case at a relay
+      let t = performance.now()
+      for (let i = 0; i < cells; i++) relay.decryptOutbound(body)
+      const forwardUs = (performance.now() - t) * 1000 / cells
+      t = performance.now()
+      for (let i = 0; i < cells; i++) { body[1] = 0; body[2] = 0; relay.originateInbound(body) }
+      const originateUs = (performance.now() - t) * 1000 / cells
+      return { forwardUs, originateUs }
+    },
+    cellsOut: () => frames.filter(f => f.direction === 'out').length,
     async sendGarbage (peer, bytes) {
       const stream = await directConn(peer).newStream(CHANNEL_PROTOCOL)
       const junk = crypto.getRandomValues(new Uint8Array(bytes))

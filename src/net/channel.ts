@@ -62,6 +62,7 @@ export function circIdOf (cell: Uint8Array): number {
 export class Channel {
   private readonly inbound = new Uint8ArrayList()
   private flushing = false
+  private flushScheduled = false
   private closed = false
   /** Bytes written and read, whole cells only: for tests and the circuit view. */
   cellsSent = 0
@@ -87,7 +88,15 @@ export class Channel {
     if (this.closed) throw new ChannelError('channel closed')
     if (cell.length !== CELL_SIZE) throw new ChannelError(`cell must be ${CELL_SIZE} bytes`)
     this.queue.enqueue(circIdOf(cell), cell)
-    void this.flush()
+    // Flush after the current task's cells are queued, so a burst goes out as
+    // one batched message instead of one WebRTC message per cell.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      queueMicrotask(() => {
+        this.flushScheduled = false
+        void this.flush()
+      })
+    }
   }
 
   close (): void {

@@ -1,0 +1,152 @@
+// `npm run bench`: Shallot's figures on this machine, in one run, as ratios to
+// baselines measured in the same run (issue #4 §7).
+//
+//   npm run bench -- [--tabs 6] [--builds 200] [--json FILE] [--no-build]
+//
+// Starts a bootstrap relay, `vite preview` of the built app and N Chromium
+// tabs running harness.html (the app's network and onion layers, no UI).
+// Prints a table (median and p95) and writes one JSON object.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { startRelay } from './lib/relay-process.mjs'
+import { freePort, launchChromium, startPreview } from './lib/browser.mjs'
+
+const { values } = parseArgs({ options: {
+  tabs: { type: 'string', default: '6' },
+  builds: { type: 'string', default: '200' },
+  json: { type: 'string' },
+  'no-build': { type: 'boolean', default: false }
+} })
+const TABS = Number(values.tabs)
+const BUILDS = Number(values.builds)
+const RTT_ROUNDS = 300
+const BULK_BYTES = 8_000_000
+const CELL_SIZE = 1024
+const RELAY_DATA_MAX = 1008
+
+const root = fileURLToPath(new URL('../', import.meta.url))
+if (!values['no-build']) execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url)), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]
+  return { p50: q(0.5), p95: q(0.95), n: s.length }
+}
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
+
+const relay = await startRelay({ port: 0 })
+const appPort = await freePort()
+const preview = await startPreview(appPort)
+const browser = await launchChromium()
+const url = (extra = '') => `http://127.0.0.1:${appPort}/harness.html?bootstrap=${encodeURIComponent(relay.multiaddrs[0])}${extra}`
+const open = async (extra) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  await page.goto(url(extra))
+  return { context, page }
+}
+const knows = async (page, n) => await page.waitForFunction((k) => window.shallot?.knownRelays().length >= k && window.shallot.directPeers().length >= Math.min(k, 1), n, { timeout: 90_000, polling: 250 })
+
+const result = {}
+try {
+  log(`opening ${TABS} tabs`)
+  const tabs = []
+  for (let i = 0; i < TABS; i++) { tabs.push(await open('')); await new Promise(r => setTimeout(r, 300)) }
+  for (const t of tabs) await knows(t.page, TABS - 1)
+  const a = tabs[0].page
+  // Wait until A is directly connected to every other tab (the "open connections" case).
+  await a.waitForFunction((n) => window.shallot.directPeers().length >= n, TABS - 1, { timeout: 60_000 })
+  const ids = await Promise.all(tabs.map(t => t.page.evaluate(() => window.shallot.peerId())))
+  const [, b, c, d] = ids
+
+  log('raw one-link echo RTT')
+  const raw = await a.evaluate(async ({ peer, n }) => await window.shallot.rawEchoRtts(peer, n, 32), { peer: b, n: RTT_ROUNDS + 20 })
+  result.rawRttMs = stats(raw.slice(20))
+
+  log('3-hop circuit echo RTT')
+  const circ = await a.evaluate(async (path) => await window.shallot.build(path), [b, c, d])
+  const crtt = await a.evaluate(async ({ h, n }) => await window.shallot.echoRtts(h, n, 32), { h: circ.handle, n: RTT_ROUNDS + 20 })
+  result.circuitRttMs = stats(crtt.slice(20))
+
+  log('raw one-link goodput')
+  const rawGood = []
+  for (let i = 0; i < 3; i++) rawGood.push(await a.evaluate(async ({ peer, n }) => await window.shallot.rawGoodput(peer, n), { peer: b, n: BULK_BYTES }))
+  result.rawGoodputMBps = stats(rawGood).p50
+
+  log('circuit goodput')
+  const cellsBefore = await a.evaluate(() => window.shallot.cellsOut())
+  const circGood = []
+  for (let i = 0; i < 3; i++) circGood.push(await a.evaluate(async ({ h, n }) => await window.shallot.sink(h, n), { h: circ.handle, n: BULK_BYTES }))
+  const cellsAfter = await a.evaluate(() => window.shallot.cellsOut())
+  result.circuitGoodputMBps = stats(circGood).p50
+  result.payloadEfficiency = (3 * BULK_BYTES) / ((cellsAfter - cellsBefore) * CELL_SIZE)
+  result.payloadEfficiencySpec = RELAY_DATA_MAX / CELL_SIZE
+  await a.evaluate((h) => window.shallot.destroy(h), circ.handle)
+
+  log(`${BUILDS} circuit builds over open connections`)
+  const builds = await a.evaluate(async (n) => {
+    const ms = []
+    let ok = 0
+    const errors = {}
+    for (let i = 0; i < n; i++) {
+      try {
+        const r = await window.shallot.build()
+        ms.push(r.ms)
+        ok++
+        window.shallot.destroy(r.handle)
+      } catch (err) {
+        errors[err.name] = (errors[err.name] ?? 0) + 1
+      }
+    }
+    return { ms, ok, errors }
+  }, BUILDS)
+  result.buildMsOpen = stats(builds.ms)
+  result.buildSuccessRate = builds.ok / BUILDS
+  result.buildErrors = builds.errors
+
+  log('circuit builds over fresh connections')
+  const fresh = []
+  for (let i = 0; i < 5; i++) {
+    const t = await open('&peers=1')
+    await knows(t.page, TABS)
+    const r = await t.page.evaluate(async () => {
+      const neighbours = new Set(window.shallot.directPeers())
+      const relays = window.shallot.knownRelays().filter(id => !neighbours.has(id))
+      const path = relays.slice(0, 3)
+      return await window.shallot.build(path)
+    }).catch(err => ({ error: String(err) }))
+    if (r.ms != null) fresh.push(r.ms)
+    await t.context.close()
+  }
+  result.buildMsFresh = stats(fresh)
+
+  log('cell crypto')
+  const cb = await a.evaluate(() => window.shallot.cryptoBench(20000))
+  result.cryptoUsPerCellHop = cb.forwardUs
+  result.cryptoUsPerCellOriginate = cb.originateUs
+} finally {
+  await browser.close()
+  preview.kill('SIGTERM')
+  await relay.stop()
+}
+
+const ratio = (x, y) => (x / y).toFixed(2)
+const f = (x, d = 2) => (x == null ? '—' : Number(x).toFixed(d))
+const rows = [
+  ['raw WebRTC one-link echo RTT (32 B)', `median ${f(result.rawRttMs.p50)} ms`, `p95 ${f(result.rawRttMs.p95)} ms`, 'baseline'],
+  ['3-hop circuit echo RTT (32 B)', `median ${f(result.circuitRttMs.p50)} ms`, `p95 ${f(result.circuitRttMs.p95)} ms`, `×${ratio(result.circuitRttMs.p50, result.rawRttMs.p50)} raw (goal ≤ 5)`],
+  ['circuit build, open connections', `median ${f(result.buildMsOpen.p50)} ms`, `p95 ${f(result.buildMsOpen.p95)} ms`, `×${ratio(result.buildMsOpen.p50, result.circuitRttMs.p50)} circuit RTT (goal ≤ 2.5)`],
+  ['circuit build, fresh connections', `median ${f(result.buildMsFresh.p50)} ms`, `p95 ${f(result.buildMsFresh.p95)} ms`, `n=${result.buildMsFresh.n}`],
+  ['build success', `${(result.buildSuccessRate * 100).toFixed(1)} %`, `of ${BUILDS}`, `goal ≥ 99 %${Object.keys(result.buildErrors).length ? ' ' + JSON.stringify(result.buildErrors) : ''}`],
+  ['bulk goodput raw / circuit', `${f(result.rawGoodputMBps)} MB/s`, `${f(result.circuitGoodputMBps)} MB/s`, `ratio ${ratio(result.circuitGoodputMBps, result.rawGoodputMBps)} (goal ≥ 0.20)`],
+  ['payload efficiency', `measured ${f(result.payloadEfficiency, 4)}`, `spec ${f(result.payloadEfficiencySpec, 4)}`, 'goal ≥ 0.90'],
+  ['cell crypto per hop', `${f(result.cryptoUsPerCellHop)} µs forward`, `${f(result.cryptoUsPerCellOriginate)} µs originate`, 'per 1024-byte cell']
+]
+console.log(`\nShallot bench — ${new Date().toISOString()} — ${TABS} tabs, Chromium, loopback + WebRTC`)
+for (const r of rows) console.log(`${r[0].padEnd(38)} | ${r[1].padEnd(22)} | ${r[2].padEnd(22)} | ${r[3]}`)
+const out = values.json ?? 'bench-results/latest.json'
+mkdirSync(fileURLToPath(new URL('../bench-results/', import.meta.url)), { recursive: true })
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), tabs: TABS, builds: BUILDS, ...result }, null, 2))
+console.log(`\nJSON written to ${out}`)
