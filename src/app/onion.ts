@@ -5,9 +5,11 @@
  * small snapshot (circuits relayed for others, the test circuit's progress);
  * nothing here logs keys, payloads or peer ids.
  */
+import { DEFAULT_ROUTER_LIMITS } from '../core/circuit/limits.ts'
 import { OnionRouter, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
 import { generateOnionKey, nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { systemRandom } from '../core/random.ts'
+import { CellScheduler } from '../core/channel/scheduler.ts'
 import { ChannelManager } from '../net/channels.ts'
 import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../net/descriptor-gossip.ts'
 import { shortPeerId, type Network } from '../net/network.ts'
@@ -29,6 +31,9 @@ export interface CircuitViewState {
 
 /** Hops in a circuit (DESIGN.md §4: default 3, all distinct, never self). */
 export const CIRCUIT_HOPS = 3
+
+/** Tries for a circuit on a chosen path before giving up. */
+export const BUILD_ATTEMPTS = 3
 
 /** Bytes echoed by "Test circuit". */
 const TEST_ECHO_BYTES = 32
@@ -74,7 +79,8 @@ export class OnionService {
     const directory = new RelayDirectory({
       self: { peerId, nodeId, onionKey },
       transportPublicKey: transportKey,
-      sign: async (bytes) => await this.network.signWithTransportKey(bytes)
+      sign: async (bytes) => await this.network.signWithTransportKey(bytes),
+      maxCircuits: DEFAULT_ROUTER_LIMITS.maxRelayCircuits
     })
     this.directory = directory
     await directory.publishSelf()
@@ -87,7 +93,9 @@ export class OnionService {
         handleLinkClosed: (peer) => { router?.handleLinkClosed(peer) }
       },
       isDirect: this.network.isDirect,
-      onFrame: this.options.onFrame
+      onFrame: this.options.onFrame,
+      // Tor's EWMA circuit scheduler per channel: a bulk circuit cannot starve a chat circuit.
+      newQueue: () => new CellScheduler({ clock: { now: () => performance.now() } })
     })
     router = new OnionRouter({
       peerId,
@@ -133,14 +141,33 @@ export class OnionService {
   /** Choose hops for a circuit: distinct verified relays, never this tab. */
   choosePath (hops = CIRCUIT_HOPS, exclude: readonly string[] = []): RelayInfo[] {
     if (this.directory == null) throw new Error('onion layer not started')
-    return this.directory.choosePath(hops, exclude, this.network.isDirectPeer)
+    return this.directory.choosePath(hops, exclude)
   }
 
-  /** Build a circuit (optionally through a given path), reporting progress per hop. */
+  /**
+   * Build a circuit through `path`, or through a chosen path with up to
+   * {@link BUILD_ATTEMPTS} tries, each avoiding the relays that failed before
+   * (a tab that closed stays in directories until its descriptor expires).
+   */
   async buildCircuit (path?: RelayInfo[], onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
     await this.start()
-    const chosen = path ?? this.choosePath()
-    return await this.router!.buildCircuit(chosen, onProgress)
+    if (path != null) return await this.router!.buildCircuit(path, onProgress)
+    const avoid: string[] = []
+    let lastError: unknown = null
+    for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
+      const chosen = this.choosePath(CIRCUIT_HOPS, avoid)
+      let hop = 0
+      try {
+        const circuit = await this.router!.buildCircuit(chosen, (p) => { hop = p.hop; onProgress?.(p) })
+        this.directory!.reportSuccess(chosen[0]!.peerId)
+        return circuit
+      } catch (err) {
+        lastError = err
+        if (hop === 0) this.directory!.reportFailure(chosen[0]!.peerId)
+        avoid.push(chosen[hop]!.peerId)
+      }
+    }
+    throw lastError
   }
 
   /** "Test circuit": build a fresh 3-hop circuit and time an echo through it. */

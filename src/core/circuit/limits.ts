@@ -3,6 +3,8 @@
  * others only within these bounds, and drops relay work before it hurts its
  * own user (DESIGN.md §4 "Relay duty").
  */
+import { CIRCUIT_WINDOW, CREATE_BURST, CREATE_RATE_PER_SECOND, IDLE_CIRCUIT_TIMEOUT_MS, MAX_RELAY_CIRCUITS, SENDME_INCREMENT } from '../channel/limits.ts'
+
 export interface RouterLimits {
   /** Most circuits this tab relays for others at once; CREATE beyond → DESTROY(RESOURCELIMIT). */
   maxRelayCircuits: number
@@ -25,31 +27,13 @@ export interface RouterLimits {
 }
 
 export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
-  maxRelayCircuits: 512,
+  maxRelayCircuits: MAX_RELAY_CIRCUITS,
   maxClientCircuits: 64,
-  createRatePerSecond: 20,
-  createBurst: 60,
-  idleCircuitMs: 10 * 60_000,
+  createRatePerSecond: CREATE_RATE_PER_SECOND,
+  createBurst: CREATE_BURST,
+  idleCircuitMs: IDLE_CIRCUIT_TIMEOUT_MS,
   buildTimeoutMs: 30_000,
-  circuitWindow: 1000,
-  sendmeIncrement: 100,
+  circuitWindow: CIRCUIT_WINDOW,
+  sendmeIncrement: SENDME_INCREMENT,
   maxClientQueueCells: 4096
-}
-
-/** A token bucket (rate per second, burst), on an injected clock in ms. */
-export class TokenBucket {
-  private tokens: number
-  private last: number
-  constructor (private readonly ratePerSecond: number, private readonly burst: number, now: number) {
-    this.tokens = burst
-    this.last = now
-  }
-
-  take (now: number, n = 1): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.ratePerSecond / 1000)
-    this.last = now
-    if (this.tokens < n) return false
-    this.tokens -= n
-    return true
-  }
 }

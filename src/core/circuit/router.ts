@@ -19,10 +19,10 @@
  * to both sides, tor-spec §5.4) and nothing else; no input throws out of
  * {@link OnionRouter.handleCell}.
  */
-import { CELL_SIZE } from '../constants.ts'
-import { readU32 } from '../bytes.ts'
+import { CELL_SIZE, CIRC_ID_LEN } from '../constants.ts'
+import { readU32, writeU32 } from '../bytes.ts'
 import {
-  decodeCell, decodeEnd, decodeExtend, decodeExtended, decodeRelayBody, decodeSendme, DestroyReason, encodeCell,
+  CELL_HEADER_LEN, decodeCell, decodeEnd, decodeExtend, decodeExtended, decodeRelayBody, decodeSendme, DestroyReason, encodeCell,
   encodeEnd, encodeExtend, encodeExtended, encodeRelayBody, encodeSendme, EndReason, HandshakeType, LinkCommand,
   MAX_CIRC_ID, RELAY_BODY_LEN, RELAY_DATA_MAX, RelayCommand, type LinkCell, type RelayCell
 } from '../cell/index.ts'
@@ -32,7 +32,8 @@ import {
 } from '../crypto/index.ts'
 import { isProtocolError, ProtocolError, ProtocolViolationError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
-import { DEFAULT_ROUTER_LIMITS, TokenBucket, type RouterLimits } from './limits.ts'
+import { TokenBucket } from '../channel/token-bucket.ts'
+import { DEFAULT_ROUTER_LIMITS, type RouterLimits } from './limits.ts'
 
 /** What the router needs from the transport (net's ChannelManager, or the in-memory network). */
 export interface LinkLayer {
@@ -449,10 +450,10 @@ export class OnionRouter {
     const now = this.opts.now()
     let bucket = this.createBuckets.get(from)
     if (bucket == null) {
-      bucket = new TokenBucket(this.limits.createRatePerSecond, this.limits.createBurst, now)
+      bucket = new TokenBucket({ ratePerSecond: this.limits.createRatePerSecond, burst: this.limits.createBurst, clock: { now: this.opts.now } })
       this.createBuckets.set(from, bucket)
     }
-    if (this.relayCircuits.size >= this.limits.maxRelayCircuits || !bucket.take(now)) {
+    if (this.relayCircuits.size >= this.limits.maxRelayCircuits || !bucket.tryTake()) {
       this.sendDestroy({ peer: from, circId }, DestroyReason.RESOURCELIMIT)
       return
     }
@@ -466,13 +467,13 @@ export class OnionRouter {
     this.sendLink(from, { circId, msg: { command: LinkCommand.CREATED, hdata: reply } })
   }
 
-  private onRelayOutbound (circ: RelayCircuit, body: Uint8Array): void {
+  private onRelayOutbound (circ: RelayCircuit, body: Uint8Array, wire: Uint8Array): void {
     circ.lastActivity = this.opts.now()
     if (!circ.crypto.decryptOutbound(body)) {
       // Not for us: forward to the next hop, or it is garbage (tor-spec §6.1).
       if (circ.next == null) throw new ProtocolViolationError('unrecognized relay cell at the last hop')
       this.cellsRelayed++
-      this.sendLink(circ.next.peer, { circId: circ.next.circId, msg: { command: LinkCommand.RELAY, body } })
+      this.forwardInPlace(wire, circ.next)
       return
     }
     const cell = decodeRelayBody(body)
@@ -561,11 +562,21 @@ export class OnionRouter {
     this.originate(circ, { command: RelayCommand.EXTENDED, streamId: 0, data: encodeExtended(hdata) })
   }
 
-  private onRelayInbound (circ: RelayCircuit, body: Uint8Array): void {
+  private onRelayInbound (circ: RelayCircuit, body: Uint8Array, cell: Uint8Array): void {
     circ.lastActivity = this.opts.now()
     circ.crypto.forwardInbound(body)
     this.cellsRelayed++
-    this.sendLink(circ.prev.peer, { circId: circ.prev.circId, msg: { command: LinkCommand.RELAY, body } })
+    this.forwardInPlace(cell, circ.prev)
+  }
+
+  /** Re-label a RELAY cell with the other side's circuit id and send the same buffer on. */
+  private forwardInPlace (cell: Uint8Array, to: Side): void {
+    writeU32(cell, 0, to.circId)
+    try {
+      this.opts.links.send(to.peer, cell)
+    } catch (err) {
+      if (isProtocolError(err, 'queue-full')) queueMicrotaskSafe(() => { this.handleLinkQueueFull(to.peer, to.circId) })
+    }
   }
 
   /** A relay cell this hop originates toward the client. */
@@ -619,6 +630,18 @@ export class OnionRouter {
     let circId = 0
     if (bytes.length >= 4) circId = readU32(bytes, 0)
     try {
+      if (bytes.length === CELL_SIZE && bytes[CIRC_ID_LEN] === LinkCommand.RELAY) {
+        // Hot path: RELAY cells are peeled and forwarded in place, without
+        // decoding into a copy (the cell buffer is ours: the link layer hands
+        // each cell over once).
+        const entry = this.byKey.get(keyOf(from, circId))
+        if (entry == null) return // late cell for a circuit already gone: drop (tor-spec §5.4)
+        const body = bytes.subarray(CELL_HEADER_LEN)
+        if (entry.role === 'client') this.onClientRelay(entry.circ, body)
+        else if (entry.role === 'relay-prev') this.onRelayOutbound(entry.circ, body, bytes)
+        else this.onRelayInbound(entry.circ, body, bytes)
+        return
+      }
       const cell = decodeCell(bytes)
       this.dispatch(from, cell)
     } catch (err) {
@@ -660,11 +683,7 @@ export class OnionRouter {
         }
         return
       case LinkCommand.RELAY:
-        if (entry == null) return // late cell for a circuit already gone: drop (tor-spec §5.4)
-        if (entry.role === 'client') this.onClientRelay(entry.circ, msg.body)
-        else if (entry.role === 'relay-prev') this.onRelayOutbound(entry.circ, msg.body)
-        else this.onRelayInbound(entry.circ, msg.body)
-        return
+        return // handled on the hot path in handleCell
       case LinkCommand.DESTROY:
         if (entry == null) return
         if (entry.role === 'client') this.destroyClient(entry.circ, msg.reason, new CircuitClosedError(msg.reason, `circuit destroyed by a relay (reason ${msg.reason})`))
@@ -699,7 +718,7 @@ export class OnionRouter {
     } catch (err) {
       // The link is gone or its queue is full: that neighbour's circuits close
       // when the link layer reports the close; a full queue destroys this one.
-      if (err instanceof Error && /full/i.test(err.message)) queueMicrotaskSafe(() => { this.handleLinkQueueFull(peer, cell.circId) })
+      if (isProtocolError(err, 'queue-full')) queueMicrotaskSafe(() => { this.handleLinkQueueFull(peer, cell.circId) })
     }
   }
 

@@ -172,7 +172,8 @@ export class MemoryNetwork {
     const latency = this.links.get(from)?.get(to)
     if (latency == null) throw new LinkUnavailableError('no link to that peer')
     const copy = cell.slice()
-    if (this.recordWire) this.wire.push({ from, to, cell: copy })
+    // Recorded separately: the receiver may decrypt its copy in place.
+    if (this.recordWire) this.wire.push({ from, to, cell: cell.slice() })
     this.schedule(latency, () => {
       // Cells in flight when a node leaves are lost, as on a real link.
       if (this.links.get(to)?.has(from) === true) this.sinks.get(to)?.handleCell(from, copy)

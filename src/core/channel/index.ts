@@ -1,0 +1,5 @@
+/** Per-channel cell scheduling (tor's EWMA circuitmux), token buckets and the relay limits. */
+export * from './errors.ts'
+export * from './limits.ts'
+export * from './scheduler.ts'
+export * from './token-bucket.ts'

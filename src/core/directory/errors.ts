@@ -1,0 +1,56 @@
+/**
+ * Why a relay descriptor was refused. Each rejection has its own named
+ * subclass (for `instanceof` and tests) and a machine-readable
+ * {@link DescriptorRejectReason} (for counters); all are
+ * {@link ProtocolError}s, so callers that only care "bad input from the
+ * network" use `isProtocolError`. Only expiry maps to the `expired` kind;
+ * everything else is `bad-descriptor`.
+ */
+import { ProtocolError } from '../errors.ts'
+
+export type DescriptorRejectReason =
+  | 'too-large' // more than MAX_DESCRIPTOR_BYTES
+  | 'malformed' // truncated, trailing bytes, bad field value, unknown version
+  | 'bad-signature' // Ed25519 signature does not verify
+  | 'expired' // expires <= now
+  | 'from-future' // published > now + MAX_DESCRIPTOR_CLOCK_SKEW_MS
+  | 'lifetime-too-long' // expires - published > MAX_DESCRIPTOR_LIFETIME_MS
+  | 'peer-id-mismatch' // signing key does not belong to the peer id (caller's binding check)
+
+/** Base class of every descriptor rejection. */
+export class DescriptorError extends ProtocolError {
+  readonly reason: DescriptorRejectReason
+  constructor (reason: DescriptorRejectReason, message: string) {
+    super(reason === 'expired' ? 'expired' : 'bad-descriptor', message)
+    this.reason = reason
+    this.name = 'DescriptorError'
+  }
+}
+
+export class DescriptorTooLargeError extends DescriptorError {
+  constructor (message: string) { super('too-large', message); this.name = 'DescriptorTooLargeError' }
+}
+
+export class MalformedDescriptorError extends DescriptorError {
+  constructor (message: string) { super('malformed', message); this.name = 'MalformedDescriptorError' }
+}
+
+export class DescriptorSignatureError extends DescriptorError {
+  constructor (message = 'descriptor signature does not verify') { super('bad-signature', message); this.name = 'DescriptorSignatureError' }
+}
+
+export class DescriptorExpiredError extends DescriptorError {
+  constructor (message = 'descriptor expired') { super('expired', message); this.name = 'DescriptorExpiredError' }
+}
+
+export class DescriptorFromFutureError extends DescriptorError {
+  constructor (message = 'descriptor published too far in the future') { super('from-future', message); this.name = 'DescriptorFromFutureError' }
+}
+
+export class DescriptorLifetimeError extends DescriptorError {
+  constructor (message = 'descriptor lifetime too long') { super('lifetime-too-long', message); this.name = 'DescriptorLifetimeError' }
+}
+
+export class DescriptorPeerIdMismatchError extends DescriptorError {
+  constructor (message = 'descriptor signing key does not belong to its peer id') { super('peer-id-mismatch', message); this.name = 'DescriptorPeerIdMismatchError' }
+}
