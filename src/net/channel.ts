@@ -77,6 +77,8 @@ export class Channel {
     stream.addEventListener('message', (evt) => { this.onData(evt.data) })
     stream.addEventListener('close', (evt) => { this.onStreamClose((evt as { error?: Error }).error) })
     stream.addEventListener('drain', () => { void this.flush() })
+    // close() on the other side is a half-close: treat it as the channel ending.
+    stream.addEventListener('remoteCloseWrite', () => { this.close() })
   }
 
   get isOpen (): boolean {

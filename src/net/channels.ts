@@ -79,7 +79,10 @@ export class ChannelManager {
   }
 
   private current (peer: string): Channel | undefined {
-    return this.channels.get(peer)?.findLast(ch => ch.isOpen)
+    // The oldest open channel carries our cells: switching to a newer one
+    // could let a circuit's later cells overtake earlier ones still queued on
+    // the old stream, which the running digest would reject.
+    return this.channels.get(peer)?.find(ch => ch.isOpen)
   }
 
   /** Send a cell to a neighbour over its channel. */
@@ -138,7 +141,7 @@ export class ChannelManager {
       }
     })
     // Both sides may open a channel at once; both stay usable (cells from
-    // either reach the router under the same neighbour), the newest carries ours.
+    // either reach the router under the same neighbour), the oldest carries ours.
     this.channels.set(peer, [...(this.channels.get(peer) ?? []), channel])
     return channel
   }

@@ -113,7 +113,7 @@ class FlowWindow {
 interface RelayStream { readonly kind: 'echo' | 'sink', received: number }
 
 /** Echo data waiting for window at the last hop; the client's own window bounds it (tor-spec §7.3). */
-const MAX_ECHO_BACKLOG_CELLS = 2 * DEFAULT_ROUTER_LIMITS.circuitWindow
+const MAX_ECHO_BACKLOG_CELLS = DEFAULT_ROUTER_LIMITS.circuitWindow
 
 /** A circuit through this tab, as a relay. */
 class RelayCircuit {
@@ -125,6 +125,12 @@ class RelayCircuit {
   readonly streams = new Map<number, RelayStream>()
   readonly flow: FlowWindow
   readonly echoBacklog: RelayCell[] = []
+  /**
+   * SENDMEs we owe the client but hold while echo data waits for window: the
+   * client cannot send more than one window ahead of what we have echoed, so
+   * the backlog stays within one window (tor-spec §7.3 back-pressure).
+   */
+  readonly heldSendmes: Uint8Array[] = []
   constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits) {
     this.prev = prev
     this.crypto = new RelayCircuitCrypto(keys)
@@ -348,10 +354,11 @@ export class OnionRouter {
     if (path.length === 0) throw new RangeError('buildCircuit: empty path')
     if (path.some(h => h.peerId === this.opts.peerId)) throw new RangeError('buildCircuit: path contains this peer')
     if (new Set(path.map(h => h.peerId)).size !== path.length) throw new RangeError('buildCircuit: hops must be distinct')
-    if (this.clientCircuits.size >= this.limits.maxClientCircuits) throw new CircuitLimitError('too many client circuits')
     const firstPeer = path[0]!.peerId
     const report = (hop: number, state: HopState, circ: ClientCircuit): void => { circ.hopStates[hop] = state; onProgress?.({ hop, state }) }
     await this.opts.links.connect(firstPeer)
+    // Checked after the await, so concurrent builds cannot all pass it.
+    if (this.clientCircuits.size >= this.limits.maxClientCircuits) throw new CircuitLimitError('too many client circuits')
     const circ = new ClientCircuit(this, { peer: firstPeer, circId: this.newCircId(firstPeer) }, path, this.limits)
     this.clientCircuits.add(circ)
     this.byKey.set(keyOf(circ.first.peer, circ.first.circId), { role: 'client', circ })
@@ -402,10 +409,10 @@ export class OnionRouter {
   }
 
   /** @internal */
-  destroyClient (circ: ClientCircuit, reason: DestroyReason, err?: Error): void {
+  destroyClient (circ: ClientCircuit, reason: DestroyReason, err?: Error, notifyFirstHop = true): void {
     if (!this.clientCircuits.delete(circ)) return
     this.byKey.delete(keyOf(circ.first.peer, circ.first.circId))
-    if (this.opts.links.has(circ.first.peer)) this.sendDestroy(circ.first, reason)
+    if (notifyFirstHop && this.opts.links.has(circ.first.peer)) this.sendDestroy(circ.first, reason)
     circ.closed(err ?? new CircuitClosedError(reason, `circuit closed (reason ${reason})`))
   }
 
@@ -413,6 +420,9 @@ export class OnionRouter {
     const hop = circ.crypto.decryptInbound(body) // DigestMismatchError → caught by handleCell
     const cell = decodeRelayBody(body)
     circ.cellsReceived++
+    // Stream cells come only from the hop the streams live at; a middle relay
+    // must not inject data into or end a stream.
+    if (cell.streamId !== 0 && hop !== circ.lastHop) throw new ProtocolViolationError('stream cell from a hop other than the last')
     switch (cell.command) {
       case RelayCommand.EXTENDED: {
         const pending = circ.takePendingHandshake()
@@ -494,7 +504,9 @@ export class OnionRouter {
       }
       case RelayCommand.DATA: {
         this.countDelivered(circ.flow, () => {
-          this.originate(circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(circ.crypto.lastOutboundDigest()) })
+          const digest = circ.crypto.lastOutboundDigest()
+          if (circ.echoBacklog.length > 0 || circ.heldSendmes.length > 0) circ.heldSendmes.push(digest)
+          else this.originate(circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(digest) })
         })
         const stream = circ.streams.get(cell.streamId)
         if (stream == null) return // stream closed already: drop, as Tor does for late data
@@ -517,6 +529,9 @@ export class OnionRouter {
       case RelayCommand.SENDME:
         this.acceptSendme(circ.flow, decodeSendme(cell.data))
         while (circ.flow.package > 0 && circ.echoBacklog.length > 0) this.originate(circ, circ.echoBacklog.shift()!)
+        if (circ.echoBacklog.length === 0) {
+          for (const digest of circ.heldSendmes.splice(0)) this.originate(circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(digest) })
+        }
         return
       case RelayCommand.DROP:
         return
@@ -650,7 +665,6 @@ export class OnionRouter {
   }
 
   handleLinkClosed (peer: string): void {
-    this.createBuckets.delete(peer)
     for (const [key, entry] of [...this.byKey]) {
       if (!key.endsWith(`@${peer}`)) continue
       if (entry.role === 'client') {
@@ -686,7 +700,8 @@ export class OnionRouter {
         return // handled on the hot path in handleCell
       case LinkCommand.DESTROY:
         if (entry == null) return
-        if (entry.role === 'client') this.destroyClient(entry.circ, msg.reason, new CircuitClosedError(msg.reason, `circuit destroyed by a relay (reason ${msg.reason})`))
+        // The first hop destroyed it: no DESTROY back (tor-spec §5.4).
+        if (entry.role === 'client') this.destroyClient(entry.circ, msg.reason, new CircuitClosedError(msg.reason, `circuit destroyed by a relay (reason ${msg.reason})`), false)
         else this.destroyRelay(entry.circ, msg.reason, entry.role === 'relay-prev' ? 'prev' : 'next')
     }
   }
@@ -741,6 +756,9 @@ export class OnionRouter {
     this.cancelSweep = this.opts.setTimer(period, () => {
       const now = this.opts.now()
       for (const c of [...this.relayCircuits]) if (now - c.lastActivity > this.limits.idleCircuitMs) this.destroyRelay(c, DestroyReason.FINISHED, null)
+      // A neighbour's CREATE budget outlives its channel (reconnecting must not
+      // refill it); forget it only once it is gone and its bucket is full again.
+      for (const [p, b] of this.createBuckets) if (!this.opts.links.has(p) && b.available() >= b.burst) this.createBuckets.delete(p)
       this.scheduleSweep()
     })
   }
