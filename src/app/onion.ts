@@ -14,6 +14,7 @@ import { ChannelManager } from '../net/channels.ts'
 import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../net/descriptor-gossip.ts'
 import { shortPeerId, type Network } from '../net/network.ts'
 import { RelayDirectory } from './relay-directory.ts'
+import { bestDh } from './webcrypto-dh.ts'
 
 export interface TestCircuitState {
   readonly phase: 'building' | 'measuring' | 'done' | 'failed'
@@ -104,6 +105,7 @@ export class OnionService {
       random: systemRandom,
       now: () => performance.now(),
       setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => { clearTimeout(t) } },
+      dh: await bestDh(),
       onEvent: () => { this.publish() }
     })
     this.router = router

@@ -27,8 +27,8 @@ import {
   MAX_CIRC_ID, RELAY_BODY_LEN, RELAY_DATA_MAX, RelayCommand, type LinkCell, type RelayCell
 } from '../cell/index.ts'
 import {
-  ClientCircuitCrypto, ntorClientCreate, ntorClientFinish, ntorServerRespond, RelayCircuitCrypto,
-  type NtorClientState, type NtorSecretKey
+  ClientCircuitCrypto, nobleDh, ntorClientCreateWith, ntorClientFinishWith, ntorServerRespondWith, RelayCircuitCrypto,
+  type NtorClientState, type NtorSecretKey, type X25519Dh
 } from '../crypto/index.ts'
 import { isProtocolError, ProtocolError, ProtocolViolationError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
@@ -61,6 +61,8 @@ export interface RouterOptions {
   /** Run `fn` after `ms`; returns a cancel function. */
   setTimer: (ms: number, fn: () => void) => () => void
   limits?: Partial<RouterLimits>
+  /** X25519 for the ntor handshakes (default noble; browsers pass Web Crypto's, which is several times faster). */
+  dh?: X25519Dh
   /** Observability hook: counts only, never keys or payloads. */
   onEvent?: (event: RouterEvent) => void
 }
@@ -325,9 +327,13 @@ export class OnionRouter {
   private cellsRelayed = 0
   private protocolErrors = 0
   private cancelSweep: (() => void) | null = null
+  /** CREATEs whose handshake is being computed (keyOf(peer, circId)). */
+  private readonly pendingCreates = new Set<string>()
+  private readonly dh: X25519Dh
 
   constructor (private readonly opts: RouterOptions) {
     this.limits = { ...DEFAULT_ROUTER_LIMITS, ...opts.limits }
+    this.dh = opts.dh ?? nobleDh
     this.scheduleSweep()
   }
 
@@ -340,6 +346,7 @@ export class OnionRouter {
   /** Stop timers and close every circuit (the tab is going away). */
   shutdown (): void {
     this.cancelSweep?.()
+    this.pendingCreates.clear()
     for (const c of [...this.clientCircuits]) this.destroyClient(c, DestroyReason.FINISHED)
     for (const c of [...this.relayCircuits]) this.destroyRelay(c, DestroyReason.FINISHED, null)
   }
@@ -368,7 +375,7 @@ export class OnionRouter {
     try {
       // Hop 0: CREATE (tor-spec §5.1).
       report(0, 'extending', circ)
-      const first = ntorClientCreate(path[0]!, this.opts.random)
+      const first = await ntorClientCreateWith(path[0]!, this.opts.random, this.dh)
       circ.setPendingHandshake(first.state)
       const step0 = circ.waitStep()
       this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR, hdata: first.onionskin } })
@@ -378,7 +385,7 @@ export class OnionRouter {
       for (let i = 1; i < path.length; i++) {
         report(i, 'extending', circ)
         const hop = path[i]!
-        const { state, onionskin } = ntorClientCreate(hop, this.opts.random)
+        const { state, onionskin } = await ntorClientCreateWith(hop, this.opts.random, this.dh)
         circ.setPendingHandshake(state)
         const step = circ.waitStep()
         const linkSpec = textEncoder.encode(hop.peerId)
@@ -416,6 +423,18 @@ export class OnionRouter {
     circ.closed(err ?? new CircuitClosedError(reason, `circuit closed (reason ${reason})`))
   }
 
+  /** Complete a hop's handshake (CREATED or EXTENDED), then let the build go on. */
+  private finishHop (circ: ClientCircuit, pending: NtorClientState, reply: Uint8Array): void {
+    ntorClientFinishWith(pending, reply, this.dh).then((keys) => {
+      if (circ.state === 'closed') { keys.fill(0); return }
+      circ.crypto.addHop(keys)
+      circ.stepDone()
+    }, (err: unknown) => {
+      this.countError(err)
+      this.destroyClient(circ, DestroyReason.PROTOCOL, err as Error)
+    })
+  }
+
   private onClientRelay (circ: ClientCircuit, body: Uint8Array): void {
     const hop = circ.crypto.decryptInbound(body) // DigestMismatchError → caught by handleCell
     const cell = decodeRelayBody(body)
@@ -427,8 +446,7 @@ export class OnionRouter {
       case RelayCommand.EXTENDED: {
         const pending = circ.takePendingHandshake()
         if (pending == null || hop !== circ.crypto.length - 1) throw new ProtocolViolationError('unexpected EXTENDED')
-        circ.crypto.addHop(ntorClientFinish(pending, decodeExtended(cell.data)))
-        circ.stepDone()
+        this.finishHop(circ, pending, decodeExtended(cell.data))
         return
       }
       case RelayCommand.DATA:
@@ -468,13 +486,24 @@ export class OnionRouter {
       return
     }
     if (htype !== HandshakeType.NTOR) throw new ProtocolViolationError('unknown handshake type')
-    const { reply, keys } = ntorServerRespond(this.opts.onionKeys, hdata, this.opts.random)
-    const circ = new RelayCircuit({ peer: from, circId }, keys, now, this.limits)
-    keys.fill(0)
-    this.relayCircuits.add(circ)
-    this.byKey.set(keyOf(from, circId), { role: 'relay-prev', circ })
-    this.opts.onEvent?.({ type: 'relay-circuit-opened' })
-    this.sendLink(from, { circId, msg: { command: LinkCommand.CREATED, hdata: reply } })
+    const key = keyOf(from, circId)
+    this.pendingCreates.add(key)
+    ntorServerRespondWith(this.opts.onionKeys, hdata, this.opts.random, this.dh).then(({ reply, keys }) => {
+      // Gone meanwhile (DESTROY, link closed, shutdown): forget it.
+      if (!this.pendingCreates.delete(key) || !this.opts.links.has(from) || this.relayCircuits.size >= this.limits.maxRelayCircuits) {
+        keys.fill(0)
+        return
+      }
+      const circ = new RelayCircuit({ peer: from, circId }, keys, now, this.limits)
+      keys.fill(0)
+      this.relayCircuits.add(circ)
+      this.byKey.set(key, { role: 'relay-prev', circ })
+      this.opts.onEvent?.({ type: 'relay-circuit-opened' })
+      this.sendLink(from, { circId, msg: { command: LinkCommand.CREATED, hdata: reply } })
+    }, (err: unknown) => {
+      this.pendingCreates.delete(key)
+      this.onError(from, circId, err)
+    })
   }
 
   private onRelayOutbound (circ: RelayCircuit, body: Uint8Array, wire: Uint8Array): void {
@@ -665,6 +694,7 @@ export class OnionRouter {
   }
 
   handleLinkClosed (peer: string): void {
+    for (const key of [...this.pendingCreates]) if (key.endsWith(`@${peer}`)) this.pendingCreates.delete(key)
     for (const [key, entry] of [...this.byKey]) {
       if (!key.endsWith(`@${peer}`)) continue
       if (entry.role === 'client') {
@@ -681,15 +711,14 @@ export class OnionRouter {
     const entry = this.byKey.get(keyOf(from, circId))
     switch (msg.command) {
       case LinkCommand.CREATE:
-        if (entry != null) throw new ProtocolViolationError('CREATE for a circuit id in use')
+        if (entry != null || this.pendingCreates.has(keyOf(from, circId))) throw new ProtocolViolationError('CREATE for a circuit id in use')
         this.onCreate(from, circId, msg.htype, msg.hdata)
         return
       case LinkCommand.CREATED:
         if (entry?.role === 'client') {
           const pending = entry.circ.takePendingHandshake()
           if (pending == null || entry.circ.crypto.length !== 0) throw new ProtocolViolationError('unexpected CREATED')
-          entry.circ.crypto.addHop(ntorClientFinish(pending, msg.hdata))
-          entry.circ.stepDone()
+          this.finishHop(entry.circ, pending, msg.hdata)
         } else if (entry?.role === 'relay-next') {
           this.onRelayCreated(entry.circ, msg.hdata)
         } else {
@@ -699,6 +728,7 @@ export class OnionRouter {
       case LinkCommand.RELAY:
         return // handled on the hot path in handleCell
       case LinkCommand.DESTROY:
+        this.pendingCreates.delete(keyOf(from, circId))
         if (entry == null) return
         // The first hop destroyed it: no DESTROY back (tor-spec §5.4).
         if (entry.role === 'client') this.destroyClient(entry.circ, msg.reason, new CircuitClosedError(msg.reason, `circuit destroyed by a relay (reason ${msg.reason})`), false)
@@ -706,12 +736,16 @@ export class OnionRouter {
     }
   }
 
-  private onError (from: string, circId: number, err: unknown): void {
-    if (!(err instanceof Error)) return
+  private countError (err: unknown): void {
     if (isProtocolError(err)) {
       this.protocolErrors++
       this.opts.onEvent?.({ type: 'protocol-error', kind: err.kind })
     }
+  }
+
+  private onError (from: string, circId: number, err: unknown): void {
+    if (!(err instanceof Error)) return
+    this.countError(err)
     const entry = this.byKey.get(keyOf(from, circId))
     if (entry?.role === 'client') {
       this.destroyClient(entry.circ, DestroyReason.PROTOCOL, err)

@@ -130,6 +130,34 @@ function derive (params: NtorParams, xy: Uint8Array, xb: Uint8Array, nodeId: Uin
   return { keys, auth }
 }
 
+/** The onion key an onionskin names (NODEID and KEYID(B)), and the client's X. */
+function findRelayKey (relayKeys: NtorSecretKey | readonly NtorSecretKey[], onionskin: Uint8Array, params: NtorParams): { mine: NtorSecretKey, X: Uint8Array } {
+  const candidates: readonly NtorSecretKey[] = Array.isArray(relayKeys) ? relayKeys : [relayKeys as NtorSecretKey]
+  const idLen = params.nodeIdLen
+  if (onionskin.length !== ntorOnionskinLen(params)) throw new HandshakeError(`ntor: onionskin must be ${ntorOnionskinLen(params)} bytes`)
+  const nodeId = onionskin.subarray(0, idLen)
+  const keyId = onionskin.subarray(idLen, idLen + H_LENGTH)
+  const X = onionskin.slice(idLen + H_LENGTH)
+  const mine = candidates.find(k => ctEqual(k.nodeId, nodeId) && ctEqual(k.onionKey, keyId))
+  if (mine === undefined) throw new HandshakeError('ntor: onionskin is not for this relay or onion key')
+  checkRelayKey(params, mine)
+  return { mine, X }
+}
+
+/** Marks a client state used and splits the reply into Y and AUTH. */
+function openReply (state: NtorClientState, reply: Uint8Array): { Y: Uint8Array, auth: Uint8Array } {
+  if (state.used) throw new ProtocolViolationError('ntor: client state already used')
+  state.used = true
+  if (reply.length !== NTOR_REPLY_LEN) throw new HandshakeError(`ntor: reply must be ${NTOR_REPLY_LEN} bytes`)
+  return { Y: reply.subarray(0, G_LENGTH), auth: reply.subarray(G_LENGTH) }
+}
+
+/** AUTH check in constant time (tor-spec §5.1.4); returns the keys or throws. */
+function acceptAuth (d: { keys: Uint8Array, auth: Uint8Array }, auth: Uint8Array): Uint8Array {
+  if (!ctEqual(d.auth, auth)) { d.keys.fill(0); throw new HandshakeError('ntor: AUTH mismatch') }
+  return d.keys
+}
+
 /**
  * Relay step (tor-spec §5.1.4): check that the onionskin names this relay
  * (NODEID and one of its onion keys; several are accepted during onion-key
@@ -142,15 +170,7 @@ export function ntorServerRespond (
   random: RandomSource,
   params: NtorParams = SHALLOT_NTOR
 ): { reply: Uint8Array, keys: Uint8Array } {
-  const candidates: readonly NtorSecretKey[] = Array.isArray(relayKeys) ? relayKeys : [relayKeys as NtorSecretKey]
-  const idLen = params.nodeIdLen
-  if (onionskin.length !== ntorOnionskinLen(params)) throw new HandshakeError(`ntor: onionskin must be ${ntorOnionskinLen(params)} bytes`)
-  const nodeId = onionskin.subarray(0, idLen)
-  const keyId = onionskin.subarray(idLen, idLen + H_LENGTH)
-  const X = onionskin.slice(idLen + H_LENGTH)
-  const mine = candidates.find(k => ctEqual(k.nodeId, nodeId) && ctEqual(k.onionKey, keyId))
-  if (mine === undefined) throw new HandshakeError('ntor: onionskin is not for this relay or onion key')
-  checkRelayKey(params, mine)
+  const { mine, X } = findRelayKey(relayKeys, onionskin, params)
   const { secret: y, publicKey: Y } = x25519Keypair(random)
   const xy = x25519Shared(y, X) // EXP(X,y); low order → LowOrderPointError (tor-spec §5.1.4)
   const xb = x25519Shared(mine.onionSecret, X) // EXP(X,b)
@@ -165,19 +185,63 @@ export function ntorServerRespond (
  * The state is single-use (its secret x is wiped).
  */
 export function ntorClientFinish (state: NtorClientState, reply: Uint8Array): Uint8Array {
-  if (state.used) throw new ProtocolViolationError('ntor: client state already used')
-  state.used = true
   try {
-    if (reply.length !== NTOR_REPLY_LEN) throw new HandshakeError(`ntor: reply must be ${NTOR_REPLY_LEN} bytes`)
-    const Y = reply.subarray(0, G_LENGTH)
-    const auth = reply.subarray(G_LENGTH)
+    const { Y, auth } = openReply(state, reply)
     const { relay, x, X, params } = state
     const xy = x25519Shared(x, Y) // EXP(Y,x)
     const xb = x25519Shared(x, relay.onionKey) // EXP(B,x)
     const d = derive(params, xy, xb, relay.nodeId, relay.onionKey, X, Y)
     xy.fill(0); xb.fill(0)
-    if (!ctEqual(d.auth, auth)) { d.keys.fill(0); throw new HandshakeError('ntor: AUTH mismatch') } // tor-spec §5.1.4
-    return d.keys
+    return acceptAuth(d, auth)
+  } finally {
+    state.x.fill(0)
+  }
+}
+
+/**
+ * X25519 as an injected, possibly asynchronous, primitive (RFC 7748), so a
+ * browser can use Web Crypto's native X25519 (several times faster than
+ * noble's) while core stays platform-free. Secrets are raw 32-byte scalars.
+ */
+export interface X25519Dh {
+  publicKey(secret: Uint8Array): Promise<Uint8Array>
+  /** Must throw LowOrderPointError for an all-zero result (RFC 7748 §6.1). */
+  shared(secret: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>
+}
+
+/** The default X25519: noble, synchronous underneath. */
+export const nobleDh: X25519Dh = {
+  publicKey: async (secret) => x25519PublicKey(secret),
+  shared: async (secret, publicKey) => x25519Shared(secret, publicKey)
+}
+
+/** {@link ntorClientCreate} with an injected X25519. */
+export async function ntorClientCreateWith (relay: NtorPublicKey, random: RandomSource, dh: X25519Dh, params: NtorParams = SHALLOT_NTOR): Promise<{ state: NtorClientState, onionskin: Uint8Array }> {
+  checkRelayKey(params, relay)
+  const x = random(G_LENGTH)
+  const X = await dh.publicKey(x)
+  return { state: { params, relay, x, X, used: false }, onionskin: concatBytes(relay.nodeId, relay.onionKey, X) }
+}
+
+/** {@link ntorServerRespond} with an injected X25519. */
+export async function ntorServerRespondWith (relayKeys: NtorSecretKey | readonly NtorSecretKey[], onionskin: Uint8Array, random: RandomSource, dh: X25519Dh, params: NtorParams = SHALLOT_NTOR): Promise<{ reply: Uint8Array, keys: Uint8Array }> {
+  const { mine, X } = findRelayKey(relayKeys, onionskin, params)
+  const y = random(G_LENGTH)
+  const [Y, xy, xb] = await Promise.all([dh.publicKey(y), dh.shared(y, X), dh.shared(mine.onionSecret, X)]) // EXP(X,y), EXP(X,b)
+  const { keys, auth } = derive(params, xy, xb, mine.nodeId, mine.onionKey, X, Y)
+  xy.fill(0); xb.fill(0); y.fill(0)
+  return { reply: concatBytes(Y, auth), keys }
+}
+
+/** {@link ntorClientFinish} with an injected X25519. */
+export async function ntorClientFinishWith (state: NtorClientState, reply: Uint8Array, dh: X25519Dh): Promise<Uint8Array> {
+  try {
+    const { Y, auth } = openReply(state, reply)
+    const { relay, x, X, params } = state
+    const [xy, xb] = await Promise.all([dh.shared(x, Y), dh.shared(x, relay.onionKey)]) // EXP(Y,x), EXP(B,x)
+    const d = derive(params, xy, xb, relay.nodeId, relay.onionKey, X, Y)
+    xy.fill(0); xb.fill(0)
+    return acceptAuth(d, auth)
   } finally {
     state.x.fill(0)
   }
