@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react'
-import { getNetwork, getOnion } from '../app/network.ts'
+import { configuredBootstraps, getNetwork, getOnion } from '../app/network.ts'
+import { IdentityArea } from './identity/index.ts'
 import { CircuitPanel } from './CircuitPanel.tsx'
 import { NetworkPanel } from './NetworkPanel.tsx'
 import { NetworkStatus } from './NetworkStatus.tsx'
@@ -26,6 +27,7 @@ export function App () {
             sent from this version; "Test circuit" shows a circuit working.
           </p>
         </section>
+        <IdentityArea bootstrapAddrs={configuredBootstraps()} />
         <CircuitPanel state={circuits} onTest={() => { void onion.testCircuit() }} />
         <NetworkPanel
           snapshot={snapshot}

@@ -1,0 +1,97 @@
+/**
+ * What the rest of the app stores about people and conversations. Every field
+ * is encrypted at rest (see seal.ts); only random ids are visible in
+ * IndexedDB's keys.
+ */
+
+export interface StoredIdentity {
+  readonly publicKey: Uint8Array
+  readonly displayName: string
+  /** ms since the Unix epoch */
+  readonly createdAt: number
+}
+
+export type ContactState = 'pending' | 'accepted'
+
+export interface Contact {
+  /** Random id (hex), not derived from the key, so IndexedDB keys reveal nothing. */
+  readonly id: string
+  readonly publicKey: Uint8Array
+  readonly displayName: string
+  /** Bootstrap relay addresses from the invite. */
+  readonly relays: readonly string[]
+  /** 'pending' until the first end-to-end handshake (later issue). */
+  readonly state: ContactState
+  /** The user compared the safety number and marked it verified. */
+  readonly verified: boolean
+  readonly addedAt: number
+  /** Hex id of the invite this contact came from, if any. */
+  readonly inviteId?: string
+}
+
+export interface Conversation {
+  readonly id: string
+  readonly contactId: string
+  readonly createdAt: number
+}
+
+export type MessageDirection = 'in' | 'out'
+
+export interface Message {
+  /** Unique within its conversation (the chat protocol's message id). */
+  readonly id: string
+  readonly direction: MessageDirection
+  readonly text: string
+  /** ms since the Unix epoch; listMessages sorts by it, then by id. */
+  readonly timestamp: number
+  /** Delivery state, free-form for the chat layer (e.g. 'sending', 'acked', 'failed'). */
+  readonly status?: string
+}
+
+/** The message/contact API other features use. Conversation id of a 1:1 chat = the contact id. */
+export interface ChatStore {
+  putContact (contact: Contact): Promise<void>
+  getContact (id: string): Promise<Contact | null>
+  listContacts (): Promise<Contact[]>
+  /** Removes the contact with its conversations and messages. */
+  deleteContact (id: string): Promise<void>
+  putConversation (conversation: Conversation): Promise<void>
+  listConversations (): Promise<Conversation[]>
+  putMessage (conversationId: string, message: Message): Promise<void>
+  listMessages (conversationId: string): Promise<Message[]>
+  /** Removes the conversation record and all its messages. */
+  deleteConversation (conversationId: string): Promise<void>
+  /** Removes every message exchanged with the contact (its conversations stay). */
+  clearHistory (contactId: string): Promise<void>
+}
+
+/** An unlocked profile: the identity, its signing key, and the encrypted store. */
+export interface Profile extends ChatStore {
+  readonly identity: StoredIdentity
+  /** Ed25519 signature (RFC 8032) with the non-extractable identity key. */
+  sign (message: Uint8Array): Promise<Uint8Array>
+  /** The encrypted backup file written when the identity was made. */
+  backupFile (): Promise<Uint8Array>
+  close (): void
+}
+
+export interface NewIdentity extends StoredIdentity {
+  /** The private seed; wiped by the backend once the non-extractable key is stored. */
+  readonly seed: Uint8Array
+  /** The passphrase-encrypted backup file. */
+  readonly backup: Uint8Array
+}
+
+/** Where profiles live: IndexedDB in the app, memory in tests. */
+export interface ProfileBackend {
+  /** The saved profile, or null on a fresh profile. */
+  open (): Promise<Profile | null>
+  /** Save a new identity; throws IdentityExistsError if there already is one. */
+  create (identity: NewIdentity): Promise<Profile>
+  /** Erase identity, keys, contacts, history, caches and service workers of this origin. */
+  wipe (): Promise<void>
+}
+
+export class IdentityExistsError extends Error {
+  constructor () { super('An identity already exists in this browser profile.'); this.name = 'IdentityExistsError' }
+}

@@ -1,0 +1,1 @@
+export { IdentityArea } from './IdentityArea.tsx'
