@@ -13,6 +13,7 @@ import { CellScheduler } from '../core/channel/scheduler.ts'
 import { ChannelManager } from '../net/channels.ts'
 import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../net/descriptor-gossip.ts'
 import { shortPeerId, type Network } from '../net/network.ts'
+import { HsDirStore } from '../core/rendezvous/hsdir-store.ts'
 import { RelayDirectory } from './relay-directory.ts'
 import { bestDh } from './webcrypto-dh.ts'
 
@@ -52,6 +53,14 @@ export class OnionService {
   private snapshot: CircuitViewState = { relaying: 0, knownRelays: 0, test: null }
   private timers: Array<ReturnType<typeof setInterval>> = []
   private startPromise: Promise<void> | null = null
+  private self: RelayInfo | null = null
+  /** Descriptors this tab holds as an HSDir (docs/RENDEZVOUS.md §4). */
+  readonly hsdir = new HsDirStore({ now: () => Date.now() })
+  /**
+   * Peers never used as hops (tests: keep two chat ends from meeting as
+   * neighbours, so any connection between them could only come from the chat).
+   */
+  private readonly avoided = new Set<string>()
 
   constructor (private readonly network: Network, private readonly options: OnionServiceOptions = {}) {}
 
@@ -64,6 +73,20 @@ export class OnionService {
 
   get relayDirectory (): RelayDirectory | null { return this.directory }
   get onionRouter (): OnionRouter | null { return this.router }
+  /** This tab as a relay (for the HSDir hash ring, which every tab computes over the same set). */
+  get selfRelay (): RelayInfo | null { return this.self }
+
+  /** Keep `peerId` out of every path this tab chooses, and out of its neighbours. */
+  avoidPeer (peerId: string): void {
+    this.avoided.add(peerId)
+    this.network.avoidPeer(peerId)
+  }
+
+  /** Every relay known, this tab included: the members of the HSDir hash ring. */
+  ringMembers (): RelayInfo[] {
+    const others = this.directory?.relays() ?? []
+    return this.self == null ? others : [...others, this.self]
+  }
 
   start (): Promise<void> {
     this.startPromise ??= this.doStart()
@@ -77,6 +100,7 @@ export class OnionService {
     if (transportKey == null) throw new Error('network has no transport key')
     const { onionKey, onionSecret } = generateOnionKey(systemRandom)
     const nodeId = nodeIdFromIdentityKey(transportKey)
+    this.self = { peerId, nodeId, onionKey }
     const directory = new RelayDirectory({
       self: { peerId, nodeId, onionKey },
       transportPublicKey: transportKey,
@@ -106,7 +130,8 @@ export class OnionService {
       now: () => performance.now(),
       setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => { clearTimeout(t) } },
       dh: await bestDh(),
-      onEvent: () => { this.publish() }
+      onEvent: () => { this.publish() },
+      hsdir: this.hsdir
     })
     this.router = router
     this.channels = channels
@@ -127,6 +152,7 @@ export class OnionService {
       const one = direct[Math.floor(Math.random() * direct.length)]
       if (one != null) void pullDescriptors(one, directory).then(() => { this.publish() }, () => {})
       directory.prune()
+      this.hsdir.prune()
       void directory.republishIfDue()
     }, GOSSIP_INTERVAL_MS))
     this.timers.push(setInterval(() => { this.publish() }, 2_000))
@@ -143,7 +169,35 @@ export class OnionService {
   /** Choose hops for a circuit: distinct verified relays, never this tab. */
   choosePath (hops = CIRCUIT_HOPS, exclude: readonly string[] = []): RelayInfo[] {
     if (this.directory == null) throw new Error('onion layer not started')
-    return this.directory.choosePath(hops, exclude)
+    return this.directory.choosePath(hops, [...exclude, ...this.avoided])
+  }
+
+  /**
+   * Build a circuit whose last hop is `target` (an HSDir, introduction or
+   * rendezvous point), through {@link CIRCUIT_HOPS} − 1 chosen relays, with up
+   * to {@link BUILD_ATTEMPTS} tries. `target` may be this tab only when
+   * `lastHopMayBeSelf` (a service looping back to a rendezvous point its
+   * client happened to choose here, docs/RENDEZVOUS.md §1).
+   */
+  async buildCircuitTo (target: RelayInfo, opts: { lastHopMayBeSelf?: boolean, onProgress?: (p: BuildProgress) => void } = {}): Promise<ClientCircuit> {
+    await this.start()
+    const avoid: string[] = [target.peerId]
+    let lastError: unknown = null
+    for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
+      const chosen = [...this.choosePath(CIRCUIT_HOPS - 1, avoid), target]
+      let hop = 0
+      try {
+        const circuit = await this.router!.buildCircuit(chosen, (p) => { hop = p.hop; opts.onProgress?.(p) }, { lastHopMayBeSelf: opts.lastHopMayBeSelf === true })
+        this.directory!.reportSuccess(chosen[0]!.peerId)
+        return circuit
+      } catch (err) {
+        lastError = err
+        if (hop === 0) this.directory!.reportFailure(chosen[0]!.peerId)
+        if (hop === chosen.length - 1) throw err // the target itself failed
+        avoid.push(chosen[hop]!.peerId)
+      }
+    }
+    throw lastError
   }
 
   /**

@@ -101,6 +101,8 @@ export class Network {
   private readonly bootstrapBackoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS)
   private readonly peerBackoff = new Backoff(BACKOFF_BASE_MS * 2, PEER_BACKOFF_MAX_MS)
   private readonly candidates = new Set<string>()
+  /** Peers never dialed and disconnected when they dial us (see OnionService.avoidPeer). */
+  private readonly avoided = new Set<string>()
   private readonly dialing = new Set<string>()
   private readonly pingState = new Map<string, PingState>()
   private readonly listeners = new Set<() => void>()
@@ -145,7 +147,10 @@ export class Network {
     })
     this.node = node
     await servePeerExchange(node, conn => this.kindOf(conn) === 'direct-webrtc')
-    node.addEventListener('connection:open', () => { this.publish() })
+    node.addEventListener('connection:open', (evt) => {
+      if (this.avoided.has(evt.detail.remotePeer.toString())) void evt.detail.close().catch(() => {})
+      this.publish()
+    })
     node.addEventListener('connection:close', (evt) => {
       const id = evt.detail.remotePeer.toString()
       if (!node.getConnections(evt.detail.remotePeer).some(c => this.kindOf(c) === 'direct-webrtc')) this.pingState.delete(id)
@@ -302,11 +307,17 @@ export class Network {
     if (this.dialing.size >= MAX_CONCURRENT_PEER_DIALS || now - this.lastDialStart < DIAL_STAGGER_MS) return
     const self = node.peerId.toString()
     const choices = [...this.candidates].filter(id =>
-      id !== self && !direct.has(id) && !this.dialing.has(id) && this.peerBackoff.ready(id, now))
+      id !== self && !direct.has(id) && !this.avoided.has(id) && !this.dialing.has(id) && this.peerBackoff.ready(id, now))
     if (choices.length === 0) return
     const id = choices[Math.floor(Math.random() * choices.length)]!
     this.lastDialStart = now
     void this.dialPeer(node, id)
+  }
+
+  /** Never be a direct neighbour of `id`: close what there is and refuse it from now on. */
+  avoidPeer (id: string): void {
+    this.avoided.add(id)
+    void this.disconnectPeer(id).catch(() => {})
   }
 
   private async dialPeer (node: TabNode, id: string): Promise<void> {

@@ -11,7 +11,13 @@ export interface StoredIdentity {
   readonly createdAt: number
 }
 
-export type ContactState = 'pending' | 'accepted'
+/**
+ * 'pending': we added them from their invite and wait for them to accept;
+ * 'request': they reached us through our invite and wait for us;
+ * 'accepted': both agreed; 'declined': they declined our request, or we
+ * declined theirs (then the contact is hidden and its introductions refused).
+ */
+export type ContactState = 'pending' | 'request' | 'accepted' | 'declined'
 
 export interface Contact {
   /** Random id (hex), not derived from the key, so IndexedDB keys reveal nothing. */
@@ -20,13 +26,14 @@ export interface Contact {
   readonly displayName: string
   /** Bootstrap relay addresses from the invite. */
   readonly relays: readonly string[]
-  /** 'pending' until the first end-to-end handshake (later issue). */
   readonly state: ContactState
   /** The user compared the safety number and marked it verified. */
   readonly verified: boolean
   readonly addedAt: number
   /** Hex id of the invite this contact came from, if any. */
   readonly inviteId?: string
+  /** Set when *we* declined their request (as opposed to them declining ours). */
+  readonly declinedByUs?: boolean
 }
 
 export interface Conversation {

@@ -1,5 +1,7 @@
 import { useSyncExternalStore } from 'react'
 import { configuredBootstraps, getNetwork, getOnion } from '../app/network.ts'
+import { getChatService } from '../app/chat/index.ts'
+import { ChatArea } from './chat/index.ts'
 import { IdentityArea } from './identity/index.ts'
 import { CircuitPanel } from './CircuitPanel.tsx'
 import { NetworkPanel } from './NetworkPanel.tsx'
@@ -13,6 +15,8 @@ export function App () {
   const onion = getOnion()
   const circuits = useSyncExternalStore(onion.subscribe, onion.getSnapshot)
   const online = useOnline()
+  const chat = getChatService()
+  const chatSnapshot = useSyncExternalStore(chat.subscribe, chat.getSnapshot)
   return (
     <div className="app">
       <header className="app-header">
@@ -20,14 +24,8 @@ export function App () {
         <NetworkStatus snapshot={snapshot} online={online} onRetry={() => { network.retryNow() }} />
       </header>
       <main>
-        <section className="panel" aria-label="About this build">
-          <p>
-            This tab is a peer of the Shallot network: it connects directly to other tabs over WebRTC
-            and relays onion-encrypted circuits for them. Chat is not built yet, so no messages can be
-            sent from this version; "Test circuit" shows a circuit working.
-          </p>
-        </section>
         <IdentityArea bootstrapAddrs={configuredBootstraps()} />
+        <ChatArea snapshot={chatSnapshot} actions={chat} />
         <CircuitPanel state={circuits} onTest={() => { void onion.testCircuit() }} />
         <NetworkPanel
           snapshot={snapshot}

@@ -153,6 +153,12 @@ export class IdentityStore {
   /** The unlocked profile's message/contact store, or null (for the chat layer and tests). */
   chatStore (): ChatStore | null { return this.profile }
 
+  /** The unlocked profile (identity, signing, store) for the chat layer, or null. */
+  unlockedProfile (): Profile | null { return this.profile }
+
+  /** Re-read contacts after the chat layer changed one (a new request, an acceptance). */
+  async contactsChanged (): Promise<void> { if (this.profile != null) await this.refresh() }
+
   /** Take the profile lock and load the identity. Idempotent. */
   async start (): Promise<void> {
     if (this.started) return

@@ -61,7 +61,7 @@ export const RelayCommand = {
   TRUNCATED: 9,
   /** Long-range padding; data ignored (tor-spec §6.1 RELAY_DROP). */
   DROP: 10,
-  // Onion services (rend-spec-v3), numbers reserved now so others can use them.
+  // Onion services (rend-spec-v3 §3–4; bodies in core/rendezvous/cells.ts, docs/RENDEZVOUS.md §5).
   ESTABLISH_INTRO: 32,
   ESTABLISH_RENDEZVOUS: 33,
   INTRODUCE1: 34,
@@ -70,7 +70,13 @@ export const RelayCommand = {
   RENDEZVOUS2: 37,
   INTRO_ESTABLISHED: 38,
   RENDEZVOUS_ESTABLISHED: 39,
-  INTRODUCE_ACK: 40
+  INTRODUCE_ACK: 40,
+  // Shallot's own: descriptor storage at HSDirs (docs/RENDEZVOUS.md §5; Tor
+  // uses BEGIN_DIR and HTTP instead, which a tab has no use for).
+  HSDIR_STORE: 48,
+  HSDIR_STORED: 49,
+  HSDIR_FETCH: 50,
+  HSDIR_FOUND: 51
 } as const
 export type RelayCommand = typeof RelayCommand[keyof typeof RelayCommand]
 

@@ -24,6 +24,14 @@ export interface RouterLimits {
   sendmeIncrement: number
   /** Bytes a client may have queued waiting for window on one circuit. */
   maxClientQueueCells: number
+  /** Introduction points this tab serves at once (ESTABLISH_INTRO beyond → protocol error, circuit destroyed). */
+  maxIntroPoints: number
+  /** Rendezvous cookies waiting for their RENDEZVOUS1 at once (ESTABLISH_RENDEZVOUS beyond → destroyed). */
+  maxPendingRendezvous: number
+  /** A rendezvous cookie not joined within this long is forgotten and its circuit closed (rend-spec-v3 §4.1). */
+  rendezvousTimeoutMs: number
+  /** Control replies (INTRO_ESTABLISHED, HSDIR_FOUND, …) a client waits for before giving up. */
+  controlTimeoutMs: number
 }
 
 export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
@@ -35,5 +43,9 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
   buildTimeoutMs: 30_000,
   circuitWindow: CIRCUIT_WINDOW,
   sendmeIncrement: SENDME_INCREMENT,
-  maxClientQueueCells: 4096
+  maxClientQueueCells: 4096,
+  maxIntroPoints: 256,
+  maxPendingRendezvous: 256,
+  rendezvousTimeoutMs: 60_000,
+  controlTimeoutMs: 15_000
 }

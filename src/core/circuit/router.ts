@@ -34,6 +34,10 @@ import { isProtocolError, ProtocolError, ProtocolViolationError } from '../error
 import type { RandomSource } from '../random.ts'
 import { TokenBucket } from '../channel/token-bucket.ts'
 import { DEFAULT_ROUTER_LIMITS, type RouterLimits } from './limits.ts'
+import { toHex } from '../bytes.ts'
+import {
+  decodeEstablishIntro, decodeEstablishRendezvous, decodeHsdirFetch, decodeIntroduce1, decodeRendezvous1, encodeHsdirFound, encodeStatus
+} from '../rendezvous/cells.ts'
 
 /** What the router needs from the transport (net's ChannelManager, or the in-memory network). */
 export interface LinkLayer {
@@ -65,7 +69,35 @@ export interface RouterOptions {
   dh?: X25519Dh
   /** Observability hook: counts only, never keys or payloads. */
   onEvent?: (event: RouterEvent) => void
+  /**
+   * The descriptors this tab holds as an HSDir (core/rendezvous HsDirStore);
+   * without it HSDIR_STORE is refused and HSDIR_FETCH finds nothing.
+   */
+  hsdir?: HsDirHooks
 }
+
+/** What the router needs of an HSDir store (docs/RENDEZVOUS.md §4). */
+export interface HsDirHooks {
+  /** Validate and keep a descriptor; throws a ProtocolError when it is refused. */
+  store (descriptor: Uint8Array): boolean
+  /** Descriptors held for a descriptor id, newest first. */
+  fetch (descId: Uint8Array): Uint8Array[]
+}
+
+/** Relay commands a client accepts from the last hop of its circuit and hands to {@link ClientCircuit.onControl} (rend-spec-v3 §3–4). */
+const CLIENT_CONTROL_COMMANDS: ReadonlySet<number> = new Set([
+  RelayCommand.INTRO_ESTABLISHED, RelayCommand.INTRODUCE2, RelayCommand.INTRODUCE_ACK, RelayCommand.RENDEZVOUS_ESTABLISHED,
+  RelayCommand.RENDEZVOUS2, RelayCommand.HSDIR_STORED, RelayCommand.HSDIR_FOUND
+])
+
+/** Relay commands a client may send to the last hop with {@link ClientCircuit.sendControl}. */
+const RELAY_CONTROL_COMMANDS: ReadonlySet<number> = new Set([
+  RelayCommand.ESTABLISH_INTRO, RelayCommand.INTRODUCE1, RelayCommand.ESTABLISH_RENDEZVOUS, RelayCommand.RENDEZVOUS1,
+  RelayCommand.HSDIR_STORE, RelayCommand.HSDIR_FETCH
+])
+
+/** Status byte of INTRODUCE_ACK and HSDIR_STORED (docs/RENDEZVOUS.md §5). */
+export const ControlStatus = { OK: 0, REFUSED: 1 } as const
 
 export type RouterEvent =
   | { type: 'relay-circuit-opened' }
@@ -133,6 +165,10 @@ class RelayCircuit {
    * the backlog stays within one window (tor-spec §7.3 back-pressure).
    */
   readonly heldSendmes: Uint8Array[] = []
+  /** What this circuit is for when it ends here (rend-spec-v3): an introduction point, a waiting rendezvous cookie, or joined to another circuit. */
+  introAuthId: string | null = null
+  cookie: string | null = null
+  joined: RelayCircuit | null = null
   constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits) {
     this.prev = prev
     this.crypto = new RelayCircuitCrypto(keys)
@@ -160,8 +196,8 @@ export class ClientCircuit {
   private readonly streams = new Map<number, { onData: (d: Uint8Array) => void, onEnd: (reason: number) => void }>()
   private nextStreamId = 1
   private readonly closeListeners: Array<(err: Error) => void> = []
-  private readonly sendQueue: Uint8Array[] = []
   private windowWaiters: Array<() => void> = []
+  private readonly controlListeners = new Set<(command: RelayCommand, data: Uint8Array) => void>()
   /** Relay cells sent and received on this circuit (for tests and the bench). */
   cellsSent = 0
   cellsReceived = 0
@@ -217,6 +253,58 @@ export class ClientCircuit {
       this.streams.delete(streamId)
       s.onEnd(decodeEnd(cell.data))
     }
+  }
+
+  /** @internal */ control (command: RelayCommand, data: Uint8Array): void {
+    if (this.controlListeners.size === 0) throw new ProtocolViolationError(`relay command ${command} not expected on this circuit`)
+    for (const l of [...this.controlListeners]) l(command, data)
+  }
+
+  /** Listen for onion-service replies from the last hop (INTRODUCE2, RENDEZVOUS2, HSDIR_FOUND, …); returns an unsubscribe function. */
+  onControl (listener: (command: RelayCommand, data: Uint8Array) => void): () => void {
+    this.controlListeners.add(listener)
+    return () => { this.controlListeners.delete(listener) }
+  }
+
+  /** Send an onion-service command (ESTABLISH_INTRO, INTRODUCE1, …) to the last hop, on stream 0. */
+  sendControl (command: RelayCommand, data: Uint8Array): void {
+    if (!RELAY_CONTROL_COMMANDS.has(command)) throw new RangeError(`sendControl: ${command} is not a control command`)
+    if (this.state !== 'open') throw this.closeReason ?? new CircuitClosedError(DestroyReason.NONE, 'circuit is not open')
+    this.router.sendRelay(this, this.lastHop, { command, streamId: 0, data })
+  }
+
+  /**
+   * Send `command` and resolve with the data of the first `reply` from the
+   * last hop; rejects when the circuit closes or after `timeoutMs`.
+   */
+  async request (command: RelayCommand, data: Uint8Array, reply: RelayCommand, timeoutMs = this.router.limits.controlTimeoutMs): Promise<Uint8Array> {
+    let cleanup = (): void => {}
+    try {
+      return await new Promise<Uint8Array>((resolve, reject) => {
+        const off = this.onControl((c, d) => { if (c === reply) resolve(d) })
+        const offClose = this.onClose(reject)
+        const cancel = this.router.timer(timeoutMs, () => { reject(new CircuitTimeoutError(`no answer to relay command ${command}`)) })
+        cleanup = () => { off(); offClose(); cancel() }
+        this.sendControl(command, data)
+      })
+    } finally {
+      cleanup()
+    }
+  }
+
+  /**
+   * Receive DATA on `streamId` without a BEGIN: the stream of a joined
+   * rendezvous circuit, which both ends use by convention (docs/RENDEZVOUS.md §5).
+   */
+  attachStream (streamId: number, onData: (d: Uint8Array) => void, onEnd: (reason: number) => void): void {
+    if (streamId < 1 || streamId > 0xffff || this.streams.has(streamId)) throw new RangeError('attachStream: bad or used stream id')
+    this.streams.set(streamId, { onData, onEnd })
+    if (streamId >= this.nextStreamId) this.nextStreamId = streamId + 1
+  }
+
+  /** Keep an idle circuit alive: relays close circuits without RELAY cells after their idle timeout (PROTOCOL.md §7). */
+  keepAlive (): void {
+    if (this.state === 'open') this.router.sendRelay(this, this.lastHop, { command: RelayCommand.DROP, streamId: 0, data: new Uint8Array(0) })
   }
 
   /** @internal */ windowOpened (): void {
@@ -330,6 +418,10 @@ export class OnionRouter {
   /** CREATEs whose handshake is being computed (keyOf(peer, circId)). */
   private readonly pendingCreates = new Set<string>()
   private readonly dh: X25519Dh
+  /** Introduction points served here, by auth id (hex). */
+  private readonly introPoints = new Map<string, RelayCircuit>()
+  /** Rendezvous cookies (hex) waiting for RENDEZVOUS1. */
+  private readonly rendezvous = new Map<string, { circ: RelayCircuit, at: number }>()
 
   constructor (private readonly opts: RouterOptions) {
     this.limits = { ...DEFAULT_ROUTER_LIMITS, ...opts.limits }
@@ -338,6 +430,9 @@ export class OnionRouter {
   }
 
   get peerId (): string { return this.opts.peerId }
+
+  /** @internal Run `fn` after `ms` with the injected timer; returns a cancel function. */
+  timer (ms: number, fn: () => void): () => void { return this.opts.setTimer(ms, fn) }
 
   stats (): RouterStats {
     return { relayCircuits: this.relayCircuits.size, clientCircuits: this.clientCircuits.size, cellsRelayed: this.cellsRelayed, protocolErrors: this.protocolErrors }
@@ -357,9 +452,12 @@ export class OnionRouter {
    * Build a circuit through `path` (first hop first). Resolves when every hop
    * is open; rejects with a named error (timeout, closed, handshake) otherwise.
    */
-  async buildCircuit (path: readonly RelayInfo[], onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
+  async buildCircuit (path: readonly RelayInfo[], onProgress?: (p: BuildProgress) => void, opts: { lastHopMayBeSelf?: boolean } = {}): Promise<ClientCircuit> {
     if (path.length === 0) throw new RangeError('buildCircuit: empty path')
-    if (path.some(h => h.peerId === this.opts.peerId)) throw new RangeError('buildCircuit: path contains this peer')
+    // A service whose client chose this very tab as the rendezvous point loops
+    // back to itself through other relays, so the client cannot tell (docs/RENDEZVOUS.md §1).
+    const mustNotBeSelf = opts.lastHopMayBeSelf === true && path.length > 1 ? path.slice(0, -1) : path
+    if (mustNotBeSelf.some(h => h.peerId === this.opts.peerId)) throw new RangeError('buildCircuit: path contains this peer')
     if (new Set(path.map(h => h.peerId)).size !== path.length) throw new RangeError('buildCircuit: hops must be distinct')
     const firstPeer = path[0]!.peerId
     const report = (hop: number, state: HopState, circ: ClientCircuit): void => { circ.hopStates[hop] = state; onProgress?.({ hop, state }) }
@@ -468,6 +566,10 @@ export class OnionRouter {
       case RelayCommand.DROP:
         return
       default:
+        if (CLIENT_CONTROL_COMMANDS.has(cell.command) && cell.streamId === 0 && hop === circ.lastHop && circ.state === 'open') {
+          circ.control(cell.command, cell.data)
+          return
+        }
         throw new ProtocolViolationError(`relay command ${cell.command} not expected by a client`)
     }
   }
@@ -532,20 +634,25 @@ export class OnionRouter {
         return
       }
       case RelayCommand.DATA: {
+        // Where data from this circuit goes back out: the joined circuit at a
+        // rendezvous point, else this one (echo).
+        const outlet = circ.joined ?? circ
         this.countDelivered(circ.flow, () => {
           const digest = circ.crypto.lastOutboundDigest()
-          if (circ.echoBacklog.length > 0 || circ.heldSendmes.length > 0) circ.heldSendmes.push(digest)
+          if (outlet.echoBacklog.length > 0 || circ.heldSendmes.length > 0) circ.heldSendmes.push(digest)
           else this.originate(circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(digest) })
         })
+        if (circ.joined != null) {
+          // Rendezvous point: relay the end-to-end frame onto the other circuit (docs/RENDEZVOUS.md §5).
+          if (cell.streamId === 0) throw new ProtocolViolationError('DATA on stream 0')
+          this.cellsRelayed++
+          this.sendOrQueue(outlet, { command: RelayCommand.DATA, streamId: cell.streamId, data: cell.data })
+          return
+        }
         const stream = circ.streams.get(cell.streamId)
         if (stream == null) return // stream closed already: drop, as Tor does for late data
         stream.received += cell.data.length
-        if (stream.kind === 'echo') {
-          const echo = { command: RelayCommand.DATA, streamId: cell.streamId, data: cell.data }
-          if (circ.flow.package > 0 && circ.echoBacklog.length === 0) this.originate(circ, echo)
-          else if (circ.echoBacklog.length < MAX_ECHO_BACKLOG_CELLS) circ.echoBacklog.push(echo)
-          else throw new ProtocolViolationError('echo peer ignored flow control')
-        }
+        if (stream.kind === 'echo') this.sendOrQueue(circ, { command: RelayCommand.DATA, streamId: cell.streamId, data: cell.data })
         return
       }
       case RelayCommand.END: {
@@ -555,14 +662,26 @@ export class OnionRouter {
         if (stream?.kind === 'sink') this.originate(circ, { command: RelayCommand.END, streamId: cell.streamId, data: encodeEnd(EndReason.DONE) })
         return
       }
-      case RelayCommand.SENDME:
+      case RelayCommand.SENDME: {
         this.acceptSendme(circ.flow, decodeSendme(cell.data))
         while (circ.flow.package > 0 && circ.echoBacklog.length > 0) this.originate(circ, circ.echoBacklog.shift()!)
+        // The SENDMEs held back are owed to the circuit whose data filled this backlog.
+        const source = circ.joined ?? circ
         if (circ.echoBacklog.length === 0) {
-          for (const digest of circ.heldSendmes.splice(0)) this.originate(circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(digest) })
+          for (const digest of source.heldSendmes.splice(0)) this.originate(source, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(digest) })
         }
         return
+      }
       case RelayCommand.DROP:
+        return
+      case RelayCommand.ESTABLISH_INTRO:
+      case RelayCommand.INTRODUCE1:
+      case RelayCommand.ESTABLISH_RENDEZVOUS:
+      case RelayCommand.RENDEZVOUS1:
+      case RelayCommand.HSDIR_STORE:
+      case RelayCommand.HSDIR_FETCH:
+        if (cell.streamId !== 0) throw new ProtocolViolationError('onion-service command on a stream')
+        this.onServiceCommand(circ, cell)
         return
       case RelayCommand.TRUNCATE:
         if (circ.next != null) {
@@ -598,6 +717,106 @@ export class OnionRouter {
     }, () => {
       if (this.relayCircuits.has(circ)) this.destroyRelay(circ, DestroyReason.CONNECTFAILED, null)
     })
+  }
+
+  /**
+   * Send DATA this hop originates on `circ` (echo, or a rendezvous point
+   * relaying between joined circuits), or queue it while the package window is
+   * empty. The queue holds one window at most: the sender's SENDMEs are held
+   * meanwhile (tor-spec §7.3 back-pressure), so more means it ignored flow control.
+   */
+  private sendOrQueue (circ: RelayCircuit, cell: RelayCell): void {
+    if (circ.flow.package > 0 && circ.echoBacklog.length === 0) this.originate(circ, cell)
+    else if (circ.echoBacklog.length < MAX_ECHO_BACKLOG_CELLS) circ.echoBacklog.push(cell)
+    else throw new ProtocolViolationError('peer ignored flow control')
+  }
+
+  /**
+   * The onion-service roles of a relay (rend-spec-v3 §3–4, docs/RENDEZVOUS.md
+   * §5): introduction point, rendezvous point, HSDir. Only as the last hop of
+   * the circuit, and once per circuit.
+   */
+  private onServiceCommand (circ: RelayCircuit, cell: RelayCell): void {
+    if (circ.next != null || circ.extending) throw new ProtocolViolationError('onion-service command to a middle hop')
+    const settled = circ.introAuthId != null || circ.cookie != null || circ.joined != null
+    switch (cell.command) {
+      case RelayCommand.ESTABLISH_INTRO: {
+        // rend-spec-v3 §3.1.1; the auth key is a random id here (docs/RENDEZVOUS.md §5).
+        const authId = toHex(decodeEstablishIntro(cell.data))
+        if (settled || this.introPoints.has(authId)) throw new ProtocolViolationError('ESTABLISH_INTRO on a used circuit or for a used id')
+        if (this.introPoints.size >= this.limits.maxIntroPoints) throw new CircuitLimitError('too many introduction points')
+        circ.introAuthId = authId
+        this.introPoints.set(authId, circ)
+        this.originate(circ, { command: RelayCommand.INTRO_ESTABLISHED, streamId: 0, data: new Uint8Array(0) })
+        return
+      }
+      case RelayCommand.INTRODUCE1: {
+        // rend-spec-v3 §3.2: pass it on as INTRODUCE2, unchanged, and acknowledge.
+        if (circ.introAuthId != null || circ.joined != null) throw new ProtocolViolationError('INTRODUCE1 on a service circuit')
+        const status = this.introduce(cell.data)
+        this.originate(circ, { command: RelayCommand.INTRODUCE_ACK, streamId: 0, data: encodeStatus(status) })
+        return
+      }
+      case RelayCommand.ESTABLISH_RENDEZVOUS: {
+        // rend-spec-v3 §3.3.
+        const cookie = toHex(decodeEstablishRendezvous(cell.data))
+        if (settled || this.rendezvous.has(cookie)) throw new ProtocolViolationError('ESTABLISH_RENDEZVOUS on a used circuit or for a used cookie')
+        if (this.rendezvous.size >= this.limits.maxPendingRendezvous) throw new CircuitLimitError('too many pending rendezvous')
+        circ.cookie = cookie
+        this.rendezvous.set(cookie, { circ, at: this.opts.now() })
+        this.originate(circ, { command: RelayCommand.RENDEZVOUS_ESTABLISHED, streamId: 0, data: new Uint8Array(0) })
+        return
+      }
+      case RelayCommand.RENDEZVOUS1: {
+        // rend-spec-v3 §4.2: RENDEZVOUS2 to the waiting client, then join the two.
+        const { cookie: raw, reply } = decodeRendezvous1(cell.data)
+        const cookie = toHex(raw)
+        const waiting = this.rendezvous.get(cookie)
+        const fresh = waiting != null && this.opts.now() - waiting.at <= this.limits.rendezvousTimeoutMs
+        if (settled || waiting == null || !fresh || waiting.circ === circ || !this.relayCircuits.has(waiting.circ)) throw new ProtocolViolationError('RENDEZVOUS1 for no waiting cookie')
+        this.rendezvous.delete(cookie)
+        const client = waiting.circ
+        client.cookie = null
+        client.joined = circ
+        circ.joined = client
+        this.originate(client, { command: RelayCommand.RENDEZVOUS2, streamId: 0, data: reply })
+        return
+      }
+      case RelayCommand.HSDIR_STORE: {
+        let status: number = ControlStatus.REFUSED
+        try {
+          if (this.opts.hsdir?.store(cell.data) === true) status = ControlStatus.OK
+        } catch (err) {
+          if (!isProtocolError(err)) throw err
+          this.countError(err) // a bad descriptor: refused, the circuit stays
+        }
+        this.originate(circ, { command: RelayCommand.HSDIR_STORED, streamId: 0, data: encodeStatus(status) })
+        return
+      }
+      case RelayCommand.HSDIR_FETCH: {
+        const found = this.opts.hsdir?.fetch(decodeHsdirFetch(cell.data)) ?? []
+        if (found.length === 0) this.originate(circ, { command: RelayCommand.HSDIR_FOUND, streamId: 0, data: encodeHsdirFound({ more: false, descriptor: null }) })
+        found.forEach((descriptor, i) => {
+          this.originate(circ, { command: RelayCommand.HSDIR_FOUND, streamId: 0, data: encodeHsdirFound({ more: i < found.length - 1, descriptor }) })
+        })
+        return
+      }
+      default:
+        throw new ProtocolViolationError(`relay command ${cell.command} not expected by a relay`)
+    }
+  }
+
+  /**
+   * Hand an INTRODUCE1 body to the service circuit registered for its auth id
+   * as INTRODUCE2; the status for INTRODUCE_ACK. Also used when this tab is
+   * itself the introduction point a local client picked.
+   */
+  introduce (data: Uint8Array): number {
+    const { authId } = decodeIntroduce1(data)
+    const service = this.introPoints.get(toHex(authId))
+    if (service == null || !this.relayCircuits.has(service)) return ControlStatus.REFUSED
+    this.originate(service, { command: RelayCommand.INTRODUCE2, streamId: 0, data })
+    return ControlStatus.OK
   }
 
   private onRelayCreated (circ: RelayCircuit, hdata: Uint8Array): void {
@@ -636,6 +855,12 @@ export class OnionRouter {
 
   private destroyRelay (circ: RelayCircuit, reason: DestroyReason, from: string | null): void {
     if (!this.relayCircuits.delete(circ)) return
+    if (circ.introAuthId != null && this.introPoints.get(circ.introAuthId) === circ) this.introPoints.delete(circ.introAuthId)
+    if (circ.cookie != null && this.rendezvous.get(circ.cookie)?.circ === circ) this.rendezvous.delete(circ.cookie)
+    // Joined circuits live and die together (rend-spec-v3 §4.2).
+    const joined = circ.joined
+    circ.joined = null
+    if (joined != null) { joined.joined = null; this.destroyRelay(joined, reason, null) }
     this.byKey.delete(keyOf(circ.prev.peer, circ.prev.circId))
     if (circ.next != null) this.byKey.delete(keyOf(circ.next.peer, circ.next.circId))
     // DESTROY both ways, except back to where it came from (tor-spec §5.4).
@@ -786,10 +1011,11 @@ export class OnionRouter {
   }
 
   private scheduleSweep (): void {
-    const period = Math.max(1_000, Math.floor(this.limits.idleCircuitMs / 4))
+    const period = Math.max(1_000, Math.floor(Math.min(this.limits.idleCircuitMs / 4, this.limits.rendezvousTimeoutMs / 2)))
     this.cancelSweep = this.opts.setTimer(period, () => {
       const now = this.opts.now()
       for (const c of [...this.relayCircuits]) if (now - c.lastActivity > this.limits.idleCircuitMs) this.destroyRelay(c, DestroyReason.FINISHED, null)
+      for (const { circ, at } of [...this.rendezvous.values()]) if (now - at > this.limits.rendezvousTimeoutMs) this.destroyRelay(circ, DestroyReason.TIMEOUT, null)
       // A neighbour's CREATE budget outlives its channel (reconnecting must not
       // refill it); forget it only once it is gone and its bucket is full again.
       for (const [p, b] of this.createBuckets) if (!this.opts.links.has(p) && b.available() >= b.burst) this.createBuckets.delete(p)

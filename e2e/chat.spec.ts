@@ -1,0 +1,160 @@
+/**
+ * Anonymous 1:1 chat through rendezvous circuits (issue #5), in real Chromium
+ * over real WebRTC: Alice and Bob are the app (own browser contexts, own
+ * IndexedDB), four harness tabs relay and record every cell they send or
+ * receive. Alice's and Bob's tabs are told to keep each other out of their
+ * neighbours and paths (window.shallotChat.avoidPeer): in a six-tab network
+ * they would otherwise meet as ordinary mesh neighbours, and the point is that
+ * the *chat* never connects them.
+ */
+import type { Page } from '@playwright/test'
+import { appPath, expect, openPeer, test, type Peer } from './fixtures.ts'
+
+const PASS = 'orange tulip 42 harbour'
+const MARKER = 'SHALLOT-PLAINTEXT-MARKER'
+const MARKER_HEX = Buffer.from(MARKER).toString('hex')
+
+function chatPath (relay: string, invite = ''): string {
+  return appPath(relay, '&chat-test-hooks') + invite
+}
+
+async function createIdentity (page: Page, name: string): Promise<void> {
+  await page.getByLabel('Display name').fill(name)
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASS)
+  await page.getByLabel(/Repeat/).fill(PASS)
+  await page.getByRole('button', { name: 'Create identity' }).click()
+  await expect(page.getByTestId('own-name')).toHaveText(name, { timeout: 60_000 })
+}
+
+async function inviteFragment (page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Invite someone' }).click()
+  const link = await page.getByLabel('Invite link').inputValue()
+  return link.slice(link.indexOf('#invite='))
+}
+
+async function send (page: Page, text: string): Promise<void> {
+  const box = page.getByLabel('Message', { exact: true })
+  await box.fill(text)
+  await box.press('Enter')
+  await expect(box).toHaveValue('')
+}
+
+async function peerId (page: Page): Promise<string> {
+  await page.waitForFunction(() => (window.shallotChat?.peerId() ?? '') !== '', null, { timeout: 30_000 })
+  return await page.evaluate(() => window.shallotChat!.peerId())
+}
+
+function messages (page: Page, direction: 'in' | 'out') {
+  return page.getByRole('list', { name: 'Messages' }).locator(`li[data-direction="${direction}"]`)
+}
+
+async function waitRelays (page: Page, n: number): Promise<void> {
+  await page.waitForFunction((k) => window.shallot?.knownRelays().length >= k, n, { timeout: 60_000, polling: 250 })
+}
+
+test('Alice and Bob chat through rendezvous circuits: delivered exactly once and in order, never connected, relays see only whole cells; a relay leaving, a reload and an absence are survived', async ({ browser, relay }) => {
+  test.setTimeout(420_000)
+  const relays: Peer[] = []
+  for (let i = 0; i < 4; i++) relays.push(await openPeer(browser, appPath(relay.address).replace('/?', '/harness.html?')))
+  const alice = await openPeer(browser, chatPath(relay.address))
+  await createIdentity(alice.page, 'Alice')
+  const fragment = await inviteFragment(alice.page)
+
+  const bob = await openPeer(browser, chatPath(relay.address, fragment))
+  await createIdentity(bob.page, 'Bob')
+  const aliceId = await peerId(alice.page)
+  let bobId = await peerId(bob.page)
+  await alice.page.evaluate((id) => { window.shallotChat!.avoidPeer(id) }, bobId)
+  await bob.page.evaluate((id) => { window.shallotChat!.avoidPeer(id) }, aliceId)
+  for (const r of relays) await waitRelays(r.page, 5)
+
+  // Never connected, checked all along.
+  const violations: string[] = []
+  let watching = true
+  const watch = (async () => {
+    while (watching) {
+      try {
+        if ((await alice.page.evaluate(() => window.shallotChat!.connections())).includes(bobId)) violations.push('alice→bob')
+        if ((await bob.page.evaluate(() => window.shallotChat!.connections())).includes(aliceId)) violations.push('bob→alice')
+      } catch { /* a page is reloading */ }
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+  })()
+
+  // Bob adds Alice from her invite; the request reaches Alice, who accepts.
+  await bob.page.getByRole('button', { name: 'Add contact' }).click()
+  await expect(bob.page.getByRole('button', { name: /^Alice/ })).toBeVisible()
+  await alice.page.getByRole('button', { name: /^Bob/ }).click({ timeout: 90_000 })
+  await alice.page.getByRole('button', { name: 'Accept' }).click()
+  await bob.page.getByRole('button', { name: /^Alice/ }).click()
+  await expect(bob.page.getByText('Waiting for Alice to accept')).toHaveCount(0, { timeout: 60_000 })
+
+  // 20 messages each way, interleaved.
+  for (let i = 1; i <= 20; i++) {
+    await send(bob.page, `${MARKER} bob ${i}`)
+    await send(alice.page, `${MARKER} alice ${i}`)
+  }
+  for (const [page, name] of [[alice.page, 'alice'], [bob.page, 'bob']] as const) {
+    await expect(messages(page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(20, { timeout: 90_000 })
+    const other = name === 'alice' ? 'bob' : 'alice'
+    await expect(messages(page, 'in').locator('.msg-text')).toHaveText(Array.from({ length: 20 }, (_, i) => `${MARKER} ${other} ${i + 1}`))
+  }
+
+  // The relays carried only whole cells and never the plaintext.
+  let relayed = 0
+  for (const r of relays) {
+    const f = await r.page.evaluate((m) => window.shallot.frames(m), MARKER_HEX)
+    expect(f.allCellSize).toBe(true)
+    expect(f.withMarker).toBe(0)
+    relayed += f.forwarded
+  }
+  expect(relayed).toBeGreaterThan(40)
+
+  // A relay on their path closes mid-conversation: later messages still arrive, once.
+  const load = await Promise.all(relays.map(async r => (await r.page.evaluate(() => window.shallot.relayStats())).relayCircuits))
+  const busiest = relays[load.indexOf(Math.max(...load))]!
+  await busiest.context.close()
+  relays.splice(relays.indexOf(busiest), 1)
+  const t0 = Date.now()
+  for (let i = 21; i <= 23; i++) {
+    await send(bob.page, `${MARKER} bob ${i}`)
+    await send(alice.page, `${MARKER} alice ${i}`)
+  }
+  await expect(messages(alice.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(23, { timeout: 30_000 })
+  await expect(messages(bob.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(23, { timeout: 30_000 })
+  expect(Date.now() - t0).toBeLessThan(30_000 + 5_000)
+  await expect(messages(bob.page, 'in')).toHaveCount(23)
+  await expect(messages(alice.page, 'in')).toHaveCount(23)
+
+  // Bob reloads: the history is there and the conversation goes on.
+  await bob.page.reload()
+  bobId = await peerId(bob.page)
+  await bob.page.evaluate((id) => { window.shallotChat!.avoidPeer(id) }, aliceId)
+  await alice.page.evaluate((id) => { window.shallotChat!.avoidPeer(id) }, bobId)
+  await bob.page.getByRole('button', { name: /^Alice/ }).click({ timeout: 60_000 })
+  await expect(messages(bob.page, 'in')).toHaveCount(23)
+  await expect(messages(bob.page, 'out')).toHaveCount(23)
+  await send(bob.page, `${MARKER} bob after reload`)
+  await expect(messages(alice.page, 'in').last().locator('.msg-text')).toHaveText(`${MARKER} bob after reload`, { timeout: 60_000 })
+
+  // Bob closes his tab: Alice's next message is not delivered yet; it is when Bob is back.
+  await bob.page.close()
+  await send(alice.page, `${MARKER} while you were away`)
+  const pending = messages(alice.page, 'out').last()
+  await expect(pending).toContainText('while you were away')
+  await alice.page.waitForTimeout(3_000)
+  await expect(pending.locator('[aria-label="Delivery: delivered"]')).toHaveCount(0)
+  bob.page = await bob.context.newPage()
+  await bob.page.goto(chatPath(relay.address))
+  bobId = await peerId(bob.page)
+  await bob.page.evaluate((id) => { window.shallotChat!.avoidPeer(id) }, aliceId)
+  await alice.page.evaluate((id) => { window.shallotChat!.avoidPeer(id) }, bobId)
+  await expect(pending.locator('[aria-label="Delivery: delivered"]')).toHaveCount(1, { timeout: 90_000 })
+  await bob.page.getByRole('button', { name: /^Alice/ }).click()
+  await expect(messages(bob.page, 'in').filter({ hasText: 'while you were away' })).toHaveCount(1)
+
+  watching = false
+  await watch
+  expect(violations).toEqual([])
+  for (const p of [...relays, alice, bob]) await p.context.close()
+})

@@ -1,0 +1,52 @@
+/**
+ * One end-to-end chat session over a joined rendezvous circuit: every payload
+ * is sealed into a fixed-size frame (docs/RENDEZVOUS.md §7) and sent as one
+ * DATA cell on the session stream; frames that fail to open close the session
+ * (fail closed), and so does the circuit closing.
+ */
+import { E2eSession } from '../../core/rendezvous/index.ts'
+import type { RendezvousLink } from './rendezvous.ts'
+import { KEEPALIVE_MS } from './rendezvous.ts'
+
+/** The stream both ends of a joined circuit use (no BEGIN: the RP relays DATA between the circuits). */
+export const SESSION_STREAM_ID = 1
+
+export class ChatLink {
+  private readonly session: E2eSession
+  private closed = false
+  private readonly keepalive: ReturnType<typeof setInterval>
+  readonly openedAt = Date.now()
+
+  constructor (readonly link: RendezvousLink, onPayload: (payload: Uint8Array, from: ChatLink) => void, private readonly onClosed: (from: ChatLink) => void) {
+    this.session = new E2eSession(link.keys)
+    link.circuit.attachStream(SESSION_STREAM_ID, (frame) => {
+      if (this.closed) return
+      let payload: Uint8Array
+      try {
+        payload = this.session.open(frame)
+      } catch {
+        this.close() // tampered or out of order: the session is over
+        return
+      }
+      onPayload(payload, this)
+    }, () => { this.close() })
+    link.circuit.onClose(() => { this.close() })
+    this.keepalive = setInterval(() => { link.circuit.keepAlive() }, KEEPALIVE_MS)
+  }
+
+  get live (): boolean { return !this.closed && this.link.circuit.state === 'open' }
+
+  async send (payload: Uint8Array): Promise<void> {
+    if (!this.live) throw new Error('session closed')
+    await this.link.circuit.write(SESSION_STREAM_ID, this.session.seal(payload))
+  }
+
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.keepalive)
+    this.session.wipe()
+    if (this.link.circuit.state !== 'closed') this.link.circuit.destroy()
+    this.onClosed(this)
+  }
+}

@@ -1,0 +1,472 @@
+/**
+ * The chat use-cases and state (framework-free): conversations with every
+ * contact, each with an outbox (core/chat Outbox: sending → sent → delivered,
+ * or failed with retry), end-to-end sessions over rendezvous circuits
+ * (./rendezvous.ts, ./link.ts), contact requests, unread counts and
+ * notifications. The UI reads {@link ChatService.getSnapshot} and calls the
+ * {@link ChatActions}; history is kept in the profile's encrypted store.
+ *
+ * Delivery is at-least-once on the wire and exactly-once on screen: the sender
+ * resends every unacknowledged message on each new session (and after the ACK
+ * timeout); the receiver stores a message id once and acknowledges every copy.
+ * Nothing here logs names, keys, peer ids or message text.
+ */
+import { ctEqual, fromHex, toHex } from '../../core/bytes.ts'
+import {
+  ChatFrameError, decodeChatFrame, EmptyMessageError, encodeChatFrame, MessageTooLongError, Outbox, Reassembler, SeenIds, splitMessage,
+  type ChatFrame
+} from '../../core/chat/index.ts'
+import { normalizeDisplayName } from '../../core/identity/index.ts'
+import { IdentityMismatchError } from '../../core/rendezvous/index.ts'
+import { systemRandom } from '../../core/random.ts'
+import { Backoff } from '../../net/backoff.ts'
+import type { Contact, Message, Profile } from '../../storage/types.ts'
+import type { IdentityStore } from '../identity/store.ts'
+import type { OnionService } from '../onion.ts'
+import { bestDh } from '../webcrypto-dh.ts'
+import { ChatLink } from './link.ts'
+import { connectToContact, HiddenService, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
+import type { ChatActions, ChatMessageView, ChatSnapshot, ConversationView, DeliveryState, Reachability } from './types.ts'
+
+/** How often the service looks for work (messages to send, links to make, timeouts). */
+export const CHAT_TICK_MS = 1_000
+/** Reconnection backoff per contact: first retry after 1 s, at most every 10 s (jittered). */
+export const RECONNECT_BASE_MS = 1_000
+export const RECONNECT_MAX_MS = 10_000
+/** Sessions kept per contact (two appear when both sides connect at once). */
+export const MAX_LINKS_PER_CONTACT = 2
+
+interface PeerState {
+  contact: Contact
+  links: ChatLink[]
+  connecting: boolean
+  /** A session existed since this tab started (a pending contact's request has reached them). */
+  everLinked: boolean
+  outbox: Outbox
+  /** Control frames (accept/decline) owed to the contact, sent with the outbox. */
+  readonly owed: Map<string, Uint8Array>
+  seen: SeenIds
+  reassembler: Reassembler
+  messages: Message[]
+  unread: number
+  warning: string | null
+  lastTimestamp: number
+}
+
+export interface ChatServiceDeps {
+  readonly onion: OnionService
+  readonly identity: IdentityStore
+  readonly now?: () => number
+  /** Notifications and visibility (absent in tests). */
+  readonly notifier?: Notifier
+}
+
+export interface Notifier {
+  readonly permission: () => ChatSnapshot['notifications']
+  request (): Promise<void>
+  /** True when the user is not looking at this tab. */
+  hidden (): boolean
+  show (title: string, body: string): void
+}
+
+export class ChatService implements ChatActions {
+  private readonly now: () => number
+  private readonly peers = new Map<string, PeerState>()
+  private readonly listeners = new Set<() => void>()
+  private snapshot: ChatSnapshot
+  private profile: Profile | null = null
+  private service: HiddenService | null = null
+  private rendezvous: RendezvousDeps | null = null
+  private readonly backoff = new Backoff(RECONNECT_BASE_MS, RECONNECT_MAX_MS)
+  private timer: ReturnType<typeof setInterval> | null = null
+  private openId: string | null = null
+  private pathFor: string | null = null
+  private composerError: string | null = null
+  private starting: Promise<void> | null = null
+  /** Counts for tests: introductions refused (replays, bad signatures). */
+  refusedIntroductions = 0
+
+  constructor (private readonly deps: ChatServiceDeps) {
+    this.now = deps.now ?? Date.now
+    this.snapshot = this.buildSnapshot()
+    deps.identity.subscribe(() => { void this.onIdentityChanged() })
+    void this.onIdentityChanged()
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  readonly getSnapshot = (): ChatSnapshot => this.snapshot
+
+  // ---- lifecycle -----------------------------------------------------------
+
+  private async onIdentityChanged (): Promise<void> {
+    const profile = this.deps.identity.unlockedProfile()
+    if (profile === this.profile) { if (profile != null) await this.syncContacts(); return }
+    this.stop()
+    this.profile = profile
+    if (profile == null) { this.publish(); return }
+    this.starting = this.startFor(profile)
+    await this.starting
+  }
+
+  private async startFor (profile: Profile): Promise<void> {
+    await this.deps.onion.start()
+    if (this.profile !== profile) return
+    const identity = { publicKey: profile.identity.publicKey, displayName: profile.identity.displayName, sign: async (m: Uint8Array) => await profile.sign(m) }
+    this.rendezvous = { onion: this.deps.onion, identity, dh: await bestDh(), random: systemRandom, now: this.now }
+    await this.syncContacts()
+    const service = new HiddenService(this.rendezvous, (incoming) => { void this.onIntroduction(incoming) })
+    service.onRefusedIntroduction = () => { this.refusedIntroductions++ }
+    this.service = service
+    await service.start()
+    this.timer = setInterval(() => { this.tick() }, CHAT_TICK_MS)
+    this.publish()
+  }
+
+  stop (): void {
+    if (this.timer != null) clearInterval(this.timer)
+    this.timer = null
+    this.service?.stop()
+    this.service = null
+    for (const p of this.peers.values()) for (const l of [...p.links]) l.close()
+    this.peers.clear()
+  }
+
+  /** Load contacts (and for new ones their history) from the encrypted store. */
+  private async syncContacts (): Promise<void> {
+    const profile = this.profile
+    if (profile == null) return
+    const contacts = await profile.listContacts()
+    for (const contact of contacts) {
+      const known = this.peers.get(contact.id)
+      if (known != null) { known.contact = contact; continue }
+      const messages = sortMessages(await profile.listMessages(contact.id))
+      const outbox = new Outbox({ now: this.now })
+      const peer: PeerState = {
+        contact, links: [], connecting: false, everLinked: false, outbox, owed: new Map(),
+        seen: SeenIds.from(messages.filter(m => m.direction === 'in').map(m => m.id)),
+        reassembler: new Reassembler({ now: this.now }), messages, unread: 0, warning: null,
+        lastTimestamp: messages.reduce((t, m) => Math.max(t, m.direction === 'out' ? m.timestamp : 0), 0)
+      }
+      // Messages not delivered before a reload are sent again (the receiver de-duplicates).
+      outbox.restore(messages.filter(m => m.direction === 'out' && (m.status === 'sending' || m.status === 'sent')).map(m => ({
+        id: m.id, frames: splitMessage(fromHex(m.id), m.timestamp, m.text).map(encodeChatFrame), queuedAt: this.now(), state: 'sending' as const
+      })))
+      this.peers.set(contact.id, peer)
+    }
+    for (const id of [...this.peers.keys()]) {
+      if (!contacts.some(c => c.id === id)) { for (const l of this.peers.get(id)!.links) l.close(); this.peers.delete(id) }
+    }
+    this.publish()
+  }
+
+  // ---- sessions -------------------------------------------------------------
+
+  private tick (): void {
+    const now = this.now()
+    for (const peer of this.peers.values()) {
+      for (const item of peer.outbox.expire()) void this.setDelivery(peer, item.id, 'failed')
+      peer.reassembler.prune()
+      const link = this.liveLink(peer)
+      if (link != null) { void this.flush(peer, link); continue }
+      if (peer.connecting || !this.wantsLink(peer)) continue
+      if (!this.backoff.ready(peer.contact.id, now)) continue
+      void this.connect(peer)
+    }
+  }
+
+  private wantsLink (peer: PeerState): boolean {
+    if (peer.contact.state === 'declined') return false
+    if (peer.outbox.undelivered().length > 0 || peer.owed.size > 0) return true
+    return peer.contact.state === 'pending' && !peer.everLinked
+  }
+
+  private liveLink (peer: PeerState): ChatLink | null {
+    for (let i = peer.links.length - 1; i >= 0; i--) if (peer.links[i]!.live) return peer.links[i]!
+    return null
+  }
+
+  private async connect (peer: PeerState): Promise<void> {
+    const deps = this.rendezvous
+    if (deps == null) return
+    peer.connecting = true
+    this.publish()
+    try {
+      const link = await connectToContact(deps, peer.contact.publicKey)
+      peer.warning = null
+      this.backoff.success(peer.contact.id)
+      this.attach(peer, link)
+    } catch (err) {
+      this.backoff.failure(peer.contact.id, this.now())
+      if (err instanceof IdentityMismatchError) peer.warning = err.message
+    } finally {
+      peer.connecting = false
+      this.publish()
+    }
+  }
+
+  private async onIntroduction (incoming: IncomingIntroduction): Promise<void> {
+    const profile = this.profile
+    if (profile == null) return
+    const { intro } = incoming
+    let peer = [...this.peers.values()].find(p => ctEqual(p.contact.publicKey, intro.clientKey))
+    if (peer?.contact.state === 'declined' && peer.contact.declinedByUs === true) return
+    if (peer == null) {
+      // Someone with our invite: a contact request the user accepts or declines.
+      const name = normalizeDisplayName(intro.clientName)
+      if (name == null || ctEqual(intro.clientKey, profile.identity.publicKey)) return
+      const contact: Contact = { id: toHex(systemRandom(16)), publicKey: intro.clientKey, displayName: name, relays: [], state: 'request', verified: false, addedAt: this.now() }
+      await profile.putContact(contact)
+      await this.syncContacts()
+      await this.deps.identity.contactsChanged()
+      peer = this.peers.get(contact.id)
+      if (peer == null) return
+      this.notify(`${name} wants to chat`, 'A new contact request')
+    }
+    try {
+      this.attach(peer, await incoming.accept())
+    } catch {
+      // The client's rendezvous point could not be reached; it will try again.
+    }
+  }
+
+  private attach (peer: PeerState, link: RendezvousLink): void {
+    const chat = new ChatLink(link, (payload, from) => { void this.onPayload(peer, payload, from) }, (closed) => {
+      const i = peer.links.indexOf(closed)
+      if (i >= 0) peer.links.splice(i, 1)
+      if (this.liveLink(peer) == null) peer.outbox.sessionLost()
+      this.publish()
+    })
+    peer.links.push(chat)
+    while (peer.links.length > MAX_LINKS_PER_CONTACT) peer.links.shift()!.close()
+    peer.everLinked = true
+    peer.outbox.sessionLost() // resend what was sent on an older session and not acknowledged
+    this.publish()
+    void this.flush(peer, chat)
+  }
+
+  private async flush (peer: PeerState, link: ChatLink): Promise<void> {
+    try {
+      for (const [id, frame] of peer.owed) { await link.send(frame); void id }
+      for (const item of peer.outbox.due()) {
+        for (const frame of item.frames) await link.send(frame)
+        if (this.messageOf(peer, item.id)?.status === 'sending') await this.setDelivery(peer, item.id, 'sent')
+      }
+    } catch {
+      // The session died while sending; the close handler requeues.
+    }
+  }
+
+  private async onPayload (peer: PeerState, payload: Uint8Array, link: ChatLink): Promise<void> {
+    let frame: ChatFrame
+    try {
+      frame = decodeChatFrame(payload)
+    } catch (err) {
+      if (err instanceof ChatFrameError) link.close()
+      return
+    }
+    switch (frame.type) {
+      case 'part': {
+        let whole: { msgId: Uint8Array, timestamp: number, text: string } | null
+        try { whole = peer.reassembler.accept(frame) } catch { return }
+        if (whole == null) return
+        const id = toHex(whole.msgId)
+        if (!peer.seen.has(id)) {
+          peer.seen.add(id)
+          const message: Message = { id, direction: 'in', text: whole.text, timestamp: whole.timestamp }
+          await this.profile?.putMessage(peer.contact.id, message)
+          peer.messages = sortMessages([...peer.messages, message])
+          // A message from a contact we asked means they accepted.
+          if (peer.contact.state === 'pending') await this.setStanding(peer, 'accepted')
+          if (this.openId !== peer.contact.id || this.deps.notifier?.hidden() === true) peer.unread++
+          this.notify('Shallot', `New message from ${peer.contact.displayName}`)
+          this.publish()
+        }
+        await link.send(encodeChatFrame({ type: 'ack', msgId: whole.msgId })).catch(() => {})
+        return
+      }
+      case 'ack': {
+        const id = toHex(frame.msgId)
+        if (peer.owed.delete(id)) return
+        const item = peer.outbox.acked(id)
+        if (item != null) await this.setDelivery(peer, id, 'delivered')
+        return
+      }
+      case 'control': {
+        const id = toHex(frame.msgId)
+        if (frame.what === 'accept' && (peer.contact.state === 'pending' || peer.contact.state === 'declined')) await this.setStanding(peer, 'accepted')
+        if (frame.what === 'decline' && peer.contact.state === 'pending') await this.setStanding(peer, 'declined')
+        await link.send(encodeChatFrame({ type: 'ack', msgId: fromHex(id) })).catch(() => {})
+      }
+    }
+  }
+
+  // ---- state changes --------------------------------------------------------
+
+  private messageOf (peer: PeerState, id: string): Message | undefined {
+    return peer.messages.find(m => m.id === id && m.direction === 'out')
+  }
+
+  private async setDelivery (peer: PeerState, id: string, state: DeliveryState): Promise<void> {
+    const m = this.messageOf(peer, id)
+    if (m == null || m.status === state || m.status === 'delivered') return
+    const next = { ...m, status: state }
+    peer.messages = peer.messages.map(x => (x === m ? next : x))
+    this.publish()
+    await this.profile?.putMessage(peer.contact.id, next)
+  }
+
+  private async setStanding (peer: PeerState, state: Contact['state'], declinedByUs = false): Promise<void> {
+    const contact: Contact = { ...peer.contact, state, ...(declinedByUs ? { declinedByUs: true } : {}) }
+    peer.contact = contact
+    await this.profile?.putContact(contact)
+    await this.deps.identity.contactsChanged()
+    this.publish()
+  }
+
+  private notify (title: string, body: string): void {
+    const n = this.deps.notifier
+    if (n != null && n.hidden() && n.permission() === 'granted') n.show(title, body)
+  }
+
+  // ---- actions (ChatActions) ------------------------------------------------
+
+  open (contactId: string | null): void {
+    this.openId = contactId
+    this.composerError = null
+    if (this.pathFor !== contactId) this.pathFor = null
+    const peer = contactId == null ? null : this.peers.get(contactId)
+    if (peer != null) peer.unread = 0
+    this.publish()
+  }
+
+  async send (contactId: string, text: string): Promise<boolean> {
+    const peer = this.peers.get(contactId)
+    if (peer == null || this.profile == null) return false
+    const id = systemRandom(16)
+    const timestamp = Math.max(this.now(), peer.lastTimestamp + 1) // strictly increasing per conversation
+    let frames: Uint8Array[]
+    try {
+      frames = splitMessage(id, timestamp, text).map(encodeChatFrame)
+    } catch (err) {
+      this.composerError = err instanceof MessageTooLongError || err instanceof EmptyMessageError ? err.message : 'This message cannot be sent.'
+      this.publish()
+      return false
+    }
+    peer.lastTimestamp = timestamp
+    const message: Message = { id: toHex(id), direction: 'out', text, timestamp, status: 'sending' }
+    await this.profile.putMessage(contactId, message)
+    peer.messages = sortMessages([...peer.messages, message])
+    peer.outbox.add(message.id, frames)
+    this.composerError = null
+    this.publish()
+    const link = this.liveLink(peer)
+    if (link != null) void this.flush(peer, link)
+    else this.backoff.success(contactId) // a new message is worth an attempt now
+    return true
+  }
+
+  retry (contactId: string, messageId: string): void {
+    const peer = this.peers.get(contactId)
+    if (peer?.outbox.retry(messageId) == null) return
+    this.backoff.success(contactId)
+    void this.setDelivery(peer, messageId, 'sending')
+  }
+
+  async accept (contactId: string): Promise<void> {
+    const peer = this.peers.get(contactId)
+    if (peer == null || peer.contact.state !== 'request') return
+    await this.setStanding(peer, 'accepted')
+    this.queueControl(peer, 'accept')
+  }
+
+  async decline (contactId: string): Promise<void> {
+    const peer = this.peers.get(contactId)
+    if (peer == null || peer.contact.state !== 'request') return
+    this.queueControl(peer, 'decline')
+    await this.setStanding(peer, 'declined', true)
+    if (this.openId === contactId) this.openId = null
+    this.publish()
+  }
+
+  private queueControl (peer: PeerState, what: 'accept' | 'decline'): void {
+    const msgId = systemRandom(16)
+    peer.owed.set(toHex(msgId), encodeChatFrame({ type: 'control', msgId, timestamp: this.now(), what }))
+    const link = this.liveLink(peer)
+    if (link != null) void this.flush(peer, link)
+  }
+
+  togglePath (contactId: string): void {
+    this.pathFor = this.pathFor === contactId ? null : contactId
+    this.publish()
+  }
+
+  async askNotifications (): Promise<void> {
+    await this.deps.notifier?.request()
+    this.publish()
+  }
+
+  // ---- snapshot --------------------------------------------------------------
+
+  private publish (): void {
+    this.snapshot = this.buildSnapshot()
+    for (const l of this.listeners) l()
+  }
+
+  private reachOf (peer: PeerState): Reachability {
+    if (this.liveLink(peer) != null) return 'reachable'
+    return peer.connecting ? 'connecting' : 'offline'
+  }
+
+  private buildSnapshot (): ChatSnapshot {
+    const own = this.profile?.identity.publicKey
+    const contacts = this.deps.identity.getSnapshot().contacts
+    const conversations: ConversationView[] = [...this.peers.values()]
+      .filter(p => !(p.contact.state === 'declined' && p.contact.declinedByUs === true))
+      .map(p => {
+        const last = p.messages[p.messages.length - 1]
+        const view = contacts.find(c => c.id === p.contact.id)
+        return {
+          contactId: p.contact.id,
+          displayName: p.contact.displayName,
+          standing: p.contact.state,
+          reach: this.reachOf(p),
+          unread: p.unread,
+          lastMessage: last == null ? null : { text: last.text, timestamp: last.timestamp, direction: last.direction },
+          safetyNumber: view?.safetyNumber ?? '',
+          verified: p.contact.verified,
+          warning: p.warning
+        }
+      })
+      .sort((a, b) => (b.lastMessage?.timestamp ?? 0) - (a.lastMessage?.timestamp ?? 0))
+    const open = this.openId == null ? null : this.peers.get(this.openId) ?? null
+    const messages: ChatMessageView[] = open?.messages.map(m => ({
+      id: m.id, direction: m.direction, text: m.text, timestamp: m.timestamp,
+      delivery: m.direction === 'out' ? (m.status as DeliveryState | undefined) ?? 'sending' : null
+    })) ?? []
+    const link = open != null && this.pathFor === open.contact.id ? this.liveLink(open) : null
+    void own
+    return {
+      conversations,
+      openId: open != null ? this.openId : null,
+      messages,
+      path: this.pathFor != null && open != null ? { hops: link?.link.hops ?? [], joined: link != null } : null,
+      composerError: this.composerError,
+      notifications: this.deps.notifier?.permission() ?? 'unsupported'
+    }
+  }
+
+  // ---- test hooks (never used by the UI) ----------------------------------------
+
+  /** Counts of links per contact, for e2e tests. */
+  debugState (): Array<{ contactId: string, links: number, undelivered: number }> {
+    return [...this.peers.values()].map(p => ({ contactId: p.contact.id, links: p.links.filter(l => l.live).length, undelivered: p.outbox.undelivered().length }))
+  }
+}
+
+function sortMessages (messages: Message[]): Message[] {
+  return [...messages].sort((a, b) => a.timestamp - b.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}

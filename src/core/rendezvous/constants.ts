@@ -1,0 +1,101 @@
+/**
+ * Every number the onion-service layer (docs/RENDEZVOUS.md) depends on, in one
+ * place, and the time-period arithmetic of spec §2. Periods are Shallot's
+ * version of rend-spec-v3 §2.2.1 time periods: shorter (1 h instead of 24 h)
+ * because a descriptor describes a browser tab, which comes and goes.
+ */
+import { NODE_ID_LEN } from '../cell/messages.ts'
+
+/** Length of one time period (spec §2; rend-spec-v3 §2.2.1 uses 24 h). */
+export const HS_PERIOD_MS = 3_600_000
+/** At the edges of a period services publish for, and clients look up, the neighbouring period too (spec §2). */
+export const HS_PERIOD_OVERLAP_MS = 600_000
+/** hsIndex replicas on the hash ring (spec §3; rend-spec-v3 §2.2.3 hsdir_n_replicas). */
+export const HSDIR_REPLICAS = 2
+/** Relays taken per replica (spec §3; rend-spec-v3 §2.2.3 hsdir_spread_store). */
+export const HSDIR_SPREAD = 2
+/** A service republishes its descriptor at least this often (spec §3). */
+export const HS_REPUBLISH_MS = 300_000
+/** Largest encoded descriptor: it must fit one relay cell (spec §4). */
+export const HS_DESCRIPTOR_MAX = 1000
+/** Descriptors an HSDir keeps per descriptor id, one per signing key, so squatters cannot hide the real one (spec §4). */
+export const HSDIR_KEYS_PER_ID = 4
+/** Descriptors an HSDir holds in total (spec §4). */
+export const HSDIR_MAX_DESCRIPTORS = 1024
+/** Introduction points a service establishes (spec §1; at most this many in a descriptor). */
+export const INTRO_POINTS = 3
+/** Length of an introduction point's auth id (spec §1, §5). */
+export const AUTH_ID_LEN = 32
+/** Length of a rendezvous cookie (spec §5; rend-spec-v3 §4.1 RENDEZVOUS_COOKIE). */
+export const COOKIE_LEN = 20
+/** Every end-to-end frame is exactly this long: one full DATA cell (RELAY_DATA_MAX, spec §7). */
+export const E2E_FRAME_LEN = 1008
+/** Largest payload of one end-to-end frame: frame − 16-byte tag − u16 length (spec §7). */
+export const E2E_PAYLOAD_MAX = 990
+/** Largest |now − timestamp| a service accepts in an INTRODUCE (spec §6). */
+export const INTRODUCE_MAX_SKEW_MS = 600_000
+/** Largest expires − now an HSDir accepts (spec §4: two periods). */
+export const HS_DESCRIPTOR_LIFETIME_MS = 2 * HS_PERIOD_MS
+
+/** Descriptor format version (spec §4). */
+export const HS_DESCRIPTOR_VERSION = 1
+/** INTRODUCE plaintext version (spec §6). */
+export const INTRODUCE_VERSION = 1
+/** Longest peer id (UTF-8 bytes) in a descriptor or an INTRODUCE (spec §4, §6). */
+export const PEER_ID_MAX_LEN = 128
+/** Longest client display name (UTF-8 bytes) in an INTRODUCE (spec §6; same as identity/names.ts). */
+export const CLIENT_NAME_MAX_LEN = 64
+/** Length of a relay node id (SHA-256 of its identity key, PROTOCOL.md). */
+export const HS_NODE_ID_LEN = NODE_ID_LEN
+/** Ed25519 public key / signature lengths (RFC 8032 §5.1.5, §5.1.6). */
+export const ED25519_KEY_LEN = 32
+export const ED25519_SIG_LEN = 64
+/** X25519 public key length (RFC 7748 §5). */
+export const X25519_LEN = 32
+/** Descriptor id and descriptor key lengths (spec §3). */
+export const DESC_ID_LEN = 32
+export const DESC_KEY_LEN = 32
+/** XChaCha20-Poly1305 nonce (draft-irtf-cfrg-xchacha §2) and Poly1305 tag (RFC 8439 §2.8) lengths. */
+export const XNONCE_LEN = 24
+export const AEAD_TAG_LEN = 16
+/** RENDEZVOUS1 reply: Y | AEAD(σA) = 32 + 64 + 16 (spec §6). */
+export const RENDEZVOUS_REPLY_LEN = X25519_LEN + ED25519_SIG_LEN + AEAD_TAG_LEN
+/** Default size of an INTRODUCE replay cache (entries, FIFO eviction; spec §6). */
+export const REPLAY_CACHE_MAX = 4096
+
+/** INTRODUCE_ACK status (spec §5). */
+export const INTRODUCE_ACK_OK = 0
+export const INTRODUCE_ACK_NO_SERVICE = 1
+/** HSDIR_STORED status (spec §5). */
+export const HSDIR_STORED_OK = 0
+export const HSDIR_STORED_REFUSED = 1
+
+/** The time period containing `nowMs`: floor(now / HS_PERIOD_MS) (spec §2). */
+export function hsPeriod (nowMs: number): number {
+  return Math.floor(nowMs / HS_PERIOD_MS)
+}
+
+/** Milliseconds since the start of the period containing `nowMs`. */
+function intoPeriod (nowMs: number): number {
+  return nowMs - hsPeriod(nowMs) * HS_PERIOD_MS
+}
+
+/**
+ * Periods a client should try for a lookup at nowMs: current first, then the
+ * adjacent one when within the overlap (spec §2): the previous period in the
+ * first HS_PERIOD_OVERLAP_MS of a period (the service's clock may lag), the
+ * next one in the last HS_PERIOD_OVERLAP_MS (its clock may run ahead).
+ */
+export function lookupPeriods (nowMs: number): number[] {
+  const p = hsPeriod(nowMs)
+  const into = intoPeriod(nowMs)
+  if (into < HS_PERIOD_OVERLAP_MS) return [p, p - 1]
+  if (into >= HS_PERIOD_MS - HS_PERIOD_OVERLAP_MS) return [p, p + 1]
+  return [p]
+}
+
+/** Periods a service should publish for at nowMs: current, plus next within the last overlap of a period (spec §2). */
+export function publishPeriods (nowMs: number): number[] {
+  const p = hsPeriod(nowMs)
+  return intoPeriod(nowMs) >= HS_PERIOD_MS - HS_PERIOD_OVERLAP_MS ? [p, p + 1] : [p]
+}

@@ -1,0 +1,45 @@
+import type { ChatMessageView } from '../../app/chat/types.ts'
+import { fullTime, isoTime, messageTime } from './time.ts'
+import { DELIVERY_LABEL, DELIVERY_WORDS } from './words.ts'
+
+const DELIVERY_MARK = { sending: '◌', sent: '✓', delivered: '✓✓', failed: '!' } as const
+
+/**
+ * One message. The text is a React text node only (never HTML); links are
+ * neither linked nor fetched. Outgoing ones show their delivery state in words.
+ */
+export function MessageBubble ({ message, nowMs, onRetry }: {
+  message: ChatMessageView
+  nowMs: number
+  onRetry: () => void
+}) {
+  const out = message.direction === 'out'
+  const delivery = out ? (message.delivery ?? 'sending') : null
+  return (
+    <li
+      className={`msg msg-${message.direction}${delivery === 'failed' ? ' msg-failed' : ''}`}
+      data-direction={message.direction}
+      data-delivery={delivery ?? undefined}
+    >
+      <div className="msg-bubble">
+        <p className="msg-text">{message.text}</p>
+        <span className="msg-meta">
+          <time dateTime={isoTime(message.timestamp)} title={fullTime(message.timestamp)}>{messageTime(message.timestamp, nowMs)}</time>
+          {delivery != null && delivery !== 'failed' && (
+            <span className="delivery" aria-label={`Delivery: ${DELIVERY_LABEL[delivery]}`}>
+              <span aria-hidden="true" className="delivery-mark">{DELIVERY_MARK[delivery]}</span> {DELIVERY_WORDS[delivery]}
+            </span>
+          )}
+        </span>
+      </div>
+      {delivery === 'failed' && (
+        <div className="msg-failed-row">
+          <span className="delivery" aria-label={`Delivery: ${DELIVERY_LABEL.failed}`}>
+            <span aria-hidden="true" className="delivery-mark">{DELIVERY_MARK.failed}</span> {DELIVERY_WORDS.failed}
+          </span>
+          <button type="button" className="msg-retry" aria-label="Retry sending" onClick={onRetry}>Retry</button>
+        </div>
+      )}
+    </li>
+  )
+}

@@ -1,0 +1,1 @@
+export { ChatArea } from './ChatArea.tsx'
