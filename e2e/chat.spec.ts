@@ -158,3 +158,46 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
   expect(violations).toEqual([])
   for (const p of [...relays, alice, bob]) await p.context.close()
 })
+
+test('an INTRODUCE replay is refused without any change, and a descriptor published under a contact\'s id by someone else gives a clear warning and no delivery', async ({ browser, relay }) => {
+  test.setTimeout(300_000)
+  const relays: Peer[] = []
+  for (let i = 0; i < 4; i++) relays.push(await openPeer(browser, appPath(relay.address).replace('/?', '/harness.html?')))
+  // Alice exists but never joins this network: only an impersonator can answer for her.
+  const alice = await openPeer(browser, '/')
+  await createIdentity(alice.page, 'Alice')
+  const aliceInvite = await inviteFragment(alice.page)
+  await alice.context.close()
+
+  const carol = await openPeer(browser, chatPath(relay.address))
+  await createIdentity(carol.page, 'Carol')
+  const carolInvite = await inviteFragment(carol.page)
+  const bob = await openPeer(browser, chatPath(relay.address, carolInvite))
+  await createIdentity(bob.page, 'Bob')
+  const mallory = await openPeer(browser, chatPath(relay.address, aliceInvite))
+  await createIdentity(mallory.page, 'Mallory')
+  await mallory.page.getByRole('button', { name: 'Add contact' }).click()
+  for (const r of relays) await waitRelays(r.page, 6)
+
+  // Bob's request reaches Carol once; the same INTRODUCE sent again is refused and changes nothing.
+  await bob.page.getByRole('button', { name: 'Add contact' }).click()
+  await expect(carol.page.getByRole('button', { name: /^Bob/ })).toBeVisible({ timeout: 90_000 })
+  const before = await carol.page.evaluate(() => ({ contacts: window.shallotChat!.contacts(), state: window.shallotChat!.state(), refused: window.shallotChat!.refusedIntroductions() }))
+  expect(before.contacts).toBe(1)
+  expect(await bob.page.evaluate(async () => await window.shallotChat!.replayLastIntroduction())).toBe(true) // the introduction point passed it on
+  await expect.poll(async () => await carol.page.evaluate(() => window.shallotChat!.refusedIntroductions()), { timeout: 15_000 }).toBe(before.refused + 1)
+  const after = await carol.page.evaluate(() => ({ contacts: window.shallotChat!.contacts(), state: window.shallotChat!.state() }))
+  expect(after).toEqual({ contacts: before.contacts, state: before.state })
+
+  // Mallory holds Alice's invite and publishes her own descriptor under Alice's id.
+  await bob.page.goto(chatPath(relay.address, aliceInvite))
+  await bob.page.getByRole('button', { name: 'Add contact' }).click()
+  const victim = await bob.page.evaluate(() => window.shallotChat!.contactKeys().find(k => k.name === 'Alice')!.keyHex)
+  expect(await mallory.page.evaluate(async (k) => await window.shallotChat!.impersonate(k), victim)).toBeGreaterThan(0)
+  await bob.page.getByRole('button', { name: /^Alice/ }).click()
+  await send(bob.page, 'are you really Alice?')
+  await expect(bob.page.getByRole('alert').filter({ hasText: 'someone other than the contact you added' })).toBeVisible({ timeout: 90_000 })
+  await expect(messages(bob.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(0)
+  await expect(bob.page.getByText('Waiting for Alice to accept')).toBeVisible()
+  for (const p of [...relays, carol, bob, mallory]) await p.context.close()
+})

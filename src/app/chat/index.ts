@@ -2,6 +2,7 @@
  * Chat for the UI: one service per tab on the tab's onion layer and identity
  * store, with browser notifications. See docs/RENDEZVOUS.md.
  */
+import { fromHex } from '../../core/bytes.ts'
 import { getIdentityStore } from '../identity/index.ts'
 import { getNetwork, getOnion } from '../network.ts'
 import { ChatService, type Notifier } from './service.ts'
@@ -36,6 +37,12 @@ export interface ChatTestHooks {
   avoidPeer (peerId: string): void
   state (): ReturnType<ChatService['debugState']>
   refusedIntroductions (): number
+  replayLastIntroduction (): Promise<boolean>
+  impersonate (victimKeyHex: string): Promise<number>
+  contacts (): number
+  contactKeys (): Array<{ name: string, keyHex: string }>
+  /** Send `count` messages one after another to `contactId` (default: the first accepted conversation); each one's ms from send() to 'delivered' (the ACK). For the bench. */
+  measureRtt (contactId: string | undefined, count: number): Promise<number[]>
 }
 
 declare global {
@@ -51,6 +58,30 @@ function installChatTestHooks (s: ChatService): void {
     connections: () => network.libp2p?.getConnections().map(c => c.remotePeer.toString()) ?? [],
     avoidPeer: (id) => { getOnion().avoidPeer(id) },
     state: () => s.debugState(),
-    refusedIntroductions: () => s.refusedIntroductions
+    refusedIntroductions: () => s.refusedIntroductions,
+    replayLastIntroduction: async () => await s.replayLastIntroduction(),
+    impersonate: async (hex) => await s.impersonate(fromHex(hex)),
+    contacts: () => s.getSnapshot().conversations.length,
+    contactKeys: () => s.contactKeys(),
+    measureRtt: async (contactId, count) => {
+      const id = contactId ?? s.getSnapshot().conversations.find(c => c.standing === 'accepted')?.contactId
+      if (id == null) throw new Error('no accepted conversation')
+      s.open(id)
+      const rtts: number[] = []
+      for (let i = 0; i < count; i++) {
+        const text = `rtt ${i} ${Math.random().toString(36).slice(2)}`
+        let unsubscribe = (): void => {}
+        const delivered = new Promise<void>((resolve) => {
+          unsubscribe = s.subscribe(() => {
+            if (s.getSnapshot().messages.some(m => m.text === text && m.delivery === 'delivered')) { unsubscribe(); resolve() }
+          })
+        })
+        const t0 = performance.now()
+        if (!await s.send(id, text)) { unsubscribe(); throw new Error('send refused') }
+        await delivered
+        rtts.push(performance.now() - t0)
+      }
+      return rtts
+    }
   }
 }

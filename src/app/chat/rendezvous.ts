@@ -49,6 +49,8 @@ export interface RendezvousDeps {
   readonly dh: X25519Dh
   readonly random: RandomSource
   readonly now?: () => number
+  /** Tests: told of every INTRODUCE1 that an introduction point acknowledged (to replay it). */
+  readonly onIntroduceSent?: (point: IntroPointInfo, data: Uint8Array) => void
 }
 
 /** A joined rendezvous circuit with its end-to-end keys. */
@@ -199,6 +201,28 @@ export class HiddenService {
     if (stored > 0) this.published = { key, at: now }
   }
 
+  /**
+   * Tests only: publish our descriptor under the descriptor id of `victimKey`
+   * (someone whose invite we hold), as an impersonator would. Readers must
+   * refuse it with IdentityMismatchError (docs/RENDEZVOUS.md §4).
+   */
+  async publishImpersonating (victimKey: Uint8Array): Promise<number> {
+    const now = this.now()
+    let stored = 0
+    for (const period of publishPeriods(now)) {
+      const content: HsDescriptorContent = {
+        identityKey: this.deps.identity.publicKey, introEncKey: this.introEnc!.publicKey, introPoints: this.intros.map(i => i.point),
+        period, revision: now, expires: now + HS_DESCRIPTOR_LIFETIME_MS
+      }
+      const signingSeed = await descriptorSigningSeed(async (m) => await this.deps.identity.sign(m), period)
+      const bytes = await encodeHsDescriptor(content, { sign: async (m) => await this.deps.identity.sign(m), signingSeed, random: this.deps.random, publishUnder: victimKey })
+      const dirs = responsibleHsDirs(this.deps.onion.ringMembers(), descriptorId(victimKey, period), period)
+      const results = await Promise.allSettled(dirs.map(async (dir) => await this.storeAt(dir, bytes)))
+      stored += results.filter(r => r.status === 'fulfilled' && r.value).length
+    }
+    return stored
+  }
+
   private async storeAt (dir: RelayInfo, descriptor: Uint8Array): Promise<boolean> {
     const self = this.deps.onion.selfRelay
     if (self != null && dir.peerId === self.peerId) return this.deps.onion.hsdir.store(descriptor)
@@ -294,6 +318,7 @@ export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8A
           sign: async (m) => await identity.sign(m), random: deps.random, dh: deps.dh
         })
         if (await introduceAt(onion, point, intro.data)) {
+          deps.onIntroduceSent?.(point, intro.data)
           const reply = await joined
           const keys = await clientFinishHandshake(intro.state, reply, deps.dh)
           return { circuit: rpCircuit, keys, hops: rpCircuit.path.map(h => shortId(h.peerId)) }
@@ -310,7 +335,8 @@ export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8A
   }
 }
 
-async function introduceAt (onion: OnionService, point: IntroPointInfo, data: Uint8Array): Promise<boolean> {
+/** Send INTRODUCE1 through a fresh circuit to `point` (or to this tab's own router); true when acknowledged. */
+export async function introduceAt (onion: OnionService, point: IntroPointInfo, data: Uint8Array): Promise<boolean> {
   const self = onion.selfRelay
   if (self != null && point.peerId === self.peerId) return onion.onionRouter?.introduce(data) === 0
   const circuit = await onion.buildCircuitTo({ peerId: point.peerId, nodeId: point.nodeId, onionKey: point.onionKey })

@@ -25,7 +25,8 @@ import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
 import { bestDh } from '../webcrypto-dh.ts'
 import { ChatLink } from './link.ts'
-import { connectToContact, HiddenService, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
+import { connectToContact, HiddenService, introduceAt, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
+import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
 import type { ChatActions, ChatMessageView, ChatSnapshot, ConversationView, DeliveryState, Reachability } from './types.ts'
 
 /** How often the service looks for work (messages to send, links to make, timeouts). */
@@ -85,6 +86,7 @@ export class ChatService implements ChatActions {
   private starting: Promise<void> | null = null
   /** Counts for tests: introductions refused (replays, bad signatures). */
   refusedIntroductions = 0
+  private lastIntroduction: { point: IntroPointInfo, data: Uint8Array } | null = null
 
   constructor (private readonly deps: ChatServiceDeps) {
     this.now = deps.now ?? Date.now
@@ -116,7 +118,10 @@ export class ChatService implements ChatActions {
     await this.deps.onion.start()
     if (this.profile !== profile) return
     const identity = { publicKey: profile.identity.publicKey, displayName: profile.identity.displayName, sign: async (m: Uint8Array) => await profile.sign(m) }
-    this.rendezvous = { onion: this.deps.onion, identity, dh: await bestDh(), random: systemRandom, now: this.now }
+    this.rendezvous = {
+      onion: this.deps.onion, identity, dh: await bestDh(), random: systemRandom, now: this.now,
+      onIntroduceSent: (point, data) => { this.lastIntroduction = { point, data } }
+    }
     await this.syncContacts()
     const service = new HiddenService(this.rendezvous, (incoming) => { void this.onIntroduction(incoming) })
     service.onRefusedIntroduction = () => { this.refusedIntroductions++ }
@@ -460,6 +465,24 @@ export class ChatService implements ChatActions {
   }
 
   // ---- test hooks (never used by the UI) ----------------------------------------
+
+  /** Tests: send the last acknowledged INTRODUCE1 again, unchanged, through its introduction point (a replay). */
+  async replayLastIntroduction (): Promise<boolean> {
+    const last = this.lastIntroduction
+    if (last == null) throw new Error('no introduction sent yet')
+    return await introduceAt(this.deps.onion, last.point, last.data)
+  }
+
+  /** Tests: publish a descriptor under `victimKey`'s id, as an impersonator would. */
+  async impersonate (victimKey: Uint8Array): Promise<number> {
+    if (this.service == null) throw new Error('not started')
+    return await this.service.publishImpersonating(victimKey)
+  }
+
+  /** Tests: contacts' names and identity keys. */
+  contactKeys (): Array<{ name: string, keyHex: string }> {
+    return [...this.peers.values()].map(p => ({ name: p.contact.displayName, keyHex: toHex(p.contact.publicKey) }))
+  }
 
   /** Counts of links per contact, for e2e tests. */
   debugState (): Array<{ contactId: string, links: number, undelivered: number }> {

@@ -105,11 +105,23 @@ function encodeInnerBody (c: HsDescriptorContent): Uint8Array {
  * `content.period`. RangeError on invalid content (a caller bug), including a
  * signer that does not belong to `content.identityKey`.
  */
-export async function encodeHsDescriptor (content: HsDescriptorContent, opts: { sign: Signer, signingSeed: Uint8Array, random: RandomSource }): Promise<Uint8Array> {
+export async function encodeHsDescriptor (content: HsDescriptorContent, opts: {
+  sign: Signer
+  signingSeed: Uint8Array
+  random: RandomSource
+  /**
+   * Publish under the descriptor id of this key instead of the content's own
+   * identity key: what an impersonator who holds someone's invite would do.
+   * Only tests use it, to show that readers refuse the result (openHsDescriptor
+   * → IdentityMismatchError).
+   */
+  publishUnder?: Uint8Array
+}): Promise<Uint8Array> {
   const { identityKey, period, revision, expires } = content
+  const idKey = opts.publishUnder ?? identityKey
   checkLen(opts.signingSeed, 32, 'signing seed')
   const body = encodeInnerBody(content)
-  const descId = descriptorId(identityKey, period)
+  const descId = descriptorId(idKey, period)
   const signingKey = ed25519PublicKeyFromSeed(opts.signingSeed)
   const toSign = innerSigned(descId, signingKey, revision, body)
   const idSig = await opts.sign(toSign)
@@ -120,7 +132,7 @@ export async function encodeHsDescriptor (content: HsDescriptorContent, opts: { 
   const header = concatBytes(Uint8Array.of(HS_DESCRIPTOR_VERSION), descId, u64(period), u64(revision), u64(expires), signingKey, Uint8Array.of(ctLen >>> 8, ctLen & 0xff))
   const nonce = opts.random(XNONCE_LEN)
   checkLen(nonce, XNONCE_LEN, 'random nonce')
-  const descKey = descriptorKey(identityKey, period)
+  const descKey = descriptorKey(idKey, period)
   // XChaCha20-Poly1305 with a random 192-bit nonce (draft-irtf-cfrg-xchacha §2; random nonces are safe at this size, §3.1); AAD = header.
   const ct = xchacha20poly1305(descKey, nonce, header).encrypt(inner)
   descKey.fill(0)
