@@ -15,7 +15,8 @@ import {
 } from '../rendezvous/cells.ts'
 import { AUTH_ID_LEN, COOKIE_LEN, DESC_ID_LEN, RENDEZVOUS_REPLY_LEN, X25519_LEN } from '../rendezvous/constants.ts'
 import { HsDescriptorError } from '../rendezvous/errors.ts'
-import { CircuitClosedError, type ClientCircuit, type HsDirHooks, type OnionRouter, type RouterLimits, type RouterOptions } from './router.ts'
+import type { RouterLimits } from './limits.ts'
+import { CircuitClosedError, type ClientCircuit, type HsDirHooks, type OnionRouter, type RouterOptions } from './router.ts'
 import { TestNetwork, type TestPeer } from './test-network.ts'
 
 // ---- helpers -------------------------------------------------------------
@@ -46,9 +47,14 @@ async function build (t: TestNetwork, from: string, path: string[], opts: { last
   return await t.settle(peer(t, from).router.buildCircuit(path.map(id => peer(t, id).info), undefined, opts))
 }
 
-/** Run the virtual network for `ms` virtual ms, letting promise continuations run. */
+/**
+ * Run the virtual network for `ms` virtual ms, letting promise continuations
+ * run. A no-op event at the end keeps the clock from jumping past it to the
+ * next queued event (a sweep, seconds later).
+ */
 async function runFor (t: TestNetwork, ms: number): Promise<void> {
   const end = t.net.time + ms
+  t.net.schedule(ms, () => {})
   await t.net.runUntil(() => t.net.time >= end, ms + 1)
 }
 
@@ -231,6 +237,7 @@ describe('introduction point', () => {
   it('malformed bodies (wrong length) destroy the circuit, nothing throws', async () => {
     const t = network(206)
     const ip = peer(t, 'p7')
+    internals(ip.router).opts.hsdir = new FakeHsDir() // see RV-3 for HSDIR_FETCH without hooks
     for (const [command, data] of [
       [RelayCommand.ESTABLISH_INTRO, bytes(AUTH_ID_LEN - 1, 1)],
       [RelayCommand.INTRODUCE1, bytes(AUTH_ID_LEN + X25519_LEN, 1)],
@@ -385,11 +392,10 @@ describe('rendezvous point', () => {
     thief.sendControl(RelayCommand.ESTABLISH_RENDEZVOUS, encodeEstablishRendezvous(cookieOf(7)))
     await t.settle(thiefClosed)
     // A joined circuit cannot take a new cookie either.
-    const clientClosed = closedPromise(client)
+    const bothClosed = Promise.all([closedPromise(client), closedPromise(service)]) // the partner dies with it
     client.sendControl(RelayCommand.ESTABLISH_RENDEZVOUS, encodeEstablishRendezvous(cookieOf(8)))
-    await t.settle(clientClosed)
+    await t.settle(bothClosed)
     await runUntil(t, () => rp.router.stats().relayCircuits === 1)
-    expect(service.state).toBe('closed') // it died with its partner
     expect(waiting.state).toBe('open')
     expect([...internals(rp.router).rendezvous.keys()]).toEqual([toHex(cookieOf(7))])
   })
@@ -721,11 +727,21 @@ describe('rendezvous roles: problems found (these fail until router.ts is fixed)
     const { client, service } = await joinedPair(t)
     const { atService } = attachBoth(client, service)
     // Only the client talks (a message every 4 s, for 60 s); the service only listens.
-    for (let i = 0; i < 15; i++) {
-      await t.settle(client.write(1, pattern(50, i)))
+    for (let i = 0; i < 15 && client.state === 'open'; i++) {
+      await t.settle(client.write(1, pattern(50, i)).catch(() => {}))
       await runFor(t, 4_000)
     }
-    expect(received(atService)).toBe(15 * 50)
     expect([client.state, service.state]).toEqual(['open', 'open'])
+    expect(received(atService)).toBe(15 * 50)
+  })
+
+  it('RV-3: a malformed HSDIR_FETCH is a protocol violation also at a relay without HSDir hooks', async () => {
+    const t = network(273)
+    const c = await build(t, 'p1', ['p4', 'p5', 'p7'])
+    controlLog(c)
+    c.sendControl(RelayCommand.HSDIR_FETCH, bytes(DESC_ID_LEN + 1, 1))
+    await runFor(t, 2_000)
+    expect(c.state).toBe('closed')
+    expect(peer(t, 'p7').router.stats().protocolErrors).toBe(1)
   })
 })

@@ -146,8 +146,6 @@ class FlowWindow {
 
 interface RelayStream { readonly kind: 'echo' | 'sink', received: number }
 
-/** Echo data waiting for window at the last hop; the client's own window bounds it (tor-spec §7.3). */
-const MAX_ECHO_BACKLOG_CELLS = DEFAULT_ROUTER_LIMITS.circuitWindow
 
 /** A circuit through this tab, as a relay. */
 class RelayCircuit {
@@ -646,6 +644,7 @@ export class OnionRouter {
           // Rendezvous point: relay the end-to-end frame onto the other circuit (docs/RENDEZVOUS.md §5).
           if (cell.streamId === 0) throw new ProtocolViolationError('DATA on stream 0')
           this.cellsRelayed++
+          outlet.lastActivity = circ.lastActivity // a one-sided conversation keeps both circuits alive
           this.sendOrQueue(outlet, { command: RelayCommand.DATA, streamId: cell.streamId, data: cell.data })
           return
         }
@@ -727,7 +726,7 @@ export class OnionRouter {
    */
   private sendOrQueue (circ: RelayCircuit, cell: RelayCell): void {
     if (circ.flow.package > 0 && circ.echoBacklog.length === 0) this.originate(circ, cell)
-    else if (circ.echoBacklog.length < MAX_ECHO_BACKLOG_CELLS) circ.echoBacklog.push(cell)
+    else if (circ.echoBacklog.length < this.limits.circuitWindow) circ.echoBacklog.push(cell)
     else throw new ProtocolViolationError('peer ignored flow control')
   }
 
@@ -794,7 +793,8 @@ export class OnionRouter {
         return
       }
       case RelayCommand.HSDIR_FETCH: {
-        const found = this.opts.hsdir?.fetch(decodeHsdirFetch(cell.data)) ?? []
+        const descId = decodeHsdirFetch(cell.data)
+        const found = this.opts.hsdir?.fetch(descId) ?? []
         if (found.length === 0) this.originate(circ, { command: RelayCommand.HSDIR_FOUND, streamId: 0, data: encodeHsdirFound({ more: false, descriptor: null }) })
         found.forEach((descriptor, i) => {
           this.originate(circ, { command: RelayCommand.HSDIR_FOUND, streamId: 0, data: encodeHsdirFound({ more: i < found.length - 1, descriptor }) })
