@@ -172,6 +172,12 @@ export class OnionService {
     return this.directory.choosePath(hops, [...exclude, ...this.avoided])
   }
 
+  /** One relay to be a destination (introduction point, rendezvous point): capacity-weighted, never a guard choice, never self, avoided or `exclude`. */
+  chooseDestination (exclude: readonly string[] = []): RelayInfo {
+    if (this.directory == null) throw new Error('onion layer not started')
+    return this.directory.choosePath(1, [...exclude, ...this.avoided], false)[0]!
+  }
+
   /**
    * Build a circuit whose last hop is `target` (an HSDir, introduction or
    * rendezvous point), through {@link CIRCUIT_HOPS} − 1 chosen relays, with up

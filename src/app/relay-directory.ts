@@ -107,10 +107,15 @@ export class RelayDirectory {
     this.guards.markSuccess(peerId)
   }
 
-  /** Distinct relays, capacity-weighted, first hop an entry guard, never self or `exclude`. */
-  choosePath (hops: number, exclude: readonly string[]): RelayInfo[] {
+  /**
+   * Distinct relays, capacity-weighted, never self or `exclude`; the first an
+   * entry guard unless `guards` is false (a destination such as an
+   * introduction point must not be one of our guards, or publishing it would
+   * name them).
+   */
+  choosePath (hops: number, exclude: readonly string[], guards = true): RelayInfo[] {
     this.prune()
-    const path = choosePath(this.directory.list(), { self: this.opts.self.peerId, rng: systemRandom, hops, exclude, guards: this.guards })
+    const path = choosePath(this.directory.list(), { self: this.opts.self.peerId, rng: systemRandom, hops, exclude, ...(guards ? { guards: this.guards } : {}) })
     return path.map(toRelayInfo)
   }
 }

@@ -123,8 +123,7 @@ export class HiddenService {
     this.building++
     try {
       const taken = new Set(this.intros.map(i => i.point.peerId))
-      const candidates = this.deps.onion.choosePath(1, [...taken])
-      const target = candidates[0]!
+      const target = this.deps.onion.chooseDestination([...taken])
       const circuit = await this.deps.onion.buildCircuitTo(target)
       const authId = this.deps.random(AUTH_ID_LEN)
       await circuit.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authId), RelayCommand.INTRO_ESTABLISHED)
