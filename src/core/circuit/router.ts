@@ -468,10 +468,15 @@ export class OnionRouter {
     const cancel = this.opts.setTimer(this.limits.buildTimeoutMs, () => {
       if (circ.state === 'building') this.destroyClient(circ, DestroyReason.TIMEOUT, new CircuitTimeoutError('circuit build timed out'))
     })
+    // Every hop's onionskin depends only on its descriptor: make them all now,
+    // so that after each reply only the handshake's last X25519 is on the
+    // critical path (the build is three round trips plus that).
+    const onionskins = path.map(hop => ntorClientCreateWith(hop, this.opts.random, this.dh))
+    for (const p of onionskins) p.catch(() => {}) // observed below, hop by hop
     try {
       // Hop 0: CREATE (tor-spec §5.1).
       report(0, 'extending', circ)
-      const first = await ntorClientCreateWith(path[0]!, this.opts.random, this.dh)
+      const first = await onionskins[0]!
       circ.setPendingHandshake(first.state)
       const step0 = circ.waitStep()
       this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR, hdata: first.onionskin } })
@@ -481,7 +486,7 @@ export class OnionRouter {
       for (let i = 1; i < path.length; i++) {
         report(i, 'extending', circ)
         const hop = path[i]!
-        const { state, onionskin } = await ntorClientCreateWith(hop, this.opts.random, this.dh)
+        const { state, onionskin } = await onionskins[i]!
         circ.setPendingHandshake(state)
         const step = circ.waitStep()
         const linkSpec = textEncoder.encode(hop.peerId)
@@ -493,6 +498,8 @@ export class OnionRouter {
       return circ
     } catch (err) {
       this.destroyClient(circ, DestroyReason.NONE, err as Error)
+      // Wipe the secrets of hops never reached.
+      for (const p of onionskins) void p.then(({ state }) => { if (!state.used) { state.x.fill(0); state.xb?.fill(0) } }, () => {})
       throw err
     } finally {
       cancel()

@@ -4,8 +4,8 @@ import { fromHex, toHex } from '../bytes.ts'
 import { HandshakeError, LowOrderPointError, ProtocolError, ProtocolViolationError } from '../errors.ts'
 import { type RandomSource, seededRandom } from '../random.ts'
 import {
-  generateOnionKey, NTOR_REPLY_LEN, nodeIdFromIdentityKey, ntorClientCreate, ntorClientFinish,
-  ntorOnionskinLen, ntorServerRespond, type NtorSecretKey, SHALLOT_NTOR, TOR_NTOR
+  generateOnionKey, nobleDh, NTOR_REPLY_LEN, nodeIdFromIdentityKey, ntorClientCreate, ntorClientCreateWith, ntorClientFinish,
+  ntorClientFinishWith, ntorOnionskinLen, ntorServerRespond, ntorServerRespondWith, type NtorSecretKey, SHALLOT_NTOR, TOR_NTOR
 } from './ntor.ts'
 import { x25519PublicKey } from './primitives.ts'
 
@@ -123,5 +123,22 @@ describe('Shallot ntor', () => {
       const { state } = ntorClientCreate(relay, rnd)
       try { ntorClientFinish(state, junk) } catch (e) { expect(e).toBeInstanceOf(ProtocolError) }
     }), { numRuns: 200 })
+  })
+})
+
+describe('ntor with an injected X25519 (the path the router uses)', () => {
+  it('reproduces Tor\'s reference vector, with EXP(B,x) computed ahead at create time', async () => {
+    const bSk = fromHex('4820544f4c4420594f5520444f474954204b454550532048415050454e494e47')
+    const xSk = fromHex('706f6461792069207075742e2e2e2e2e2e2e2e4a454c4c59206f6e2074686973')
+    const ySk = fromHex('70686520737175697272656c2e2e2e2e2e2e2e2e686173206869732067616d65')
+    const id = fromHex('69546f6c64596f7541626f75745374616972732e')
+    const relay: NtorSecretKey = { nodeId: id, onionKey: x25519PublicKey(bSk), onionSecret: bSk }
+    const { state, onionskin } = await ntorClientCreateWith(relay, fixedRandom(xSk.slice()), nobleDh, TOR_NTOR)
+    expect(state.xb).toBeInstanceOf(Uint8Array)
+    const { reply, keys: relayKeys } = await ntorServerRespondWith(relay, onionskin, fixedRandom(ySk.slice()), nobleDh, TOR_NTOR)
+    const clientKeys = await ntorClientFinishWith(state, reply, nobleDh)
+    expect(toHex(clientKeys)).toBe('0c62dee7f48893370d0ef896758d35729867beef1a5121df80e00f79ed349af39b51cae125719182f19d932a667dae1afbf2e336e6910e7822223e763afad0a13342157969dc6b79')
+    expect(toHex(relayKeys)).toBe(toHex(clientKeys))
+    expect(state.xb!.every(b => b === 0) && state.x.every(b => b === 0)).toBe(true) // wiped after use
   })
 })
