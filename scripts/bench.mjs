@@ -1,10 +1,11 @@
 // `npm run bench`: Shallot's figures on this machine, in one run, as ratios to
 // baselines measured in the same run (issue #4 §7).
 //
-//   npm run bench -- [--tabs 6] [--builds 200] [--json FILE] [--no-build]
+//   npm run bench -- [--tabs 6] [--builds 200] [--json FILE] [--no-build] [--no-chat]
 //
 // Starts a bootstrap relay, `vite preview` of the built app and N Chromium
 // tabs running harness.html (the app's network and onion layers, no UI).
+// Then the chat figures (./lib/bench-chat.mjs: two app tabs, Alice and Bob).
 // Prints a table (median and p95) and writes one JSON object.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -12,12 +13,14 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { startRelay } from './lib/relay-process.mjs'
 import { freePort, launchChromium, startPreview } from './lib/browser.mjs'
+import { benchChat, chatRows } from './lib/bench-chat.mjs'
 
 const { values } = parseArgs({ options: {
   tabs: { type: 'string', default: '6' },
   builds: { type: 'string', default: '200' },
   json: { type: 'string' },
-  'no-build': { type: 'boolean', default: false }
+  'no-build': { type: 'boolean', default: false },
+  'no-chat': { type: 'boolean', default: false }
 } })
 const TABS = Number(values.tabs)
 const BUILDS = Number(values.builds)
@@ -129,6 +132,8 @@ try {
   const cb = await a.evaluate(() => window.shallot.cryptoBench(20000))
   result.cryptoUsPerCellHop = cb.forwardUs
   result.cryptoUsPerCellOriginate = cb.originateUs
+
+  if (!values['no-chat']) Object.assign(result, await benchChat({ browser, origin: `http://127.0.0.1:${appPort}`, bootstrap: relay.multiaddrs[0], relays: tabs, log, stats }))
 } finally {
   await browser.close()
   preview.kill('SIGTERM')
@@ -145,7 +150,8 @@ const rows = [
   ['build success', `${(result.buildSuccessRate * 100).toFixed(1)} %`, `of ${BUILDS}`, `goal ≥ 99 %${Object.keys(result.buildErrors).length ? ' ' + JSON.stringify(result.buildErrors) : ''}`],
   ['bulk goodput raw / circuit', `${f(result.rawGoodputMBps)} MB/s`, `${f(result.circuitGoodputMBps)} MB/s`, `ratio ${ratio(result.circuitGoodputMBps, result.rawGoodputMBps)} (goal ≥ 0.20)`],
   ['payload efficiency', `measured ${f(result.payloadEfficiency, 4)}`, `spec ${f(result.payloadEfficiencySpec, 4)}`, 'goal ≥ 0.90'],
-  ['cell crypto per hop', `${f(result.cryptoUsPerCellHop)} µs forward`, `${f(result.cryptoUsPerCellOriginate)} µs originate`, 'per 1024-byte cell']
+  ['cell crypto per hop', `${f(result.cryptoUsPerCellHop)} µs forward`, `${f(result.cryptoUsPerCellOriginate)} µs originate`, 'per 1024-byte cell'],
+  ...(values['no-chat'] ? [] : chatRows(result, f, ratio))
 ]
 console.log(`\nShallot bench — ${new Date().toISOString()} — ${TABS} tabs, Chromium, loopback + WebRTC`)
 for (const r of rows) console.log(`${r[0].padEnd(38)} | ${r[1].padEnd(22)} | ${r[2].padEnd(22)} | ${r[3]}`)
