@@ -192,8 +192,10 @@ test('an INTRODUCE replay is refused without any change, and a descriptor publis
   // Mallory holds Alice's invite and publishes her own descriptor under Alice's id.
   await bob.page.goto(chatPath(relay.address, aliceInvite))
   await bob.page.getByRole('button', { name: 'Add contact' }).click()
+  await bob.page.waitForFunction(() => window.shallotChat!.contactKeys().some(k => k.name === 'Alice'), null, { timeout: 15_000 })
   const victim = await bob.page.evaluate(() => window.shallotChat!.contactKeys().find(k => k.name === 'Alice')!.keyHex)
-  expect(await mallory.page.evaluate(async (k) => await window.shallotChat!.impersonate(k), victim)).toBeGreaterThan(0)
+  // (once Mallory's own introduction points are up: she lists them under Alice's id)
+  await expect.poll(async () => await mallory.page.evaluate(async (k) => await window.shallotChat!.impersonate(k).catch(() => 0), victim), { timeout: 60_000, intervals: [1_000] }).toBeGreaterThan(0)
   await bob.page.getByRole('button', { name: /^Alice/ }).click()
   await send(bob.page, 'are you really Alice?')
   await expect(bob.page.getByRole('alert').filter({ hasText: 'someone other than the contact you added' })).toBeVisible({ timeout: 90_000 })

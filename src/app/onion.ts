@@ -6,7 +6,8 @@
  * nothing here logs keys, payloads or peer ids.
  */
 import { DEFAULT_ROUTER_LIMITS } from '../core/circuit/limits.ts'
-import { OnionRouter, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
+import { DestroyReason } from '../core/cell/index.ts'
+import { CircuitClosedError, OnionRouter, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
 import { generateOnionKey, nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { systemRandom } from '../core/random.ts'
 import { CellScheduler } from '../core/channel/scheduler.ts'
@@ -37,6 +38,13 @@ export const CIRCUIT_HOPS = 3
 /** Tries for a circuit on a chosen path before giving up. */
 export const BUILD_ATTEMPTS = 3
 
+/**
+ * A relay that could not be reached (its tab probably closed: its descriptor
+ * outlives it by up to its lifetime) is kept out of paths and of the HSDir
+ * ring for this long.
+ */
+export const UNREACHABLE_MS = 10 * 60_000
+
 /** Bytes echoed by "Test circuit". */
 const TEST_ECHO_BYTES = 32
 
@@ -61,6 +69,8 @@ export class OnionService {
    * neighbours, so any connection between them could only come from the chat).
    */
   private readonly avoided = new Set<string>()
+  /** Relays that failed to answer, until when (ms, Date.now). */
+  private readonly unreachable = new Map<string, number>()
 
   constructor (private readonly network: Network, private readonly options: OnionServiceOptions = {}) {}
 
@@ -82,10 +92,27 @@ export class OnionService {
     this.network.avoidPeer(peerId)
   }
 
-  /** Every relay known, this tab included: the members of the HSDir hash ring. */
+  /** Every relay known and not known to be gone, this tab included: the members of the HSDir hash ring. */
   ringMembers (): RelayInfo[] {
-    const others = this.directory?.relays() ?? []
+    const gone = new Set(this.unreachableIds())
+    const others = (this.directory?.relays() ?? []).filter(r => !gone.has(r.peerId))
     return this.self == null ? others : [...others, this.self]
+  }
+
+  /** A relay failed to answer: keep it out of paths and the ring for {@link UNREACHABLE_MS}. */
+  markUnreachable (peerId: string): void {
+    this.unreachable.set(peerId, Date.now() + UNREACHABLE_MS)
+  }
+
+  private unreachableIds (): string[] {
+    const now = Date.now()
+    for (const [id, until] of this.unreachable) if (until <= now) this.unreachable.delete(id)
+    return [...this.unreachable.keys()]
+  }
+
+  /** Note the hop a build failed at when the failure says that hop is gone (not merely busy). */
+  private noteFailure (peerId: string, err: unknown): void {
+    if (isUnreachableError(err)) this.markUnreachable(peerId)
   }
 
   start (): Promise<void> {
@@ -169,13 +196,13 @@ export class OnionService {
   /** Choose hops for a circuit: distinct verified relays, never this tab. */
   choosePath (hops = CIRCUIT_HOPS, exclude: readonly string[] = []): RelayInfo[] {
     if (this.directory == null) throw new Error('onion layer not started')
-    return this.directory.choosePath(hops, [...exclude, ...this.avoided])
+    return this.directory.choosePath(hops, [...exclude, ...this.avoided, ...this.unreachableIds()])
   }
 
   /** One relay to be a destination (introduction point, rendezvous point): capacity-weighted, never a guard choice, never self, avoided or `exclude`. */
   chooseDestination (exclude: readonly string[] = []): RelayInfo {
     if (this.directory == null) throw new Error('onion layer not started')
-    return this.directory.choosePath(1, [...exclude, ...this.avoided], false)[0]!
+    return this.directory.choosePath(1, [...exclude, ...this.avoided, ...this.unreachableIds()], false)[0]!
   }
 
   /**
@@ -199,6 +226,7 @@ export class OnionService {
       } catch (err) {
         lastError = err
         if (hop === 0) this.directory!.reportFailure(chosen[0]!.peerId)
+        this.noteFailure(chosen[hop]!.peerId, err)
         if (hop === chosen.length - 1) throw err // the target itself failed
         avoid.push(chosen[hop]!.peerId)
       }
@@ -226,6 +254,7 @@ export class OnionService {
       } catch (err) {
         lastError = err
         if (hop === 0) this.directory!.reportFailure(chosen[0]!.peerId)
+        this.noteFailure(chosen[hop]!.peerId, err)
         avoid.push(chosen[hop]!.peerId)
       }
     }
@@ -270,6 +299,14 @@ export class OnionService {
   private emit (): void {
     for (const l of this.listeners) l()
   }
+}
+
+/** Whether a build error means the hop being reached is gone: no channel, a timeout, or its predecessor could not connect (tor-spec §5.4 CONNECTFAILED). */
+export function isUnreachableError (err: unknown): boolean {
+  if (!(err instanceof Error)) return false
+  if (err.name === 'ChannelUnavailableError' || err.name === 'CircuitTimeoutError') return true
+  if (err instanceof CircuitClosedError) return err.reason === DestroyReason.CONNECTFAILED || err.reason === DestroyReason.CHANNEL_CLOSED
+  return false
 }
 
 /** An error as a person can read it (no stack, no ids). */

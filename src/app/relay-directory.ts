@@ -13,10 +13,14 @@ import { Directory, signDescriptor, type DescriptorFields, type RelayDescriptor 
 import { choosePath, GuardSet } from '../core/path/index.ts'
 import { systemRandom } from '../core/random.ts'
 
-/** How long our descriptor claims to be valid (core caps any at 3 h). */
-export const DESCRIPTOR_LIFETIME_MS = 60 * 60_000
-/** Re-sign when less than this much validity is left. */
-export const DESCRIPTOR_REPUBLISH_MARGIN_MS = 20 * 60_000
+/**
+ * How long our descriptor claims to be valid (core caps any at 3 h). Short,
+ * because a closed tab stays in every directory until its descriptor expires
+ * (tabs that could not reach it drop it sooner: OnionService.markUnreachable).
+ */
+export const DESCRIPTOR_LIFETIME_MS = 20 * 60_000
+/** Re-sign when less than this much validity is left (checked every gossip round). */
+export const DESCRIPTOR_REPUBLISH_MARGIN_MS = 8 * 60_000
 /** Capacity we advertise, KiB/s: what one tab relays comfortably (bench: ~4 MB/s through a circuit). */
 export const ADVERTISED_CAPACITY_KIBPS = 1024
 

@@ -14,6 +14,8 @@ export const SESSION_STREAM_ID = 1
 export class ChatLink {
   private readonly session: E2eSession
   private closed = false
+  /** The last send: the next one starts after it. */
+  private tail: Promise<void> = Promise.resolve()
   private readonly keepalive: ReturnType<typeof setInterval>
   readonly openedAt = Date.now()
 
@@ -36,9 +38,26 @@ export class ChatLink {
 
   get live (): boolean { return !this.closed && this.link.circuit.state === 'open' }
 
+  /**
+   * Seal and write one payload. Sends are serialized: each frame is sealed
+   * only when the previous one was written, so frames reach the circuit in
+   * counter order (the receiver closes the session on any other order, §7)
+   * even when a write waits for window. A failed write closes the link: the
+   * counters of the two ends no longer agree.
+   */
   async send (payload: Uint8Array): Promise<void> {
     if (!this.live) throw new Error('session closed')
-    await this.link.circuit.write(SESSION_STREAM_ID, this.session.seal(payload))
+    const run = this.tail.then(async () => {
+      if (!this.live) throw new Error('session closed')
+      try {
+        await this.link.circuit.write(SESSION_STREAM_ID, this.session.seal(payload))
+      } catch (err) {
+        this.close()
+        throw err
+      }
+    })
+    this.tail = run.catch(() => {})
+    await run
   }
 
   close (): void {

@@ -14,15 +14,18 @@ import { RelayCommand } from '../../core/cell/index.ts'
 import type { X25519Dh } from '../../core/crypto/index.ts'
 import type { RandomSource } from '../../core/random.ts'
 import {
-  AUTH_ID_LEN, COOKIE_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, INTRO_POINTS, clientFinishHandshake, createIntroduce,
+  AUTH_ID_LEN, COOKIE_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, HSDIR_KEYS_PER_ID, INTRO_POINTS, clientFinishHandshake, createIntroduce,
   decodeHsdirFound, decodeStatus, descriptorId, descriptorSigningSeed, encodeEstablishIntro, encodeEstablishRendezvous,
   encodeHsDescriptor, encodeHsdirFetch, encodeRendezvous1, IdentityMismatchError, lookupPeriods, openHsDescriptor, openIntroduce,
-  publishPeriods, ReplayCache, responsibleHsDirs, serviceHandshake,
-  type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo, type SessionKeys
+  publishPeriods, RendezvousLimiter, ReplayCache, responsibleHsDirs, serviceHandshake,
+  type ClientHandshakeState, type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo, type SessionKeys
 } from '../../core/rendezvous/index.ts'
+import { MalformedCellError } from '../../core/errors.ts'
 import { toHex } from '../../core/bytes.ts'
 import type { OnionService } from '../onion.ts'
 
+/** After the first valid descriptor arrives, how long to wait for a newer one from the other HSDirs. */
+export const FETCH_GRACE_MS = 1_500
 /** How long a client waits for the service to come to the rendezvous point. */
 export const RENDEZVOUS_WAIT_MS = 20_000
 /** How often the service checks its introduction circuits and HSDir set. */
@@ -34,6 +37,19 @@ export class ServiceUnreachableError extends Error {
   constructor (message = 'The contact could not be reached (offline, or no introduction point answered).') {
     super(message)
     this.name = 'ServiceUnreachableError'
+  }
+}
+
+/**
+ * The service refused to build a rendezvous circuit for an introduction:
+ * MAX_CONCURRENT_RENDEZVOUS builds are already running or
+ * MAX_RENDEZVOUS_PER_MINUTE were started in the last minute (core/rendezvous
+ * limiter.ts). The client retries with backoff.
+ */
+export class RendezvousLimitError extends Error {
+  constructor (message = 'Too many introductions at once: this one was dropped.') {
+    super(message)
+    this.name = 'RendezvousLimitError'
   }
 }
 
@@ -76,6 +92,8 @@ export class HiddenService {
   private building = 0
   private introEnc: { secret: Uint8Array, publicKey: Uint8Array } | null = null
   private readonly replay = new ReplayCache()
+  /** Bounds the rendezvous circuits INTRODUCE2s make us build (a flood must not make us build without end). */
+  private readonly limiter: RendezvousLimiter
   private published: { key: string, at: number } | null = null
   private timer: ReturnType<typeof setInterval> | null = null
   private keepalive: ReturnType<typeof setInterval> | null = null
@@ -84,6 +102,7 @@ export class HiddenService {
 
   constructor (private readonly deps: RendezvousDeps, private readonly onIntroduction: (incoming: IncomingIntroduction) => void) {
     this.now = deps.now ?? Date.now
+    this.limiter = new RendezvousLimiter({ now: this.now })
   }
 
   /** True while at least one introduction point is up and a descriptor was published. */
@@ -113,7 +132,10 @@ export class HiddenService {
       const builds: Array<Promise<void>> = []
       for (let i = 0; i < missing; i++) builds.push(this.addIntroPoint())
       await Promise.allSettled(builds)
-      if (this.intros.length > 0) await this.publishIfNeeded()
+      if (this.intros.length > 0 && !this.stopped) await this.publishIfNeeded()
+    } catch {
+      // Publication failed (no directory yet, a signing error): the next check tries again.
+      // check() runs from timers, so nothing may escape as an unhandled rejection.
     } finally {
       this.checking = false
     }
@@ -126,7 +148,12 @@ export class HiddenService {
       const target = this.deps.onion.chooseDestination([...taken])
       const circuit = await this.deps.onion.buildCircuitTo(target)
       const authId = this.deps.random(AUTH_ID_LEN)
-      await circuit.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authId), RelayCommand.INTRO_ESTABLISHED)
+      try {
+        await circuit.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authId), RelayCommand.INTRO_ESTABLISHED)
+      } catch (err) {
+        circuit.destroy() // refused or timed out: do not leave the circuit open
+        throw err
+      }
       if (this.stopped) { circuit.destroy(); return }
       const entry: IntroCircuit = { circuit, point: { peerId: target.peerId, nodeId: target.nodeId, onionKey: target.onionKey, authId } }
       this.intros.push(entry)
@@ -153,9 +180,15 @@ export class HiddenService {
         data, serviceKey: this.deps.identity.publicKey, introEncSecret: enc.secret, introEncKey: enc.publicKey,
         replay: this.replay, now: this.now(), dh: this.deps.dh
       })
+      let accepted = false
       this.onIntroduction({
         intro,
-        accept: async () => await this.meet(intro, clientEphemeral)
+        accept: async () => {
+          // One rendezvous per introduction: the cookie is single-use at the RP anyway.
+          if (accepted) throw new RendezvousLimitError('This introduction was already answered.')
+          accepted = true
+          return await this.meet(intro, clientEphemeral)
+        }
       })
     } catch (err) {
       // Replayed, undecryptable or badly signed: refused, nothing changes (rend-spec-v3 §3.4).
@@ -166,16 +199,32 @@ export class HiddenService {
   /** Tests and the UI count refused introductions (replays among them). */
   onRefusedIntroduction: ((err: Error) => void) | null = null
 
-  /** Build to the client's rendezvous point and send RENDEZVOUS1 (rend-spec-v3 §4.2). */
+  /**
+   * Build to the client's rendezvous point and send RENDEZVOUS1 (rend-spec-v3
+   * §4.2), within the limits of {@link RendezvousLimiter}: beyond them the
+   * introduction is dropped with RendezvousLimitError and nothing is built.
+   */
   private async meet (intro: IntroducePlaintext, clientEphemeral: Uint8Array): Promise<RendezvousLink> {
-    const rp: RelayInfo = { peerId: intro.rp.peerId, nodeId: intro.rp.nodeId, onionKey: intro.rp.onionKey }
-    const circuit = await this.deps.onion.buildCircuitTo(rp, { lastHopMayBeSelf: true })
-    const { reply, keys } = await serviceHandshake({
-      serviceKey: this.deps.identity.publicKey, clientKey: intro.clientKey, clientEphemeral, cookie: intro.cookie,
-      sign: async (m) => await this.deps.identity.sign(m), random: this.deps.random, dh: this.deps.dh
-    })
-    circuit.sendControl(RelayCommand.RENDEZVOUS1, encodeRendezvous1({ cookie: intro.cookie, reply }))
-    return { circuit, keys, hops: circuit.path.map(h => shortId(h.peerId)) }
+    if (this.stopped) throw new RendezvousLimitError('The service is stopped.')
+    const done = this.limiter.tryStart()
+    if (done == null) throw new RendezvousLimitError()
+    let circuit: ClientCircuit | null = null
+    try {
+      const rp: RelayInfo = { peerId: intro.rp.peerId, nodeId: intro.rp.nodeId, onionKey: intro.rp.onionKey }
+      circuit = await this.deps.onion.buildCircuitTo(rp, { lastHopMayBeSelf: true })
+      if (this.stopped) throw new RendezvousLimitError('The service is stopped.')
+      const { reply, keys } = await serviceHandshake({
+        serviceKey: this.deps.identity.publicKey, clientKey: intro.clientKey, clientEphemeral, cookie: intro.cookie,
+        sign: async (m) => await this.deps.identity.sign(m), random: this.deps.random, dh: this.deps.dh
+      })
+      circuit.sendControl(RelayCommand.RENDEZVOUS1, encodeRendezvous1({ cookie: intro.cookie, reply }))
+      return { circuit, keys, hops: circuit.path.map(h => shortId(h.peerId)) }
+    } catch (err) {
+      circuit?.destroy() // built but not joined: do not leave it open
+      throw err
+    } finally {
+      done()
+    }
   }
 
   private async publishIfNeeded (): Promise<void> {
@@ -240,27 +289,33 @@ export async function fetchDescriptor (deps: RendezvousDeps, contactKey: Uint8Ar
   const now = (deps.now ?? Date.now)()
   let mismatch: Error | null = null
   let best: HsDescriptorContent | null = null
-  for (const period of lookupPeriods(now)) {
+  // Ask every responsible HSDir at once: a departed one costs a dial timeout,
+  // and the newest revision lists the live introduction points.
+  const asks = lookupPeriods(now).flatMap(period => {
     const descId = descriptorId(contactKey, period)
-    const dirs = shuffle(responsibleHsDirs(deps.onion.ringMembers(), descId, period))
-    for (const dir of dirs) {
-      let found: Uint8Array[]
-      try {
-        found = await fetchAt(deps.onion, dir, descId)
-      } catch {
-        continue
-      }
-      for (const bytes of found) {
-        try {
-          const content = openHsDescriptor(bytes, contactKey, now)
-          if (best == null || content.revision > best.revision) best = content
-        } catch (err) {
-          if (err instanceof IdentityMismatchError) mismatch = err
+    return responsibleHsDirs(deps.onion.ringMembers(), descId, period).map(dir => ({ dir, descId }))
+  })
+  await new Promise<void>((resolve) => {
+    let pending = asks.length
+    let grace: ReturnType<typeof setTimeout> | null = null
+    const done = (): void => { if (grace != null) clearTimeout(grace); resolve() }
+    if (pending === 0) { done(); return }
+    for (const { dir, descId } of asks) {
+      fetchAt(deps.onion, dir, descId).then((found) => {
+        for (const bytes of found) {
+          try {
+            const content = openHsDescriptor(bytes, contactKey, now)
+            if (best == null || content.revision > best.revision) best = content
+          } catch (err) {
+            if (err instanceof IdentityMismatchError) mismatch = err
+          }
         }
-      }
-      if (best != null) return best
+        // Once one valid descriptor is in, wait a little for a newer one, not for the slowest HSDir.
+        if (best != null) grace ??= setTimeout(done, FETCH_GRACE_MS)
+      }, () => {}).finally(() => { if (--pending === 0) done() })
     }
-  }
+  })
+  if (best != null) return best
   if (mismatch != null) throw mismatch
   throw new ServiceUnreachableError('No descriptor for this contact was found: they are probably offline.')
 }
@@ -271,21 +326,100 @@ async function fetchAt (onion: OnionService, dir: RelayInfo, descId: Uint8Array)
   const circuit = await onion.buildCircuitTo(dir)
   try {
     return await new Promise<Uint8Array[]>((resolve, reject) => {
-      const out: Uint8Array[] = []
+      const found = new HsdirFoundCollector()
       const timer = setTimeout(() => { reject(new ServiceUnreachableError('The directory did not answer.')) }, 15_000)
       circuit.onClose((err) => { clearTimeout(timer); reject(err) })
       circuit.onControl((command, data) => {
         if (command !== RelayCommand.HSDIR_FOUND) return
         try {
-          const { more, descriptor } = decodeHsdirFound(data)
-          if (descriptor != null) out.push(descriptor)
-          if (!more) { clearTimeout(timer); resolve(out) }
+          const out = found.offer(data)
+          if (out != null) { clearTimeout(timer); resolve(out) }
         } catch (err) { clearTimeout(timer); reject(err as Error) }
       })
       circuit.sendControl(RelayCommand.HSDIR_FETCH, encodeHsdirFetch(descId))
     })
   } finally {
     circuit.destroy()
+  }
+}
+
+/**
+ * The HSDIR_FOUND cells answering one HSDIR_FETCH (docs/RENDEZVOUS.md §5): the
+ * descriptors until `more` = 0. An HSDir holds at most HSDIR_KEYS_PER_ID per
+ * id (§4), so one that sends more is broken or hostile (it could otherwise
+ * make us hold and check descriptors without end): MalformedCellError.
+ */
+export class HsdirFoundCollector {
+  private readonly out: Uint8Array[] = []
+  private done = false
+
+  /** Feed one HSDIR_FOUND body; the descriptors once the last one came, else null. */
+  offer (data: Uint8Array): Uint8Array[] | null {
+    if (this.done) return null
+    const { more, descriptor } = decodeHsdirFound(data)
+    if (descriptor != null) {
+      if (this.out.length >= HSDIR_KEYS_PER_ID) throw new MalformedCellError('HSDIR_FOUND: more descriptors than an HSDir keeps per id')
+      this.out.push(descriptor)
+    }
+    if (more) return null
+    this.done = true
+    return this.out
+  }
+}
+
+/**
+ * The client's wait for RENDEZVOUS2 on its rendezvous circuit. Until an
+ * INTRODUCE1 is about to be sent ({@link arm}) a RENDEZVOUS2 cannot be the
+ * service's answer (the service learns the cookie only from the INTRODUCE):
+ * it is ignored, so a rendezvous point cannot answer in the service's place
+ * before we introduced ourselves. Only the first reply after arm() counts (the
+ * RP joins once). Each {@link wait} has its own timeout, so after one
+ * introduction point's service did not come another can be tried on the same
+ * circuit, and a reply that arrives between waits is kept.
+ */
+export class RendezvousWait {
+  private armed = false
+  private reply: Uint8Array | null = null
+  private error: Error | null = null
+  private waiter: { resolve: (d: Uint8Array) => void, reject: (e: Error) => void } | null = null
+
+  /** An INTRODUCE1 naming this circuit's cookie is about to be sent. */
+  arm (): void { this.armed = true }
+
+  /** A RENDEZVOUS2 arrived; true when it was taken as the answer. */
+  offer (data: Uint8Array): boolean {
+    if (!this.armed || this.reply != null || this.error != null) return false
+    this.reply = data.slice()
+    const w = this.waiter
+    this.waiter = null
+    w?.resolve(this.reply)
+    return true
+  }
+
+  /** The circuit closed: every wait from now on rejects with `err`. */
+  fail (err: Error): void {
+    if (this.error != null) return
+    this.error = err
+    const w = this.waiter
+    this.waiter = null
+    w?.reject(err)
+  }
+
+  /** The reply, or ServiceUnreachableError after `timeoutMs`, or the circuit's close reason. */
+  async wait (timeoutMs: number): Promise<Uint8Array> {
+    if (this.reply != null) return this.reply
+    if (this.error != null) throw this.error
+    if (this.waiter != null) throw new RangeError('RendezvousWait: one wait at a time')
+    return await new Promise<Uint8Array>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null
+        reject(new ServiceUnreachableError('The contact did not come to the rendezvous point.'))
+      }, timeoutMs)
+      this.waiter = {
+        resolve: (d) => { clearTimeout(timer); resolve(d) },
+        reject: (e) => { clearTimeout(timer); reject(e) }
+      }
+    })
   }
 }
 
@@ -302,13 +436,14 @@ export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8A
   try {
     const rp = rpCircuit.path[rpCircuit.path.length - 1]!
     const cookie = deps.random(COOKIE_LEN)
+    const wait = new RendezvousWait()
+    rpCircuit.onClose((err) => { wait.fail(err) })
+    rpCircuit.onControl((command, data) => { if (command === RelayCommand.RENDEZVOUS2) wait.offer(data) })
     await rpCircuit.request(RelayCommand.ESTABLISH_RENDEZVOUS, encodeEstablishRendezvous(cookie), RelayCommand.RENDEZVOUS_ESTABLISHED)
-    const joined = new Promise<Uint8Array>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new ServiceUnreachableError('The contact did not come to the rendezvous point.')) }, RENDEZVOUS_WAIT_MS)
-      rpCircuit.onClose((err) => { clearTimeout(timer); reject(err) })
-      rpCircuit.onControl((command, data) => { if (command === RelayCommand.RENDEZVOUS2) { clearTimeout(timer); resolve(data) } })
-    })
-    joined.catch(() => {})
+    // Every acknowledged introduction's state: a service answering an earlier
+    // one late must not look like an impostor answering the latest one.
+    const states: ClientHandshakeState[] = []
+    let reply: Uint8Array | null = null
     for (const point of shuffle([...descriptor.introPoints])) {
       try {
         const intro = await createIntroduce({
@@ -316,22 +451,38 @@ export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8A
           clientKey: identity.publicKey, clientName: identity.displayName, timestamp: (deps.now ?? Date.now)(),
           sign: async (m) => await identity.sign(m), random: deps.random, dh: deps.dh
         })
-        if (await introduceAt(onion, point, intro.data)) {
-          deps.onIntroduceSent?.(point, intro.data)
-          const reply = await joined
-          const keys = await clientFinishHandshake(intro.state, reply, deps.dh)
-          return { circuit: rpCircuit, keys, hops: rpCircuit.path.map(h => shortId(h.peerId)) }
-        }
+        wait.arm() // from now on a RENDEZVOUS2 may be the service's answer
+        states.unshift(intro.state) // even if the ACK is lost, the service may have got it
+        if (!await introduceAt(onion, point, intro.data)) continue
+        deps.onIntroduceSent?.(point, intro.data)
+        reply = await wait.wait(RENDEZVOUS_WAIT_MS)
+        break
       } catch (err) {
-        if (err instanceof IdentityMismatchError) throw err
+        // This point refused, failed or its service did not come in time: try another one.
         if (rpCircuit.state === 'closed') throw err
       }
     }
-    throw new ServiceUnreachableError()
+    if (reply == null) throw new ServiceUnreachableError()
+    // The RP joined the circuits: whatever the reply proves, this circuit is used up.
+    const keys = await finishAny(states, reply, deps)
+    return { circuit: rpCircuit, keys, hops: rpCircuit.path.map(h => shortId(h.peerId)) }
   } catch (err) {
     rpCircuit.destroy()
     throw err
   }
+}
+
+/** Finish the handshake with whichever acknowledged introduction the reply answers (newest first); IdentityMismatchError when none. */
+async function finishAny (states: readonly ClientHandshakeState[], reply: Uint8Array, deps: RendezvousDeps): Promise<SessionKeys> {
+  let last: unknown = new IdentityMismatchError()
+  for (const state of states) {
+    try {
+      return await clientFinishHandshake(state, reply, deps.dh)
+    } catch (err) {
+      last = err
+    }
+  }
+  throw last
 }
 
 /** Send INTRODUCE1 through a fresh circuit to `point` (or to this tab's own router); true when acknowledged. */

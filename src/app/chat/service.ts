@@ -13,7 +13,7 @@
  */
 import { ctEqual, fromHex, toHex } from '../../core/bytes.ts'
 import {
-  ChatFrameError, decodeChatFrame, EmptyMessageError, encodeChatFrame, MessageTooLongError, Outbox, Reassembler, SeenIds, splitMessage,
+  ACK_TIMEOUT_MS, ChatFrameError, decodeChatFrame, EmptyMessageError, encodeChatFrame, MessageTooLongError, Outbox, Reassembler, SeenIds, splitMessage,
   type ChatFrame
 } from '../../core/chat/index.ts'
 import { normalizeDisplayName } from '../../core/identity/index.ts'
@@ -36,6 +36,21 @@ export const RECONNECT_BASE_MS = 1_000
 export const RECONNECT_MAX_MS = 10_000
 /** Sessions kept per contact (two appear when both sides connect at once). */
 export const MAX_LINKS_PER_CONTACT = 2
+/**
+ * Contact requests (someone with our invite, state 'request') kept unanswered
+ * at once. Anyone holding the invite can make a new identity key per
+ * introduction; beyond this, introductions from unknown keys are dropped
+ * (no contact stored, no circuit built) until the user answers some.
+ */
+export const MAX_PENDING_REQUESTS = 16
+
+/** A control frame (accept/decline) owed to the contact until its ACK comes. */
+interface OwedControl {
+  readonly frame: Uint8Array
+  /** The session it was last written on, and when: written again only on a new session or after ACK_TIMEOUT_MS. */
+  sentOn: ChatLink | null
+  sentAt: number
+}
 
 interface PeerState {
   contact: Contact
@@ -45,8 +60,15 @@ interface PeerState {
   everLinked: boolean
   outbox: Outbox
   /** Control frames (accept/decline) owed to the contact, sent with the outbox. */
-  readonly owed: Map<string, Uint8Array>
+  readonly owed: Map<string, OwedControl>
+  /** An introduction from this contact is being answered (one rendezvous per contact at a time). */
+  accepting: boolean
+  /** A flush is writing to a session; another request to flush runs after it (frames of one flush are not interleaved with another's). */
+  flushing: boolean
+  flushAgain: boolean
   seen: SeenIds
+  /** Message ids being stored: not yet in `seen`, not yet acknowledged. */
+  readonly storing: Set<string>
   reassembler: Reassembler
   messages: Message[]
   unread: number
@@ -87,12 +109,14 @@ export class ChatService implements ChatActions {
   /** Counts for tests: introductions refused (replays, bad signatures). */
   refusedIntroductions = 0
   private lastIntroduction: { point: IntroPointInfo, data: Uint8Array } | null = null
+  /** Hex keys of unknown clients whose request is being recorded (two introductions at once make one contact). */
+  private readonly requestsInProgress = new Set<string>()
 
   constructor (private readonly deps: ChatServiceDeps) {
     this.now = deps.now ?? Date.now
     this.snapshot = this.buildSnapshot()
-    deps.identity.subscribe(() => { void this.onIdentityChanged() })
-    void this.onIdentityChanged()
+    deps.identity.subscribe(() => { void this.onIdentityChanged().catch(() => {}) })
+    void this.onIdentityChanged().catch(() => {})
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -110,7 +134,9 @@ export class ChatService implements ChatActions {
     this.stop()
     this.profile = profile
     if (profile == null) { this.publish(); return }
-    this.starting = this.startFor(profile)
+    this.starting = this.startFor(profile).catch(() => {
+      // The onion layer or the store failed to start: chat stays offline; a later identity change starts again.
+    })
     await this.starting
   }
 
@@ -123,6 +149,7 @@ export class ChatService implements ChatActions {
       onIntroduceSent: (point, data) => { this.lastIntroduction = { point, data } }
     }
     await this.syncContacts()
+    if (this.profile !== profile) return
     const service = new HiddenService(this.rendezvous, (incoming) => { void this.onIntroduction(incoming) })
     service.onRefusedIntroduction = () => { this.refusedIntroductions++ }
     this.service = service
@@ -145,13 +172,18 @@ export class ChatService implements ChatActions {
     const profile = this.profile
     if (profile == null) return
     const contacts = await profile.listContacts()
+    if (this.profile !== profile) return
     for (const contact of contacts) {
       const known = this.peers.get(contact.id)
       if (known != null) { known.contact = contact; continue }
       const messages = sortMessages(await profile.listMessages(contact.id))
+      // Another sync (or a profile change) ran meanwhile: never replace a peer, its links and outbox.
+      if (this.profile !== profile) return
+      if (this.peers.has(contact.id)) continue
       const outbox = new Outbox({ now: this.now })
       const peer: PeerState = {
-        contact, links: [], connecting: false, everLinked: false, outbox, owed: new Map(),
+        contact, links: [], connecting: false, everLinked: false, outbox, owed: new Map(), accepting: false, flushing: false, flushAgain: false,
+        storing: new Set(),
         seen: SeenIds.from(messages.filter(m => m.direction === 'in').map(m => m.id)),
         reassembler: new Reassembler({ now: this.now }), messages, unread: 0, warning: null,
         lastTimestamp: messages.reduce((t, m) => Math.max(t, m.direction === 'out' ? m.timestamp : 0), 0)
@@ -176,7 +208,7 @@ export class ChatService implements ChatActions {
       for (const item of peer.outbox.expire()) void this.setDelivery(peer, item.id, 'failed')
       peer.reassembler.prune()
       const link = this.liveLink(peer)
-      if (link != null) { void this.flush(peer, link); continue }
+      if (link != null) { void this.flush(peer); continue }
       if (peer.connecting || !this.wantsLink(peer)) continue
       if (!this.backoff.ready(peer.contact.id, now)) continue
       void this.connect(peer)
@@ -184,7 +216,8 @@ export class ChatService implements ChatActions {
   }
 
   private wantsLink (peer: PeerState): boolean {
-    if (peer.contact.state === 'declined') return false
+    // Our own decline is owed to them until acknowledged (else they retry forever); nothing else goes to a declined contact.
+    if (peer.contact.state === 'declined') return peer.contact.declinedByUs === true && peer.owed.size > 0
     if (peer.outbox.undelivered().length > 0 || peer.owed.size > 0) return true
     return peer.contact.state === 'pending' && !peer.everLinked
   }
@@ -213,32 +246,57 @@ export class ChatService implements ChatActions {
     }
   }
 
+  /**
+   * An introduction that passed every check (docs/RENDEZVOUS.md §6): the
+   * client key is proven by its signature and the session keys by the
+   * handshake, so the session belongs to the contact with that key. Unknown
+   * keys become contact requests (at most MAX_PENDING_REQUESTS); one
+   * rendezvous per contact at a time. Never rejects: it runs from the
+   * service's callback.
+   */
   private async onIntroduction (incoming: IncomingIntroduction): Promise<void> {
     const profile = this.profile
     if (profile == null) return
     const { intro } = incoming
     let peer = [...this.peers.values()].find(p => ctEqual(p.contact.publicKey, intro.clientKey))
-    if (peer?.contact.state === 'declined' && peer.contact.declinedByUs === true) return
+    if (peer?.contact.state === 'declined' && peer.contact.declinedByUs === true && peer.owed.size === 0) return
     if (peer == null) {
       // Someone with our invite: a contact request the user accepts or declines.
       const name = normalizeDisplayName(intro.clientName)
       if (name == null || ctEqual(intro.clientKey, profile.identity.publicKey)) return
-      const contact: Contact = { id: toHex(systemRandom(16)), publicKey: intro.clientKey, displayName: name, relays: [], state: 'request', verified: false, addedAt: this.now() }
-      await profile.putContact(contact)
-      await this.syncContacts()
-      await this.deps.identity.contactsChanged()
-      peer = this.peers.get(contact.id)
-      if (peer == null) return
-      this.notify(`${name} wants to chat`, 'A new contact request')
+      const keyHex = toHex(intro.clientKey)
+      const pending = [...this.peers.values()].filter(p => p.contact.state === 'request').length + this.requestsInProgress.size
+      if (this.requestsInProgress.has(keyHex) || pending >= MAX_PENDING_REQUESTS) return
+      this.requestsInProgress.add(keyHex)
+      try {
+        const contact: Contact = { id: toHex(systemRandom(16)), publicKey: intro.clientKey, displayName: name, relays: [], state: 'request', verified: false, addedAt: this.now() }
+        await profile.putContact(contact)
+        if (this.profile !== profile) return
+        await this.syncContacts()
+        await this.deps.identity.contactsChanged()
+        peer = this.peers.get(contact.id)
+        if (peer == null || this.profile !== profile) return
+        this.notify(`${name} wants to chat`, 'A new contact request')
+      } catch {
+        return // not recorded (storage failed): the client tries again
+      } finally {
+        this.requestsInProgress.delete(keyHex)
+      }
     }
+    if (peer.accepting) return // one rendezvous per contact at a time
+    peer.accepting = true
     try {
       this.attach(peer, await incoming.accept())
     } catch {
-      // The client's rendezvous point could not be reached; it will try again.
+      // The client's rendezvous point could not be reached, or the service's limits dropped it; the client tries again.
+    } finally {
+      peer.accepting = false
     }
   }
 
   private attach (peer: PeerState, link: RendezvousLink): void {
+    // The peer is gone (contact removed, profile closed or switched) while the link was made: never attach to it.
+    if (this.peers.get(peer.contact.id) !== peer) { link.circuit.destroy(); return }
     const chat = new ChatLink(link, (payload, from) => { void this.onPayload(peer, payload, from) }, (closed) => {
       const i = peer.links.indexOf(closed)
       if (i >= 0) peer.links.splice(i, 1)
@@ -250,22 +308,58 @@ export class ChatService implements ChatActions {
     peer.everLinked = true
     peer.outbox.sessionLost() // resend what was sent on an older session and not acknowledged
     this.publish()
-    void this.flush(peer, chat)
+    void this.flush(peer)
   }
 
-  private async flush (peer: PeerState, link: ChatLink): Promise<void> {
+  /**
+   * Write what is owed on the newest live session: controls not yet written on
+   * it (or unacknowledged for ACK_TIMEOUT_MS), then the outbox's due messages.
+   * A message becomes 'sent' only after all its frames were written; one whose
+   * write failed goes back to 'sending' (Outbox.requeue). One flush per peer at
+   * a time; a request meanwhile runs once more after it. Never rejects.
+   */
+  private async flush (peer: PeerState): Promise<void> {
+    if (peer.flushing) { peer.flushAgain = true; return }
+    peer.flushing = true
     try {
-      for (const [id, frame] of peer.owed) { await link.send(frame); void id }
-      for (const item of peer.outbox.due()) {
-        for (const frame of item.frames) await link.send(frame)
-        if (this.messageOf(peer, item.id)?.status === 'sending') await this.setDelivery(peer, item.id, 'sent')
-      }
-    } catch {
-      // The session died while sending; the close handler requeues.
+      do {
+        peer.flushAgain = false
+        const link = this.liveLink(peer)
+        if (link == null) return
+        const now = this.now()
+        for (const owed of peer.owed.values()) {
+          if (owed.sentOn === link && now - owed.sentAt < ACK_TIMEOUT_MS) continue
+          try { await link.send(owed.frame) } catch { return } // the session died: the close handler requeues
+          owed.sentOn = link
+          owed.sentAt = now
+        }
+        for (const item of peer.outbox.due()) {
+          try {
+            for (const frame of item.frames) await link.send(frame)
+          } catch {
+            peer.outbox.requeue(item.id)
+            for (const rest of peer.outbox.due()) peer.outbox.requeue(rest.id)
+            peer.flushAgain = this.liveLink(peer) != null
+            break
+          }
+          if (this.messageOf(peer, item.id)?.status === 'sending') await this.setDelivery(peer, item.id, 'sent')
+        }
+      } while (peer.flushAgain)
+    } finally {
+      peer.flushing = false
     }
   }
 
+  /** One payload from `link`'s session with `peer` (and only that peer: acks and controls touch nothing else). Never rejects. */
   private async onPayload (peer: PeerState, payload: Uint8Array, link: ChatLink): Promise<void> {
+    try {
+      await this.handlePayload(peer, payload, link)
+    } catch {
+      // Storage failed: nothing was acknowledged, so the sender resends.
+    }
+  }
+
+  private async handlePayload (peer: PeerState, payload: Uint8Array, link: ChatLink): Promise<void> {
     let frame: ChatFrame
     try {
       frame = decodeChatFrame(payload)
@@ -273,16 +367,28 @@ export class ChatService implements ChatActions {
       if (err instanceof ChatFrameError) link.close()
       return
     }
+    const profile = this.profile
+    if (profile == null || this.peers.get(peer.contact.id) !== peer) return
     switch (frame.type) {
       case 'part': {
+        // We declined them: nothing they write is kept (and not acknowledged, so it is not 'delivered' to them).
+        if (peer.contact.declinedByUs === true) return
         let whole: { msgId: Uint8Array, timestamp: number, text: string } | null
         try { whole = peer.reassembler.accept(frame) } catch { return }
         if (whole == null) return
         const id = toHex(whole.msgId)
+        if (peer.storing.has(id)) return // a copy is being stored; its ACK follows
         if (!peer.seen.has(id)) {
-          peer.seen.add(id)
+          // Stored first, then remembered and acknowledged: an ACK means the message is kept.
           const message: Message = { id, direction: 'in', text: whole.text, timestamp: whole.timestamp }
-          await this.profile?.putMessage(peer.contact.id, message)
+          peer.storing.add(id)
+          try {
+            await profile.putMessage(peer.contact.id, message)
+          } finally {
+            peer.storing.delete(id)
+          }
+          if (this.profile !== profile) return
+          peer.seen.add(id)
           peer.messages = sortMessages([...peer.messages, message])
           // A message from a contact we asked means they accepted.
           if (peer.contact.state === 'pending') await this.setStanding(peer, 'accepted')
@@ -295,16 +401,20 @@ export class ChatService implements ChatActions {
       }
       case 'ack': {
         const id = toHex(frame.msgId)
-        if (peer.owed.delete(id)) return
+        if (peer.owed.delete(id)) {
+          // Our decline arrived: the session has nothing more to carry.
+          if (peer.contact.declinedByUs === true && peer.owed.size === 0) for (const l of [...peer.links]) l.close()
+          return
+        }
         const item = peer.outbox.acked(id)
         if (item != null) await this.setDelivery(peer, id, 'delivered')
         return
       }
       case 'control': {
-        const id = toHex(frame.msgId)
-        if (frame.what === 'accept' && (peer.contact.state === 'pending' || peer.contact.state === 'declined')) await this.setStanding(peer, 'accepted')
+        // Their answer to our request; a contact *we* declined cannot undo that by "accepting".
+        if (frame.what === 'accept' && (peer.contact.state === 'pending' || peer.contact.state === 'declined') && peer.contact.declinedByUs !== true) await this.setStanding(peer, 'accepted')
         if (frame.what === 'decline' && peer.contact.state === 'pending') await this.setStanding(peer, 'declined')
-        await link.send(encodeChatFrame({ type: 'ack', msgId: fromHex(id) })).catch(() => {})
+        await link.send(encodeChatFrame({ type: 'ack', msgId: frame.msgId })).catch(() => {})
       }
     }
   }
@@ -321,7 +431,8 @@ export class ChatService implements ChatActions {
     const next = { ...m, status: state }
     peer.messages = peer.messages.map(x => (x === m ? next : x))
     this.publish()
-    await this.profile?.putMessage(peer.contact.id, next)
+    // Best effort: the state on screen is right; a failed write only loses it across a reload (callers use `void`).
+    await this.profile?.putMessage(peer.contact.id, next).catch(() => {})
   }
 
   private async setStanding (peer: PeerState, state: Contact['state'], declinedByUs = false): Promise<void> {
@@ -369,7 +480,7 @@ export class ChatService implements ChatActions {
     this.composerError = null
     this.publish()
     const link = this.liveLink(peer)
-    if (link != null) void this.flush(peer, link)
+    if (link != null) void this.flush(peer)
     else this.backoff.success(contactId) // a new message is worth an attempt now
     return true
   }
@@ -399,9 +510,10 @@ export class ChatService implements ChatActions {
 
   private queueControl (peer: PeerState, what: 'accept' | 'decline'): void {
     const msgId = systemRandom(16)
-    peer.owed.set(toHex(msgId), encodeChatFrame({ type: 'control', msgId, timestamp: this.now(), what }))
+    peer.owed.set(toHex(msgId), { frame: encodeChatFrame({ type: 'control', msgId, timestamp: this.now(), what }), sentOn: null, sentAt: 0 })
     const link = this.liveLink(peer)
-    if (link != null) void this.flush(peer, link)
+    if (link != null) void this.flush(peer)
+    else this.backoff.success(peer.contact.id)
   }
 
   togglePath (contactId: string): void {

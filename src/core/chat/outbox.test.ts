@@ -39,7 +39,7 @@ describe('Outbox', () => {
     o.acked('bb')
     o.sessionLost()
     expect(o.get('aa')?.state).toBe('sending')
-    expect(o.get('bb')?.state).toBe('delivered')
+    expect(o.get('bb')).toBeNull() // acknowledged: forgotten
     expect(o.due().map((i) => i.id)).toEqual(['aa'])
     expect(o.get('aa')?.sends).toBe(2)
   })
@@ -111,5 +111,27 @@ describe('Outbox', () => {
     expect(o.expire()).toHaveLength(1)
     expect(() => o.add('aa', F)).toThrow(RangeError)
     expect(() => new Outbox({ now: () => 0, ackTimeoutMs: 0 })).toThrow(RangeError)
+  })
+})
+
+describe('Outbox review fixes', () => {
+  it('forgets a message once it is acknowledged (memory stays bounded by what is undelivered)', () => {
+    const o = new Outbox({ now: () => 0 })
+    o.add('aa', [Uint8Array.of(1)])
+    o.due()
+    expect(o.acked('aa')?.state).toBe('delivered')
+    expect(o.get('aa')).toBeNull()
+    expect(o.size).toBe(0)
+    expect(o.acked('aa')).toBeNull() // a late duplicate ACK changes nothing
+  })
+
+  it('requeue(): a message whose frames could not all be written goes back to sending', () => {
+    const o = new Outbox({ now: () => 0 })
+    o.add('aa', [Uint8Array.of(1)])
+    expect(o.due()).toHaveLength(1)
+    expect(o.requeue('aa')?.state).toBe('sending')
+    expect(o.due().map(i => i.id)).toEqual(['aa'])
+    o.acked('aa')
+    expect(o.requeue('aa')).toBeNull()
   })
 })

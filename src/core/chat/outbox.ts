@@ -4,7 +4,7 @@
  * written to a live session, `sent` until its ACK arrives (`delivered`), and
  * is resent on every new session and whenever ACK_TIMEOUT_MS passes without
  * an ACK. One that is not delivered GIVE_UP_MS after it was (re)queued is
- * `failed`, from where the user may retry. Pure: the caller injects the clock,
+ * `failed`, from where the user may retry. Delivered items are forgotten. Pure: the caller injects the clock,
  * does the writing, and sets one timer for {@link Outbox.nextDeadline}.
  */
 
@@ -82,13 +82,37 @@ export class Outbox {
     return out
   }
 
-  /** An ACK arrived: 'delivered' (also from 'failed': a late ACK still counts). Returns the item, or null for an unknown id (ignored). */
+  /**
+   * An ACK arrived: 'delivered' (also from 'failed': a late ACK still counts).
+   * Returns the item, or null for an unknown id (ignored). The item is then
+   * forgotten, so the outbox holds only what is not yet delivered (a long
+   * conversation must not keep every message's frames); a duplicate ACK
+   * returns null.
+   */
   acked (id: string): OutboxItem | null {
     const item = this.items.get(id)
     if (item === undefined) return null
     item.state = 'delivered'
+    this.items.delete(id)
     return item
   }
+
+  /**
+   * Writing a 'sent' item's frames failed part-way (the session died while
+   * another one is still live, so sessionLost() does not come): back to
+   * 'sending' so the next due() resends it at once. Null when the id is
+   * unknown or the item is not 'sent'.
+   */
+  requeue (id: string): OutboxItem | null {
+    const item = this.items.get(id)
+    if (item === undefined || item.state !== 'sent') return null
+    item.state = 'sending'
+    item.lastSentAt = null
+    return item
+  }
+
+  /** Items held (undelivered and failed ones). */
+  get size (): number { return this.items.size }
 
   /** The session died: every 'sent' item goes back to 'sending'. */
   sessionLost (): void {

@@ -30,6 +30,9 @@ export interface RouterLimits {
   maxPendingRendezvous: number
   /** A rendezvous cookie not joined within this long is forgotten and its circuit closed (rend-spec-v3 §4.1). */
   rendezvousTimeoutMs: number
+  /** INTRODUCE2 cells an introduction point passes to one service per second, and the burst (rend-spec-v3 §3.2 DoS defences, simplified); beyond → INTRODUCE_ACK refused. */
+  introduceRatePerSecond: number
+  introduceBurst: number
   /** Control replies (INTRO_ESTABLISHED, HSDIR_FOUND, …) a client waits for before giving up. */
   controlTimeoutMs: number
 }
@@ -47,5 +50,7 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
   maxIntroPoints: 256,
   maxPendingRendezvous: 256,
   rendezvousTimeoutMs: 60_000,
+  introduceRatePerSecond: 10,
+  introduceBurst: 50,
   controlTimeoutMs: 15_000
 }

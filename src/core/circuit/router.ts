@@ -167,6 +167,10 @@ class RelayCircuit {
   introAuthId: string | null = null
   cookie: string | null = null
   joined: RelayCircuit | null = null
+  /** A client circuit may carry one INTRODUCE1 (the client builds a new one for each). */
+  introduced = false
+  /** At an introduction point: INTRODUCE2s it may still pass on (control cells have no SENDME window). */
+  introduceBucket: TokenBucket | null = null
   constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits) {
     this.prev = prev
     this.crypto = new RelayCircuitCrypto(keys)
@@ -752,13 +756,15 @@ export class OnionRouter {
         if (settled || this.introPoints.has(authId)) throw new ProtocolViolationError('ESTABLISH_INTRO on a used circuit or for a used id')
         if (this.introPoints.size >= this.limits.maxIntroPoints) throw new CircuitLimitError('too many introduction points')
         circ.introAuthId = authId
+        circ.introduceBucket = new TokenBucket({ ratePerSecond: this.limits.introduceRatePerSecond, burst: this.limits.introduceBurst, clock: { now: this.opts.now } })
         this.introPoints.set(authId, circ)
         this.originate(circ, { command: RelayCommand.INTRO_ESTABLISHED, streamId: 0, data: new Uint8Array(0) })
         return
       }
       case RelayCommand.INTRODUCE1: {
         // rend-spec-v3 §3.2: pass it on as INTRODUCE2, unchanged, and acknowledge.
-        if (circ.introAuthId != null || circ.joined != null) throw new ProtocolViolationError('INTRODUCE1 on a service circuit')
+        if (settled || circ.introduced) throw new ProtocolViolationError('INTRODUCE1 on a service circuit or a second time')
+        circ.introduced = true
         const status = this.introduce(cell.data)
         this.originate(circ, { command: RelayCommand.INTRODUCE_ACK, streamId: 0, data: encodeStatus(status) })
         return
@@ -822,6 +828,8 @@ export class OnionRouter {
     const { authId } = decodeIntroduce1(data)
     const service = this.introPoints.get(toHex(authId))
     if (service == null || !this.relayCircuits.has(service)) return ControlStatus.REFUSED
+    // A flood must not fill the service's link queue (which would destroy its circuit).
+    if (service.introduceBucket?.tryTake() === false) return ControlStatus.REFUSED
     this.originate(service, { command: RelayCommand.INTRODUCE2, streamId: 0, data })
     return ControlStatus.OK
   }

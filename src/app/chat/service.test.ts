@@ -1,0 +1,327 @@
+/**
+ * ChatService with fakes: an in-memory profile, a fake identity store and
+ * onion layer (nothing reachable), and pairs of fake joined circuits that
+ * carry e2e frames between two ends. Private methods are reached through a
+ * cast: the tests drive introductions, links and payloads directly.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { toHex } from '../../core/bytes.ts'
+import { decodeChatFrame, encodeChatFrame, splitMessage } from '../../core/chat/index.ts'
+import { E2eSession } from '../../core/rendezvous/index.ts'
+import { systemRandom } from '../../core/random.ts'
+import type { Contact, Message, Profile } from '../../storage/types.ts'
+import type { IdentityStore } from '../identity/store.ts'
+import type { OnionService } from '../onion.ts'
+import type { IncomingIntroduction, RendezvousLink } from './rendezvous.ts'
+import { ChatService, MAX_PENDING_REQUESTS } from './service.ts'
+
+interface FakeProfile extends Profile {
+  contacts: Map<string, Contact>
+  messages: Map<string, Map<string, Message>>
+  failPuts: number
+}
+
+function fakeProfile (): FakeProfile {
+  const contacts = new Map<string, Contact>()
+  const messages = new Map<string, Map<string, Message>>()
+  const p = {
+    identity: { publicKey: systemRandom(32), displayName: 'Me', createdAt: 0 },
+    contacts,
+    messages,
+    failPuts: 0,
+    sign: async () => new Uint8Array(64),
+    backupFile: async () => new Uint8Array(0),
+    close: () => {},
+    putContact: async (c: Contact) => { contacts.set(c.id, c) },
+    getContact: async (id: string) => contacts.get(id) ?? null,
+    listContacts: async () => [...contacts.values()],
+    deleteContact: async (id: string) => { contacts.delete(id) },
+    putConversation: async () => {},
+    listConversations: async () => [],
+    putMessage: async (cid: string, m: Message) => {
+      if (p.failPuts > 0) { p.failPuts--; throw new Error('storage unavailable') }
+      let conv = messages.get(cid)
+      if (conv == null) { conv = new Map(); messages.set(cid, conv) }
+      conv.set(m.id, m)
+    },
+    listMessages: async (cid: string) => [...(messages.get(cid)?.values() ?? [])],
+    deleteConversation: async () => {},
+    clearHistory: async () => {}
+  }
+  return p as unknown as FakeProfile
+}
+
+function fakeIdentity (profile: FakeProfile): IdentityStore & { current: FakeProfile | null, fire: () => void } {
+  const listeners: Array<() => void> = []
+  const s = {
+    current: profile as FakeProfile | null,
+    unlockedProfile: () => s.current,
+    subscribe: (l: () => void) => { listeners.push(l); return () => {} },
+    contactsChanged: async () => {},
+    getSnapshot: () => ({ contacts: [] }),
+    fire: () => { for (const l of listeners) l() }
+  }
+  return s as unknown as IdentityStore & { current: FakeProfile | null, fire: () => void }
+}
+
+const fakeOnion = (): OnionService => ({
+  start: async () => {},
+  chooseDestination: () => { throw new Error('no relays') },
+  buildCircuitTo: async () => await new Promise(() => {}),
+  buildCircuit: async () => await new Promise(() => {}),
+  ringMembers: () => [],
+  selfRelay: null,
+  onionRouter: null
+}) as unknown as OnionService
+
+class FakeCircuit {
+  state: 'open' | 'closed' = 'open'
+  readonly path = [{ peerId: 'g' }, { peerId: 'm' }, { peerId: 'rp' }]
+  other: FakeCircuit | null = null
+  onData: ((d: Uint8Array) => void) | null = null
+  private readonly closers: Array<(e: Error) => void> = []
+  written = 0
+  failWrites = 0
+  attachStream (_id: number, onData: (d: Uint8Array) => void): void { this.onData = onData }
+  onClose (l: (e: Error) => void): () => void { this.closers.push(l); return () => {} }
+  keepAlive (): void {}
+  async write (_id: number, d: Uint8Array): Promise<void> {
+    if (this.state !== 'open') throw new Error('closed')
+    if (this.failWrites > 0) { this.failWrites--; throw new Error('write failed') }
+    this.written++
+    const to = this.other
+    queueMicrotask(() => { if (to?.state === 'open') to.onData?.(d) })
+  }
+
+  destroy (): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    for (const l of this.closers.splice(0)) l(new Error('destroyed'))
+    this.other?.destroy()
+  }
+}
+
+function linkPair (): [RendezvousLink & { circuit: FakeCircuit }, RendezvousLink & { circuit: FakeCircuit }] {
+  const a = new FakeCircuit()
+  const b = new FakeCircuit()
+  a.other = b; b.other = a
+  const k1 = systemRandom(32)
+  const k2 = systemRandom(32)
+  return [
+    { circuit: a, keys: { send: k1, receive: k2 }, hops: [] } as unknown as RendezvousLink & { circuit: FakeCircuit },
+    { circuit: b, keys: { send: k2, receive: k1 }, hops: [] } as unknown as RendezvousLink & { circuit: FakeCircuit }
+  ]
+}
+
+interface Internals {
+  starting: Promise<void> | null
+  peers: Map<string, { contact: Contact, links: unknown[], outbox: { get: (id: string) => { state: string } | null, size: number }, owed: Map<string, unknown> }>
+  onIntroduction: (i: IncomingIntroduction) => Promise<void>
+  attach: (peer: unknown, link: RendezvousLink) => void
+  tick: () => void
+  wantsLink: (peer: unknown) => boolean
+}
+
+const services: ChatService[] = []
+afterEach(() => { for (const s of services.splice(0)) s.stop() })
+
+async function start (profile = fakeProfile()): Promise<{ svc: ChatService, i: Internals, profile: FakeProfile, identity: ReturnType<typeof fakeIdentity> }> {
+  const identity = fakeIdentity(profile)
+  const svc = new ChatService({ onion: fakeOnion(), identity })
+  services.push(svc)
+  const i = svc as unknown as Internals
+  await vi.waitFor(() => { expect(i.starting).not.toBeNull() })
+  await i.starting
+  return { svc, i, profile, identity }
+}
+
+async function addContact (profile: FakeProfile, svc: ChatService, state: Contact['state'] = 'accepted', extra: Partial<Contact> = {}): Promise<Contact> {
+  const c: Contact = { id: toHex(systemRandom(16)), publicKey: systemRandom(32), displayName: 'Bob', relays: [], state, verified: false, addedAt: 0, ...extra }
+  await profile.putContact(c)
+  await (svc as unknown as { syncContacts: () => Promise<void> }).syncContacts()
+  return c
+}
+
+function introduction (clientKey: Uint8Array, accept: () => Promise<RendezvousLink>, name = 'Mallory'): IncomingIntroduction {
+  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientName: name, timestamp: 0 }, accept }
+}
+
+/** The other end of a link: seals/opens frames like a ChatLink, records what it got. */
+function remoteEnd (link: RendezvousLink & { circuit: FakeCircuit }): { got: Array<ReturnType<typeof decodeChatFrame>>, send: (payload: Uint8Array) => Promise<void> } {
+  const session = new E2eSession(link.keys)
+  const got: Array<ReturnType<typeof decodeChatFrame>> = []
+  link.circuit.attachStream(1, (frame) => { got.push(decodeChatFrame(session.open(frame))) })
+  return { got, send: async (payload) => { await link.circuit.write(1, session.seal(payload)) } }
+}
+
+const never = async (): Promise<RendezvousLink> => await new Promise(() => {})
+const flushAsync = async (): Promise<void> => { for (let k = 0; k < 20; k++) await new Promise(resolve => setTimeout(resolve, 0)) }
+
+describe('ChatService: contact requests', () => {
+  it(`keeps at most MAX_PENDING_REQUESTS (${MAX_PENDING_REQUESTS}) unanswered requests; a flood of new keys is dropped`, async () => {
+    const { i, profile } = await start()
+    const accept = vi.fn(never)
+    for (let n = 0; n < MAX_PENDING_REQUESTS + 10; n++) void i.onIntroduction(introduction(systemRandom(32), accept))
+    await flushAsync()
+    expect([...profile.contacts.values()].filter(c => c.state === 'request')).toHaveLength(MAX_PENDING_REQUESTS)
+    expect(accept).toHaveBeenCalledTimes(MAX_PENDING_REQUESTS)
+  })
+
+  it('two introductions from the same new key at once make one contact', async () => {
+    const { i, profile } = await start()
+    const key = systemRandom(32)
+    await Promise.all([i.onIntroduction(introduction(key, never)), i.onIntroduction(introduction(key, never))].map(async p => await Promise.race([p, flushAsync()])))
+    await flushAsync()
+    expect(profile.contacts.size).toBe(1)
+  })
+
+  it('answers one introduction per contact at a time (a contact cannot make us build many circuits)', async () => {
+    const { svc, i, profile } = await start()
+    const c = await addContact(profile, svc)
+    const accept = vi.fn(never)
+    for (let n = 0; n < 5; n++) void i.onIntroduction(introduction(c.publicKey, accept))
+    await flushAsync()
+    expect(accept).toHaveBeenCalledTimes(1)
+  })
+
+  it('a storage failure while recording a request does not escape as a rejection', async () => {
+    const { i, profile } = await start()
+    profile.putContact = async () => { throw new Error('storage unavailable') }
+    await expect(i.onIntroduction(introduction(systemRandom(32), never))).resolves.toBeUndefined()
+  })
+
+  it('a link that completes after the profile was closed is closed, not attached to the old contact', async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc)
+    const [ours] = linkPair()
+    let finish: (l: RendezvousLink) => void = () => {}
+    const p = i.onIntroduction(introduction(c.publicKey, async () => await new Promise<RendezvousLink>(resolve => { finish = resolve })))
+    await flushAsync()
+    svc.stop()
+    finish(ours)
+    await p
+    expect(ours.circuit.state).toBe('closed')
+  })
+
+  it('we still deliver our decline: a contact we declined with the decline owed wants a link', async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc, 'request')
+    await svc.decline(c.id)
+    const peer = i.peers.get(c.id)!
+    expect(peer.owed.size).toBe(1)
+    expect(i.wantsLink(peer)).toBe(true)
+  })
+  it('a contact we declined cannot undo it over the still-open session, nor write to us; the link closes once our decline is acknowledged', async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc, 'request')
+    const [ours, theirs] = linkPair()
+    const remote = remoteEnd(theirs)
+    i.attach(i.peers.get(c.id), ours)
+    await svc.decline(c.id)
+    await flushAsync()
+    const decline = remote.got.find(f => f.type === 'control')
+    expect(decline).toMatchObject({ what: 'decline' })
+    await remote.send(encodeChatFrame({ type: 'control', msgId: systemRandom(16), timestamp: 1, what: 'accept' }))
+    for (const f of splitMessage(systemRandom(16), 5, 'let me in').map(encodeChatFrame)) await remote.send(f)
+    await flushAsync()
+    expect(profile.contacts.get(c.id)!.state).toBe('declined')
+    expect(profile.messages.get(c.id)?.size ?? 0).toBe(0)
+    await remote.send(encodeChatFrame({ type: 'ack', msgId: (decline as { msgId: Uint8Array }).msgId }))
+    await flushAsync()
+    expect(ours.circuit.state).toBe('closed')
+  })
+})
+
+describe('ChatService: messages', () => {
+  it('does not acknowledge a message it could not store; the resent copy is stored and acknowledged once', async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc)
+    const [ours, theirs] = linkPair()
+    const remote = remoteEnd(theirs)
+    i.attach(i.peers.get(c.id), ours)
+    const msgId = systemRandom(16)
+    const frames = splitMessage(msgId, 5, 'hello').map(encodeChatFrame)
+    profile.failPuts = 1
+    for (const f of frames) await remote.send(f)
+    await flushAsync()
+    expect(remote.got.filter(f => f.type === 'ack')).toHaveLength(0)
+    for (const f of frames) await remote.send(f)
+    await flushAsync()
+    expect(profile.messages.get(c.id)?.get(toHex(msgId))?.text).toBe('hello')
+    expect(remote.got.filter(f => f.type === 'ack')).toHaveLength(1)
+    for (const f of frames) await remote.send(f) // a third copy: acknowledged again, shown once
+    await flushAsync()
+    expect(remote.got.filter(f => f.type === 'ack')).toHaveLength(2)
+    expect(svc.getSnapshot().conversations[0]!.unread).toBe(1)
+  })
+
+  it("an ACK only affects the contact whose session carried it", async () => {
+    const { i, svc, profile } = await start()
+    const x = await addContact(profile, svc)
+    const y = await addContact(profile, svc)
+    expect(await svc.send(x.id, 'to x')).toBe(true)
+    const xId = [...profile.messages.get(x.id)!.keys()][0]!
+    const [ours, theirs] = linkPair()
+    const remote = remoteEnd(theirs)
+    i.attach(i.peers.get(y.id), ours)
+    await remote.send(encodeChatFrame({ type: 'ack', msgId: Uint8Array.from(Buffer.from(xId, 'hex')) }))
+    await flushAsync()
+    expect(profile.messages.get(x.id)!.get(xId)!.status).toBe('sending')
+    expect(i.peers.get(x.id)!.outbox.get(xId)?.state).toBe('sending')
+  })
+
+  it('exactly once after a reconnect: a message resent on a new session is shown once and delivered', async () => {
+    const a = await start()
+    const b = await start()
+    const bOnA = await addContact(a.profile, a.svc, 'accepted', { publicKey: b.profile.identity.publicKey })
+    const aOnB = await addContact(b.profile, b.svc, 'accepted', { publicKey: a.profile.identity.publicKey })
+    const [l1a, l1b] = linkPair()
+    a.i.attach(a.i.peers.get(bOnA.id), l1a)
+    // B's end of the first session drops every frame (the ACK is lost with it).
+    l1b.circuit.attachStream(1, () => {})
+    expect(await a.svc.send(bOnA.id, 'once')).toBe(true)
+    await flushAsync()
+    l1a.circuit.destroy()
+    const [l2a, l2b] = linkPair()
+    b.i.attach(b.i.peers.get(aOnB.id), l2b)
+    a.i.attach(a.i.peers.get(bOnA.id), l2a)
+    await flushAsync()
+    const [l3a, l3b] = linkPair() // and once more, both ends reconnecting
+    b.i.attach(b.i.peers.get(aOnB.id), l3b)
+    a.i.attach(a.i.peers.get(bOnA.id), l3a)
+    await flushAsync()
+    expect([...b.profile.messages.get(aOnB.id)!.values()].map(m => m.text)).toEqual(['once'])
+    expect([...a.profile.messages.get(bOnA.id)!.values()][0]!.status).toBe('delivered')
+    expect(a.i.peers.get(bOnA.id)!.outbox.size).toBe(0)
+  })
+
+  it('owed controls are written once per session, not on every tick', async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc, 'request')
+    const [ours, theirs] = linkPair()
+    remoteEnd(theirs)
+    i.attach(i.peers.get(c.id), ours)
+    await svc.accept(c.id)
+    await flushAsync()
+    for (let n = 0; n < 5; n++) i.tick()
+    await flushAsync()
+    expect(ours.circuit.written).toBe(1)
+  })
+
+  it('a message whose write failed on one session is resent on the other at once, not only after the ACK timeout', async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc)
+    const [older, olderRemote] = linkPair()
+    const [newer, newerRemote] = linkPair()
+    const remote2 = remoteEnd(olderRemote)
+    remoteEnd(newerRemote)
+    i.attach(i.peers.get(c.id), older)
+    i.attach(i.peers.get(c.id), newer)
+    newer.circuit.failWrites = 1
+    expect(await svc.send(c.id, 'retry me')).toBe(true)
+    await flushAsync()
+    const id = [...profile.messages.get(c.id)!.keys()][0]!
+    expect(remote2.got.filter(f => f.type === 'part')).toHaveLength(1)
+    expect(profile.messages.get(c.id)!.get(id)!.status).toBe('sent') // written on the older session; no ACK from this fake
+  })
+})
