@@ -472,17 +472,30 @@ export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8A
   }
 }
 
-/** Finish the handshake with whichever acknowledged introduction the reply answers (newest first); IdentityMismatchError when none. */
+/**
+ * Finish the handshake with whichever acknowledged introduction the reply
+ * answers (newest first). When none verifies: {@link RendezvousAuthError}. The
+ * rendezvous point could have forged the reply as easily as an impostor could
+ * have sent it, so one failure proves nothing about the contact; the caller
+ * retries through another rendezvous point and warns only when it keeps happening.
+ */
 async function finishAny (states: readonly ClientHandshakeState[], reply: Uint8Array, deps: RendezvousDeps): Promise<SessionKeys> {
-  let last: unknown = new IdentityMismatchError()
   for (const state of states) {
     try {
       return await clientFinishHandshake(state, reply, deps.dh)
-    } catch (err) {
-      last = err
+    } catch {
+      // not the answer to this introduction
     }
   }
-  throw last
+  throw new RendezvousAuthError()
+}
+
+/** A rendezvous answer did not prove the contact's identity key (docs/RENDEZVOUS.md §6). */
+export class RendezvousAuthError extends Error {
+  constructor (message = 'The answer at the rendezvous point did not prove the contact\'s identity.') {
+    super(message)
+    this.name = 'RendezvousAuthError'
+  }
 }
 
 /** Send INTRODUCE1 through a fresh circuit to `point` (or to this tab's own router); true when acknowledged. */

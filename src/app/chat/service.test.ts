@@ -12,8 +12,15 @@ import { systemRandom } from '../../core/random.ts'
 import type { Contact, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
-import type { IncomingIntroduction, RendezvousLink } from './rendezvous.ts'
-import { ChatService, MAX_PENDING_REQUESTS } from './service.ts'
+import { connectToContact, RendezvousAuthError, type IncomingIntroduction, type RendezvousLink } from './rendezvous.ts'
+import { AUTH_FAILURES_BEFORE_WARNING, ChatService, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS } from './service.ts'
+
+// connectToContact is replaced so a test can decide how reaching a contact ends
+// (by default it never does, like the real one on the fake onion layer).
+vi.mock('./rendezvous.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./rendezvous.ts')>()
+  return { ...real, connectToContact: vi.fn(async () => await new Promise(() => {})) }
+})
 
 interface FakeProfile extends Profile {
   contacts: Map<string, Contact>
@@ -323,5 +330,30 @@ describe('ChatService: messages', () => {
     const id = [...profile.messages.get(c.id)!.keys()][0]!
     expect(remote2.got.filter(f => f.type === 'part')).toHaveLength(1)
     expect(profile.messages.get(c.id)!.get(id)!.status).toBe('sent') // written on the older session; no ACK from this fake
+  })
+})
+
+describe('ChatService: proving the contact\'s identity', () => {
+  it(`one rendezvous answer that fails to verify is retried; ${AUTH_FAILURES_BEFORE_WARNING} in a row show a warning, and nothing is delivered`, async () => {
+    vi.mocked(connectToContact).mockImplementation(async () => { throw new RendezvousAuthError() })
+    try {
+      const { svc, i, profile } = await start()
+      const c = await addContact(profile, svc)
+      expect(await svc.send(c.id, 'hello')).toBe(true)
+      const warningOf = (): string | null => svc.getSnapshot().conversations.find(x => x.contactId === c.id)?.warning ?? null
+      const attempts = (): number => vi.mocked(connectToContact).mock.calls.length
+      const backoff = (svc as unknown as { backoff: { success: (k: string) => void } }).backoff
+      for (let n = 1; n <= AUTH_FAILURES_BEFORE_WARNING; n++) {
+        backoff.success(c.id) // skip the reconnection delay
+        i.tick()
+        await vi.waitFor(() => { expect(attempts()).toBe(n) })
+        await flushAsync()
+        expect(warningOf()).toBe(n < AUTH_FAILURES_BEFORE_WARNING ? null : IDENTITY_UNPROVEN_WARNING)
+      }
+      expect(svc.getSnapshot().conversations.find(x => x.contactId === c.id)?.standing).toBe('accepted')
+      expect([...profile.messages.get(c.id)!.values()].map(m => m.status)).toEqual(['sending'])
+    } finally {
+      vi.mocked(connectToContact).mockImplementation(async () => await new Promise(() => {}))
+    }
   })
 })

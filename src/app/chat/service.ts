@@ -25,7 +25,7 @@ import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
 import { bestDh } from '../webcrypto-dh.ts'
 import { ChatLink } from './link.ts'
-import { connectToContact, HiddenService, introduceAt, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
+import { connectToContact, HiddenService, RendezvousAuthError, introduceAt, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
 import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
 import type { ChatActions, ChatMessageView, ChatSnapshot, ConversationView, DeliveryState, Reachability } from './types.ts'
 
@@ -34,6 +34,9 @@ export const CHAT_TICK_MS = 1_000
 /** Reconnection backoff per contact: first retry after 1 s, at most every 10 s (jittered). */
 export const RECONNECT_BASE_MS = 1_000
 export const RECONNECT_MAX_MS = 10_000
+/** Consecutive rendezvous answers that fail to prove the contact's key before the conversation shows a warning. */
+export const AUTH_FAILURES_BEFORE_WARNING = 3
+export const IDENTITY_UNPROVEN_WARNING = 'Shallot could not confirm that the answers come from this contact\'s key. Someone may be impersonating them; nothing was sent.'
 /** Sessions kept per contact (two appear when both sides connect at once). */
 export const MAX_LINKS_PER_CONTACT = 2
 /**
@@ -73,6 +76,8 @@ interface PeerState {
   messages: Message[]
   unread: number
   warning: string | null
+  /** Rendezvous answers in a row that did not prove the contact's key. */
+  authFailures: number
   lastTimestamp: number
 }
 
@@ -185,7 +190,7 @@ export class ChatService implements ChatActions {
         contact, links: [], connecting: false, everLinked: false, outbox, owed: new Map(), accepting: false, flushing: false, flushAgain: false,
         storing: new Set(),
         seen: SeenIds.from(messages.filter(m => m.direction === 'in').map(m => m.id)),
-        reassembler: new Reassembler({ now: this.now }), messages, unread: 0, warning: null,
+        reassembler: new Reassembler({ now: this.now }), messages, unread: 0, warning: null, authFailures: 0,
         lastTimestamp: messages.reduce((t, m) => Math.max(t, m.direction === 'out' ? m.timestamp : 0), 0)
       }
       // Messages not delivered before a reload are sent again (the receiver de-duplicates).
@@ -235,11 +240,14 @@ export class ChatService implements ChatActions {
     try {
       const link = await connectToContact(deps, peer.contact.publicKey)
       peer.warning = null
+      peer.authFailures = 0
       this.backoff.success(peer.contact.id)
       this.attach(peer, link)
     } catch (err) {
       this.backoff.failure(peer.contact.id, this.now())
       if (err instanceof IdentityMismatchError) peer.warning = err.message
+      // Several rendezvous points in a row cannot all be lying: warn then.
+      if (err instanceof RendezvousAuthError && ++peer.authFailures >= AUTH_FAILURES_BEFORE_WARNING) peer.warning = IDENTITY_UNPROVEN_WARNING
     } finally {
       peer.connecting = false
       this.publish()
