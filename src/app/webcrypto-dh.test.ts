@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { LowOrderPointError } from '../core/errors.ts'
+import { generateOnionKey, ntorClientCreateWith, ntorClientFinishWith, ntorServerRespondWith } from '../core/crypto/index.ts'
+import { systemRandom } from '../core/random.ts'
 import { createWebCryptoDh, selfTest } from './webcrypto-dh.ts'
 
 // Node's Web Crypto implements X25519 too, so the browser code runs here as is.
@@ -20,6 +22,22 @@ describe('Web Crypto X25519 for ntor', () => {
   it('refuses a low-order point with LowOrderPointError (RFC 7748 §6.1)', async () => {
     const secret = crypto.getRandomValues(new Uint8Array(32))
     await expect(dh.shared(secret, new Uint8Array(32))).rejects.toBeInstanceOf(LowOrderPointError)
+  })
+
+  it('pooled ephemerals are real pairs (secret → public key as noble computes it), all distinct, and usable at once', async () => {
+    const pairs = await Promise.all(Array.from({ length: 12 }, async () => await dh.ephemeral!()))
+    for (const p of pairs) expect(p.publicKey).toEqual(x25519.getPublicKey(p.secret))
+    expect(new Set(pairs.map(p => Buffer.from(p.secret).toString('hex'))).size).toBe(12)
+    const other = crypto.getRandomValues(new Uint8Array(32))
+    expect(await dh.shared(pairs[0]!.secret, x25519.getPublicKey(other))).toEqual(x25519.getSharedSecret(other, pairs[0]!.publicKey))
+  })
+
+  it('an ntor handshake over it gives both sides the same keys (client EXP(B,x) made ahead)', async () => {
+    const onion = generateOnionKey(systemRandom)
+    const relay = { nodeId: new Uint8Array(32).fill(9), onionKey: onion.onionKey, onionSecret: onion.onionSecret }
+    const { state, onionskin } = await ntorClientCreateWith(relay, systemRandom, dh)
+    const { reply, keys } = await ntorServerRespondWith(relay, onionskin, systemRandom, dh)
+    expect(await ntorClientFinishWith(state, reply, dh)).toEqual(keys)
   })
 
   it('a broken implementation fails the self-test', async () => {

@@ -26,9 +26,29 @@ function fromBase64url (s: string): Uint8Array {
   return Uint8Array.from(atob(b64), c => c.charCodeAt(0))
 }
 
+/** Ephemeral key pairs kept ready for handshakes (each circuit build uses one per hop, each CREATE one). */
+export const EPHEMERAL_POOL_SIZE = 8
+
 export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519Dh {
-  // The relay's onion secret is used for every CREATE: import it once.
+  // The relay's onion secret is used for every CREATE: import it once. Pooled
+  // ephemerals are entered here too, so using them needs no import.
   const imported = new WeakMap<Uint8Array, Promise<CryptoKey>>()
+  // A public key used twice in a row (ntor's EXP(X,y) and EXP(X,b)) is imported once.
+  const importedPublic = new WeakMap<Uint8Array, Promise<CryptoKey>>()
+  const pool: Array<{ secret: Uint8Array, publicKey: Uint8Array }> = []
+  let filling = false
+  const generate = async (): Promise<{ secret: Uint8Array, publicKey: Uint8Array }> => {
+    const pair = await subtle.generateKey(ALGORITHM, true, ['deriveBits']) as CryptoKeyPair
+    const [der, raw] = await Promise.all([subtle.exportKey('pkcs8', pair.privateKey), subtle.exportKey('raw', pair.publicKey)])
+    const secret = new Uint8Array(der).slice(PKCS8_X25519_PREFIX.length)
+    imported.set(secret, Promise.resolve(pair.privateKey))
+    return { secret, publicKey: new Uint8Array(raw) }
+  }
+  const refill = (): void => {
+    if (filling || pool.length >= EPHEMERAL_POOL_SIZE) return
+    filling = true
+    void generate().then((p) => { pool.push(p) }, () => {}).finally(() => { filling = false; refill() })
+  }
   const privateKey = (secret: Uint8Array): Promise<CryptoKey> => {
     let key = imported.get(secret)
     if (key == null) {
@@ -43,10 +63,20 @@ export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519
       if (typeof jwk.x !== 'string') throw new Error('X25519 JWK without x')
       return fromBase64url(jwk.x)
     },
+    async ephemeral () {
+      const ready = pool.shift()
+      refill()
+      return ready ?? await generate()
+    },
     async shared (secret, publicKey) {
       let bits: ArrayBuffer
       try {
-        const peer = await subtle.importKey('raw', Uint8Array.from(publicKey), ALGORITHM, false, [])
+        let peerKey = importedPublic.get(publicKey)
+        if (peerKey == null) {
+          peerKey = subtle.importKey('raw', Uint8Array.from(publicKey), ALGORITHM, false, [])
+          importedPublic.set(publicKey, peerKey)
+        }
+        const peer = await peerKey
         bits = await subtle.deriveBits({ name: 'X25519', public: peer }, await privateKey(secret), 256)
       } catch {
         throw new LowOrderPointError() // Web Crypto refuses an all-zero result (and malformed points)
@@ -73,7 +103,10 @@ export async function selfTest (dh: X25519Dh): Promise<boolean> {
       dh.publicKey(alicePriv), dh.shared(alicePriv, bobPub), nobleDh.publicKey(alicePriv), nobleDh.shared(alicePriv, bobPub)
     ])
     const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, k) => x === b[k])
-    return same(pub, refPub) && same(shared, refShared)
+    // A generated ephemeral's secret must be the scalar of its public key.
+    const eph = await dh.ephemeral?.()
+    const ephOk = eph == null || same(eph.publicKey, await nobleDh.publicKey(eph.secret))
+    return same(pub, refPub) && same(shared, refShared) && ephOk
   } catch {
     return false
   }

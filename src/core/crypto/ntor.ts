@@ -213,6 +213,19 @@ export interface X25519Dh {
   publicKey(secret: Uint8Array): Promise<Uint8Array>
   /** Must throw LowOrderPointError for an all-zero result (RFC 7748 §6.1). */
   shared(secret: Uint8Array, publicKey: Uint8Array): Promise<Uint8Array>
+  /**
+   * Optionally, a fresh ephemeral key pair made ahead of time (from the
+   * platform's CSPRNG), so a handshake does not wait for key generation.
+   * Without it the handshake draws the secret from its RandomSource.
+   */
+  ephemeral?(): Promise<{ secret: Uint8Array, publicKey: Uint8Array }>
+}
+
+/** An ephemeral X25519 pair for a handshake: the DH's pre-made one, else from `random`. */
+async function ephemeralPair (dh: X25519Dh, random: RandomSource): Promise<{ secret: Uint8Array, publicKey: Uint8Array }> {
+  if (dh.ephemeral != null) return await dh.ephemeral()
+  const secret = random(G_LENGTH)
+  return { secret, publicKey: await dh.publicKey(secret) }
 }
 
 /** The default X25519: noble, synchronous underneath. */
@@ -224,16 +237,16 @@ export const nobleDh: X25519Dh = {
 /** {@link ntorClientCreate} with an injected X25519. */
 export async function ntorClientCreateWith (relay: NtorPublicKey, random: RandomSource, dh: X25519Dh, params: NtorParams = SHALLOT_NTOR): Promise<{ state: NtorClientState, onionskin: Uint8Array }> {
   checkRelayKey(params, relay)
-  const x = random(G_LENGTH)
-  const [X, xb] = await Promise.all([dh.publicKey(x), dh.shared(x, relay.onionKey)]) // X, and EXP(B,x) ahead of the reply
+  const { secret: x, publicKey: X } = await ephemeralPair(dh, random)
+  const xb = await dh.shared(x, relay.onionKey) // EXP(B,x), ahead of the reply
   return { state: { params, relay, x, X, xb, used: false }, onionskin: concatBytes(relay.nodeId, relay.onionKey, X) }
 }
 
 /** {@link ntorServerRespond} with an injected X25519. */
 export async function ntorServerRespondWith (relayKeys: NtorSecretKey | readonly NtorSecretKey[], onionskin: Uint8Array, random: RandomSource, dh: X25519Dh, params: NtorParams = SHALLOT_NTOR): Promise<{ reply: Uint8Array, keys: Uint8Array }> {
   const { mine, X } = findRelayKey(relayKeys, onionskin, params)
-  const y = random(G_LENGTH)
-  const [Y, xy, xb] = await Promise.all([dh.publicKey(y), dh.shared(y, X), dh.shared(mine.onionSecret, X)]) // EXP(X,y), EXP(X,b)
+  const { secret: y, publicKey: Y } = await ephemeralPair(dh, random)
+  const [xy, xb] = await Promise.all([dh.shared(y, X), dh.shared(mine.onionSecret, X)]) // EXP(X,y), EXP(X,b)
   const { keys, auth } = derive(params, xy, xb, mine.nodeId, mine.onionKey, X, Y)
   xy.fill(0); xb.fill(0); y.fill(0)
   return { reply: concatBytes(Y, auth), keys }
