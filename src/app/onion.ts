@@ -213,25 +213,7 @@ export class OnionService {
    * client happened to choose here, docs/RENDEZVOUS.md §1).
    */
   async buildCircuitTo (target: RelayInfo, opts: { lastHopMayBeSelf?: boolean, onProgress?: (p: BuildProgress) => void } = {}): Promise<ClientCircuit> {
-    await this.start()
-    const avoid: string[] = [target.peerId]
-    let lastError: unknown = null
-    for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-      const chosen = [...this.choosePath(CIRCUIT_HOPS - 1, avoid), target]
-      let hop = 0
-      try {
-        const circuit = await this.router!.buildCircuit(chosen, (p) => { hop = p.hop; opts.onProgress?.(p) }, { lastHopMayBeSelf: opts.lastHopMayBeSelf === true })
-        this.directory!.reportSuccess(chosen[0]!.peerId)
-        return circuit
-      } catch (err) {
-        lastError = err
-        if (hop === 0) this.directory!.reportFailure(chosen[0]!.peerId)
-        this.noteFailure(chosen[hop]!.peerId, err)
-        if (hop === chosen.length - 1) throw err // the target itself failed
-        avoid.push(chosen[hop]!.peerId)
-      }
-    }
-    throw lastError
+    return await this.buildWithRetries((avoid) => [...this.choosePath(CIRCUIT_HOPS - 1, [target.peerId, ...avoid]), target], opts.onProgress, { fixedLast: true, lastHopMayBeSelf: opts.lastHopMayBeSelf === true })
   }
 
   /**
@@ -242,19 +224,33 @@ export class OnionService {
   async buildCircuit (path?: RelayInfo[], onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
     await this.start()
     if (path != null) return await this.router!.buildCircuit(path, onProgress)
+    return await this.buildWithRetries((avoid) => this.choosePath(CIRCUIT_HOPS, avoid), onProgress, { fixedLast: false, lastHopMayBeSelf: false })
+  }
+
+  /**
+   * Up to {@link BUILD_ATTEMPTS} builds over paths from `choose`, each avoiding
+   * the hops that failed before; a failure at a fixed last hop (the
+   * destination) is final. Guards and unreachable relays learn from each failure.
+   */
+  private async buildWithRetries (
+    choose: (avoid: readonly string[]) => RelayInfo[], onProgress: ((p: BuildProgress) => void) | undefined,
+    { fixedLast, lastHopMayBeSelf }: { fixedLast: boolean, lastHopMayBeSelf: boolean }
+  ): Promise<ClientCircuit> {
+    await this.start()
     const avoid: string[] = []
     let lastError: unknown = null
     for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
-      const chosen = this.choosePath(CIRCUIT_HOPS, avoid)
+      const chosen = choose(avoid)
       let hop = 0
       try {
-        const circuit = await this.router!.buildCircuit(chosen, (p) => { hop = p.hop; onProgress?.(p) })
+        const circuit = await this.router!.buildCircuit(chosen, (p) => { hop = p.hop; onProgress?.(p) }, { lastHopMayBeSelf })
         this.directory!.reportSuccess(chosen[0]!.peerId)
         return circuit
       } catch (err) {
         lastError = err
         if (hop === 0) this.directory!.reportFailure(chosen[0]!.peerId)
         this.noteFailure(chosen[hop]!.peerId, err)
+        if (fixedLast && hop === chosen.length - 1) throw err // the destination itself failed
         avoid.push(chosen[hop]!.peerId)
       }
     }

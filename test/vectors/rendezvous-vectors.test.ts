@@ -6,8 +6,8 @@
  * with the recorded secret, the recorded y reproduces the reply, the recorded
  * x finishes the handshake to the recorded keys, and the frames open.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { check, once } from './vector-file.ts'
 import { fromHex, toHex } from '../../src/core/bytes.ts'
 import { nobleDh } from '../../src/core/crypto/ntor.ts'
 import { ed25519SignWithSeed } from '../../src/core/identity/keys.ts'
@@ -17,18 +17,6 @@ import {
 } from '../../src/core/rendezvous/index.ts'
 import { generateRendezvousVector } from './generate-rendezvous.ts'
 
-const UPDATE = process.env.SHALLOT_UPDATE_VECTORS === '1'
-
-function check (file: string, generated: Record<string, unknown>): Record<string, unknown> {
-  const url = new URL(file, import.meta.url)
-  const text = JSON.stringify(generated, null, 2) + '\n'
-  if (UPDATE) writeFileSync(url, text)
-  const stored = JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>
-  expect(generated).toEqual(stored)
-  return stored
-}
-
-const once = (chunk: string): (n: number) => Uint8Array => (n) => { const b = fromHex(chunk); if (b.length !== n) throw new Error('len'); return b }
 
 interface Vector {
   now: number, period: number, serviceIdentitySeed: string, serviceIdentityKey: string, clientIdentityKey: string, descId: string, descKey: string,

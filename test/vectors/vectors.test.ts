@@ -4,26 +4,14 @@
  * Also checks the JSON independently: the relays decrypt the recorded wire
  * bytes from the recorded keys, and the ntor keys follow from (b, x, y).
  */
-import { readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { check, once } from './vector-file.ts'
 import { fromHex, toHex } from '../../src/core/bytes.ts'
 import { ntorClientCreate, ntorClientFinish, ntorServerRespond } from '../../src/core/crypto/ntor.ts'
 import { ClientCircuitCrypto, RelayCircuitCrypto } from '../../src/core/crypto/relay-crypto.ts'
 import { RELAY_DIGEST_OFFSET } from '../../src/core/cell/relay.ts'
 import { generateNtorVector, generateRelayCryptoVector } from './generate.ts'
 
-const UPDATE = process.env.SHALLOT_UPDATE_VECTORS === '1'
-
-function check (file: string, generated: Record<string, unknown>): Record<string, unknown> {
-  const url = new URL(file, import.meta.url)
-  const text = JSON.stringify(generated, null, 2) + '\n'
-  if (UPDATE) writeFileSync(url, text)
-  const stored = JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>
-  expect(generated).toEqual(stored)
-  return stored
-}
-
-const once = (chunk: string): (n: number) => Uint8Array => (n) => { const b = fromHex(chunk); if (b.length !== n) throw new Error('len'); return b }
 
 describe('seeded vectors', () => {
   it('ntor-shallot.json', () => {
