@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nobleDh } from '../../core/crypto/ntor.ts'
 import { x25519PublicKey } from '../../core/crypto/primitives.ts'
 import { MalformedCellError } from '../../core/errors.ts'
-import { createIntroduce, encodeHsdirFound, HSDIR_KEYS_PER_ID, MAX_CONCURRENT_RENDEZVOUS } from '../../core/rendezvous/index.ts'
+import { createIntroduce, encodeHsdirFound, HSDIR_KEYS_PER_ID, MAX_CONCURRENT_RENDEZVOUS, type HsDescriptorContent } from '../../core/rendezvous/index.ts'
 import { NOW, rnd, testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
 import type { OnionService } from '../onion.ts'
-import { HiddenService, HsdirFoundCollector, RendezvousLimitError, RendezvousWait, ServiceUnreachableError, type IncomingIntroduction } from './rendezvous.ts'
+import { DESCRIPTOR_CACHE_MS, DescriptorCache, HiddenService, HsdirFoundCollector, RendezvousLimitError, RendezvousWait, ServiceUnreachableError, type IncomingIntroduction } from './rendezvous.ts'
 
 const r = rnd('app-rendezvous')
 const alice = testIdentity(r(32))
@@ -148,3 +148,20 @@ describe('HsdirFoundCollector (client side of HSDIR_FETCH)', () => {
   })
 })
 
+
+describe('DescriptorCache', () => {
+  it('gives a descriptor back for DESCRIPTOR_CACHE_MS, never past its expiry, and not after forget', () => {
+    const cache = new DescriptorCache()
+    const key = new Uint8Array(32).fill(7)
+    const content = { identityKey: key, introEncKey: new Uint8Array(32), introPoints: [], period: 1, revision: 1, expires: 10_000_000 } as HsDescriptorContent
+    cache.set(key, content, 1_000)
+    expect(cache.get(key, 1_000 + DESCRIPTOR_CACHE_MS)).toBe(content)
+    expect(cache.get(key, 1_001 + DESCRIPTOR_CACHE_MS)).toBeNull()
+    cache.set(key, { ...content, expires: 2_000 }, 1_000)
+    expect(cache.get(key, 2_000)).toBeNull()
+    cache.set(key, content, 1_000)
+    cache.forget(key)
+    expect(cache.get(key, 1_000)).toBeNull()
+    expect(cache.get(new Uint8Array(32), 1_000)).toBeNull()
+  })
+})

@@ -428,11 +428,49 @@ export class RendezvousWait {
  * point, INTRODUCE1 through one of its introduction points, and the
  * end-to-end handshake (docs/RENDEZVOUS.md §1, §6).
  */
-export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8Array): Promise<RendezvousLink> {
+export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8Array, cache?: DescriptorCache): Promise<RendezvousLink> {
+  const cached = cache?.get(contactKey, (deps.now ?? Date.now)()) ?? null
+  try {
+    const link = await rendezvousWith(deps, contactKey, cached)
+    cache?.set(contactKey, link.descriptor, (deps.now ?? Date.now)())
+    return link
+  } catch (err) {
+    if (cached == null || err instanceof IdentityMismatchError) throw err
+    // The cached descriptor may list introduction points that are gone: fetch again.
+    cache!.forget(contactKey)
+    const link = await rendezvousWith(deps, contactKey, null)
+    cache!.set(contactKey, link.descriptor, (deps.now ?? Date.now)())
+    return link
+  }
+}
+
+/** How long a contact's descriptor is reused for reconnecting before it is fetched again. */
+export const DESCRIPTOR_CACHE_MS = 5 * 60_000
+
+/** Descriptors of contacts reached lately (reconnecting after a relay left need not ask the HSDirs again). */
+export class DescriptorCache {
+  private readonly entries = new Map<string, { content: HsDescriptorContent, at: number }>()
+  get (key: Uint8Array, now: number): HsDescriptorContent | null {
+    const e = this.entries.get(toHex(key))
+    if (e == null || now - e.at > DESCRIPTOR_CACHE_MS || e.content.expires <= now) return null
+    return e.content
+  }
+
+  set (key: Uint8Array, content: HsDescriptorContent, now: number): void { this.entries.set(toHex(key), { content, at: now }) }
+  forget (key: Uint8Array): void { this.entries.delete(toHex(key)) }
+}
+
+async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, known: HsDescriptorContent | null): Promise<RendezvousLink & { descriptor: HsDescriptorContent }> {
   const { onion, identity } = deps
-  const descriptor = await fetchDescriptor(deps, contactKey)
-  // Rendezvous point: the last hop of an ordinary 3-hop circuit.
-  const rpCircuit = await onion.buildCircuit()
+  // The descriptor and the rendezvous circuit (an ordinary 3-hop circuit, its
+  // last hop the RP) do not depend on each other: get both at once.
+  const [fetched, built] = await Promise.allSettled([known ?? fetchDescriptor(deps, contactKey), onion.buildCircuit()])
+  if (fetched.status === 'rejected' || built.status === 'rejected') {
+    if (built.status === 'fulfilled') built.value.destroy()
+    throw fetched.status === 'rejected' ? fetched.reason : (built as PromiseRejectedResult).reason
+  }
+  const descriptor = fetched.value
+  const rpCircuit = built.value
   try {
     const rp = rpCircuit.path[rpCircuit.path.length - 1]!
     const cookie = deps.random(COOKIE_LEN)
@@ -465,7 +503,7 @@ export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8A
     if (reply == null) throw new ServiceUnreachableError()
     // The RP joined the circuits: whatever the reply proves, this circuit is used up.
     const keys = await finishAny(states, reply, deps)
-    return { circuit: rpCircuit, keys, hops: rpCircuit.path.map(h => shortId(h.peerId)) }
+    return { circuit: rpCircuit, keys, hops: rpCircuit.path.map(h => shortId(h.peerId)), descriptor }
   } catch (err) {
     rpCircuit.destroy()
     throw err

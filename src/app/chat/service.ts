@@ -25,7 +25,7 @@ import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
 import { bestDh } from '../webcrypto-dh.ts'
 import { ChatLink } from './link.ts'
-import { connectToContact, HiddenService, RendezvousAuthError, introduceAt, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
+import { connectToContact, DescriptorCache, HiddenService, RendezvousAuthError, introduceAt, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
 import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
 import type { ChatActions, ChatMessageView, ChatSnapshot, ConversationView, DeliveryState, Reachability } from './types.ts'
 
@@ -106,6 +106,7 @@ export class ChatService implements ChatActions {
   private service: HiddenService | null = null
   private rendezvous: RendezvousDeps | null = null
   private readonly backoff = new Backoff(RECONNECT_BASE_MS, RECONNECT_MAX_MS)
+  private readonly descriptors = new DescriptorCache()
   private timer: ReturnType<typeof setInterval> | null = null
   private openId: string | null = null
   private pathFor: string | null = null
@@ -238,7 +239,7 @@ export class ChatService implements ChatActions {
     peer.connecting = true
     this.publish()
     try {
-      const link = await connectToContact(deps, peer.contact.publicKey)
+      const link = await connectToContact(deps, peer.contact.publicKey, this.descriptors)
       peer.warning = null
       peer.authFailures = 0
       this.backoff.success(peer.contact.id)
