@@ -34,6 +34,8 @@ export interface Contact {
   readonly inviteId?: string
   /** Set when *we* declined their request (as opposed to them declining ours). */
   readonly declinedByUs?: boolean
+  /** Our accept or decline, until the contact acknowledges it (survives a reload). */
+  readonly owedControl?: 'accept' | 'decline'
 }
 
 export interface Conversation {

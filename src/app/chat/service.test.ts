@@ -315,6 +315,26 @@ describe('ChatService: messages', () => {
     expect(ours.circuit.written).toBe(1)
   })
 
+  it('an accept not yet acknowledged survives a reload, is sent on the next session, and is forgotten once acknowledged', async () => {
+    const first = await start()
+    const c = await addContact(first.profile, first.svc, 'request')
+    await first.svc.accept(c.id) // no session: owed
+    expect(first.profile.contacts.get(c.id)?.owedControl).toBe('accept')
+    first.svc.stop()
+    const { i, profile } = await start(first.profile) // the tab reloads
+    expect(i.peers.get(c.id)!.owed.size).toBe(1)
+    const [ours, theirs] = linkPair()
+    const remote = remoteEnd(theirs)
+    i.attach(i.peers.get(c.id), ours)
+    await vi.waitFor(() => { expect(remote.got.map(f => f.type)).toEqual(['control']) })
+    const control = remote.got[0] as Extract<ReturnType<typeof decodeChatFrame>, { type: 'control' }>
+    expect(control.what).toBe('accept')
+    await remote.send(encodeChatFrame({ type: 'ack', msgId: control.msgId }))
+    await vi.waitFor(() => { expect(profile.contacts.get(c.id)?.owedControl).toBeUndefined() })
+    expect(i.peers.get(c.id)!.owed.size).toBe(0)
+    expect(profile.contacts.get(c.id)?.state).toBe('accepted')
+  })
+
   it('a message whose write failed on one session is resent on the other at once, not only after the ACK timeout', async () => {
     const { i, svc, profile } = await start()
     const c = await addContact(profile, svc)

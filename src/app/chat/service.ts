@@ -194,6 +194,8 @@ export class ChatService implements ChatActions {
         reassembler: new Reassembler({ now: this.now }), messages, unread: 0, warning: null, authFailures: 0,
         lastTimestamp: messages.reduce((t, m) => Math.max(t, m.direction === 'out' ? m.timestamp : 0), 0)
       }
+      // An accept or decline not acknowledged before a reload is owed still.
+      if (contact.owedControl != null) peer.owed.set(...newControl(contact.owedControl, this.now()))
       // Messages not delivered before a reload are sent again (the receiver de-duplicates).
       outbox.restore(messages.filter(m => m.direction === 'out' && (m.status === 'sending' || m.status === 'sent')).map(m => ({
         id: m.id, frames: splitMessage(fromHex(m.id), m.timestamp, m.text).map(encodeChatFrame), queuedAt: this.now(), state: 'sending' as const
@@ -411,6 +413,7 @@ export class ChatService implements ChatActions {
       case 'ack': {
         const id = toHex(frame.msgId)
         if (peer.owed.delete(id)) {
+          if (peer.owed.size === 0 && peer.contact.owedControl != null) await this.setStanding(peer, peer.contact.state, { owedControl: undefined })
           // Our decline arrived: the session has nothing more to carry.
           if (peer.contact.declinedByUs === true && peer.owed.size === 0) for (const l of [...peer.links]) l.close()
           return
@@ -444,8 +447,8 @@ export class ChatService implements ChatActions {
     await this.profile?.putMessage(peer.contact.id, next).catch(() => {})
   }
 
-  private async setStanding (peer: PeerState, state: Contact['state'], declinedByUs = false): Promise<void> {
-    const contact: Contact = { ...peer.contact, state, ...(declinedByUs ? { declinedByUs: true } : {}) }
+  private async setStanding (peer: PeerState, state: Contact['state'], patch: Partial<Contact> = {}): Promise<void> {
+    const contact: Contact = { ...peer.contact, ...patch, state }
     peer.contact = contact
     await this.profile?.putContact(contact)
     await this.deps.identity.contactsChanged()
@@ -504,7 +507,8 @@ export class ChatService implements ChatActions {
   async accept (contactId: string): Promise<void> {
     const peer = this.peers.get(contactId)
     if (peer == null || peer.contact.state !== 'request') return
-    await this.setStanding(peer, 'accepted')
+    // Stored with the contact until acknowledged, so a reload does not lose it.
+    await this.setStanding(peer, 'accepted', { owedControl: 'accept' })
     this.queueControl(peer, 'accept')
   }
 
@@ -512,14 +516,13 @@ export class ChatService implements ChatActions {
     const peer = this.peers.get(contactId)
     if (peer == null || peer.contact.state !== 'request') return
     this.queueControl(peer, 'decline')
-    await this.setStanding(peer, 'declined', true)
+    await this.setStanding(peer, 'declined', { declinedByUs: true, owedControl: 'decline' })
     if (this.openId === contactId) this.openId = null
     this.publish()
   }
 
   private queueControl (peer: PeerState, what: 'accept' | 'decline'): void {
-    const msgId = systemRandom(16)
-    peer.owed.set(toHex(msgId), { frame: encodeChatFrame({ type: 'control', msgId, timestamp: this.now(), what }), sentOn: null, sentAt: 0 })
+    peer.owed.set(...newControl(what, this.now()))
     const link = this.liveLink(peer)
     if (link != null) void this.flush(peer)
     else this.backoff.success(peer.contact.id)
@@ -609,6 +612,12 @@ export class ChatService implements ChatActions {
   debugState (): Array<{ contactId: string, links: number, undelivered: number }> {
     return [...this.peers.values()].map(p => ({ contactId: p.contact.id, links: p.links.filter(l => l.live).length, undelivered: p.outbox.undelivered().length }))
   }
+}
+
+/** A fresh control frame and its owed-state entry (keyed by its message id). */
+function newControl (what: 'accept' | 'decline', now: number): [string, OwedControl] {
+  const msgId = systemRandom(16)
+  return [toHex(msgId), { frame: encodeChatFrame({ type: 'control', msgId, timestamp: now, what }), sentOn: null, sentAt: 0 }]
 }
 
 function sortMessages (messages: Message[]): Message[] {
