@@ -1,7 +1,6 @@
 import { useSyncExternalStore } from 'react'
 import { configuredBootstraps, getNetwork, getOnion } from '../app/network.ts'
 import { getChatService } from '../app/chat/index.ts'
-import { getIdentityStore } from '../app/identity/index.ts'
 import { ChatArea } from './chat/index.ts'
 import { IdentityArea } from './identity/index.ts'
 import { CircuitPanel } from './CircuitPanel.tsx'
@@ -18,8 +17,6 @@ export function App () {
   const online = useOnline()
   const chat = getChatService()
   const chatSnapshot = useSyncExternalStore(chat.subscribe, chat.getSnapshot)
-  const identityStore = getIdentityStore()
-  const identity = useSyncExternalStore(identityStore.subscribe, identityStore.getSnapshot)
   return (
     <div className="app">
       <header className="app-header">
@@ -27,9 +24,8 @@ export function App () {
         <NetworkStatus snapshot={snapshot} online={online} onRetry={() => { network.retryNow() }} />
       </header>
       <main>
-        {/* Conversations first, as in any messenger, once there is an identity to chat as. */}
-        {identity.phase === 'ready' && <ChatArea snapshot={chatSnapshot} actions={chat} />}
-        <IdentityArea bootstrapAddrs={configuredBootstraps()} />
+        {/* Conversations first, as in any messenger (after an invite being opened). */}
+        <IdentityArea bootstrapAddrs={configuredBootstraps()} conversations={<ChatArea snapshot={chatSnapshot} actions={chat} />} />
         <CircuitPanel state={circuits} onTest={() => { void onion.testCircuit() }} />
         <NetworkPanel
           snapshot={snapshot}

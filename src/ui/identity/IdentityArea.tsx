@@ -1,4 +1,4 @@
-import { useEffect, useSyncExternalStore } from 'react'
+import { useEffect, useSyncExternalStore, type ReactNode } from 'react'
 import { getIdentityStore } from '../../app/identity/index.ts'
 import { ContactList } from './ContactList.tsx'
 import { FirstRun } from './FirstRun.tsx'
@@ -8,9 +8,10 @@ import './identity.css'
 
 /**
  * Everything identity-related: first run (create / restore), the "You"
- * section, contacts, and an invite link the page was opened with.
+ * section, contacts, and an invite link the page was opened with; once there
+ * is an identity, `conversations` (the chat) right after that invite.
  */
-export function IdentityArea ({ bootstrapAddrs }: { bootstrapAddrs: string[] }) {
+export function IdentityArea ({ bootstrapAddrs, conversations }: { bootstrapAddrs: string[], conversations?: ReactNode }) {
   const store = getIdentityStore()
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot)
 
@@ -44,6 +45,7 @@ export function IdentityArea ({ bootstrapAddrs }: { bootstrapAddrs: string[] }) 
       {snapshot.phase === 'first-run' && <FirstRun snapshot={snapshot} store={store} />}
       {snapshot.phase === 'ready' && snapshot.self != null && (
         <>
+          {conversations}
           <YouSection self={snapshot.self} snapshot={snapshot} store={store} bootstrapAddrs={bootstrapAddrs} />
           <ContactList snapshot={snapshot} store={store} />
         </>
