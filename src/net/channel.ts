@@ -17,8 +17,20 @@ import { CELL_SIZE, CIRC_ID_LEN } from '../core/constants.ts'
 
 export const CHANNEL_PROTOCOL = '/shallot/channel/1.0.0'
 
-/** Most cells written to the stream in one message (16 KiB with 1024-byte cells: WebRTC's safe message size). */
-export const CHANNEL_WRITE_BATCH_CELLS = 16
+/**
+ * Bytes of ours one @libp2p/webrtc message carries: its 16 KiB data-channel
+ * message (MAX_MESSAGE_SIZE) less its protobuf framing (PROTOBUF_OVERHEAD, 7).
+ * A larger write is split into several data-channel messages.
+ */
+export const WEBRTC_MESSAGE_PAYLOAD_MAX = 16 * 1024 - 7
+
+/**
+ * Most cells written to the stream in one message: as many as fit in one
+ * WebRTC message (15 with 1024-byte cells). 16 cells (16,384 bytes) went out
+ * as a 16,377-byte and a 7-byte message, and a relay then forwarded each
+ * message's cells as its own batch (15 + 1): twice the messages per cell.
+ */
+export const CHANNEL_WRITE_BATCH_CELLS = Math.floor(WEBRTC_MESSAGE_PAYLOAD_MAX / CELL_SIZE)
 
 /** Bytes of an incomplete cell we hold while waiting for the rest; more means a broken peer. */
 const MAX_PARTIAL_BYTES = CELL_SIZE * CHANNEL_WRITE_BATCH_CELLS * 4

@@ -125,6 +125,13 @@ export class CircuitLimitError extends ProtocolError {
 export const ECHO_TARGET = 'echo'
 export const SINK_TARGET = 'sink'
 
+/**
+ * Cells per write() in {@link ClientCircuit.sink}. Large, so the cells of one
+ * write leave in full channel batches (a write of n cells is sent in
+ * ceil(n / batch) messages; 16-cell writes made a 15-cell and a 1-cell one).
+ */
+export const SINK_CHUNK_CELLS = 240
+
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
 
@@ -386,7 +393,7 @@ export class ClientCircuit {
       unlisten = this.onClose(reject)
     })
     try {
-      const chunk = new Uint8Array(RELAY_DATA_MAX * 16)
+      const chunk = new Uint8Array(RELAY_DATA_MAX * SINK_CHUNK_CELLS)
       for (let sent = 0; sent < total; sent += chunk.length) await this.write(streamId, sent + chunk.length <= total ? chunk : chunk.subarray(0, total - sent))
       this.endStream(streamId)
       await done
@@ -512,14 +519,15 @@ export class OnionRouter {
 
   /** @internal Encrypt and send one relay cell to hop `target` of a client circuit. */
   sendRelay (circ: ClientCircuit, target: number, cell: RelayCell): void {
-    const body = encodeRelayBody(cell, this.opts.random)
+    const wire = newRelayWire(circ.first.circId)
+    const body = encodeRelayBody(cell, this.opts.random, wire.subarray(CELL_HEADER_LEN))
     circ.crypto.encryptOutbound(body, target)
     if (cell.command === RelayCommand.DATA) {
       circ.flow.package--
       const sent = ++circ.cellsSent
       if (sent % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastOutboundDigest(target))
     }
-    this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.RELAY, body } })
+    this.forwardInPlace(wire, circ.first)
   }
 
   /** @internal */
@@ -859,13 +867,14 @@ export class OnionRouter {
 
   /** A relay cell this hop originates toward the client. */
   private originate (circ: RelayCircuit, cell: RelayCell): void {
-    const body = encodeRelayBody(cell, this.opts.random)
+    const wire = newRelayWire(circ.prev.circId)
+    const body = encodeRelayBody(cell, this.opts.random, wire.subarray(CELL_HEADER_LEN))
     circ.crypto.originateInbound(body)
     if (cell.command === RelayCommand.DATA) {
       circ.flow.package--
       if ((circ.flow.window - circ.flow.package) % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastInboundDigest())
     }
-    this.sendLink(circ.prev.peer, { circId: circ.prev.circId, msg: { command: LinkCommand.RELAY, body } })
+    this.forwardInPlace(wire, circ.prev)
   }
 
   private destroyRelay (circ: RelayCircuit, reason: DestroyReason, from: string | null): void {
@@ -1037,6 +1046,19 @@ export class OnionRouter {
       this.scheduleSweep()
     })
   }
+}
+
+/**
+ * A RELAY cell's wire buffer with its header written (circuit id, command):
+ * the relay body is encoded and encrypted in place in the rest, so sending a
+ * relay cell allocates one buffer and copies nothing (encodeCell would copy
+ * the body into a second one).
+ */
+function newRelayWire (circId: number): Uint8Array {
+  const wire = new Uint8Array(CELL_SIZE)
+  writeU32(wire, 0, circId)
+  wire[CIRC_ID_LEN] = LinkCommand.RELAY
+  return wire
 }
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
