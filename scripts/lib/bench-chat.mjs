@@ -7,6 +7,8 @@
 //                           Alice sees the request and accepts → Bob sees it, sends one message → "delivered"
 //   inviteToRequestMs       the part of that until Alice's request appears
 //   chatRttMs               send() → ACK ('delivered') over the rendezvous circuit, sequential
+//   chatConnectMs           reaching the contact until the joined session is up, descriptor cached (Tor: onion connect)
+//   chatConnectColdMs       the same, fetching the descriptor from the HSDirs each time
 //   chatDeliveryUnderChurn  messages sent every CHURN_GAP_MS while the busiest relay tab closes
 //
 // The chat needs every tab's relay directory to list live tabs only: a tab that
@@ -18,6 +20,8 @@ import { startRelay } from './relay-process.mjs'
 
 const PASS = 'orange tulip 42 harbour'
 const RTT_MESSAGES = 30
+/** Connections measured, each way (cached descriptor, cold). */
+const CONNECT_TRIES = 10
 const CHURN_MESSAGES = 20
 const CHURN_GAP_MS = 300
 /** The relay closes after this many churn messages were sent. */
@@ -195,6 +199,10 @@ export async function benchChat ({ browser, origin, bootstrap, relays, log, stat
       closedAtMs: closed?.closedAtMs ?? null,
       closedRelayCircuits: closed?.relayCircuits ?? null
     }
+    // Reaching the contact (Tor's "onion connect"), last because each new session
+    // replaces an older one: with its descriptor cached, and cold (fetched from the HSDirs).
+    out.chatConnectMs = stats(await withTimeout(bob.page.evaluate(async (n) => await window.shallotChat.measureConnect(n, false), CONNECT_TRIES), 180_000, 'chat connect'))
+    out.chatConnectColdMs = stats(await withTimeout(bob.page.evaluate(async (n) => await window.shallotChat.measureConnect(n, true), CONNECT_TRIES), 180_000, 'chat connect cold'))
   } catch (err) {
     if (debugDir != null) for (const [i, c] of opened.entries()) for (const [j, p] of c.pages().entries()) await p.screenshot({ path: `${debugDir}/ctx${i}-${j}.png`, fullPage: true }).catch(() => {})
     out.chatError = String(err?.message ?? err).split('\n')[0]
@@ -214,6 +222,10 @@ export function chatRows (result, f, ratio) {
   if (flow != null) rows.push(['chat invite → first message delivered', `${f(result.inviteToFirstMessageMs / 1000)} s`, `request ${f(result.inviteToRequestMs / 1000)} s`, `accept seen ${f(flow.acceptSeenByBob / 1000)} s (fresh tab, one run)`])
   const rtt = result.chatRttMs
   if (rtt != null) rows.push(['chat message send → ACK', `median ${f(rtt.p50)} ms`, `p95 ${f(rtt.p95)} ms`, `×${ratio(rtt.p50, result.rawRttMs.p50)} raw, ×${ratio(rtt.p50, result.circuitRttMs.p50)} 3-hop (n=${rtt.n})`])
+  for (const [label, key] of [['chat connect (descriptor cached)', 'chatConnectMs'], ['chat connect cold (HSDir fetch)', 'chatConnectColdMs']]) {
+    const c = result[key]
+    if (c != null) rows.push([label, `median ${f(c.p50)} ms`, `p95 ${f(c.p95)} ms`, `rendezvous until the session is up (n=${c.n})`])
+  }
   const ch = result.chatDeliveryUnderChurn
   if (ch != null) rows.push(['chat delivery, a relay tab closes', `${(ch.fraction * 100).toFixed(0)} % in 30 s`, `${ch.duplicates} shown twice`, `${ch.delivered}/${ch.sent}, delivery median ${f(ch.deliveryMs == null ? null : ch.deliveryMs.p50 / 1000)} s, p95 ${f(ch.deliveryMs == null ? null : ch.deliveryMs.p95 / 1000)} s`])
   if (result.chatError != null) rows.push(['chat', 'error', '', result.chatError])

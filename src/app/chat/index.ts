@@ -41,6 +41,8 @@ export interface ChatTestHooks {
   impersonate (victimKeyHex: string): Promise<number>
   contacts (): number
   contactKeys (): Array<{ name: string, keyHex: string }>
+  /** Bench: ms to reach the first accepted contact, `count` times (cold: fetching its descriptor each time). */
+  measureConnect (count: number, cold: boolean): Promise<number[]>
   /** Send `count` messages one after another to `contactId` (default: the first accepted conversation); each one's ms from send() to 'delivered' (the ACK). For the bench. */
   measureRtt (contactId: string | undefined, count: number): Promise<number[]>
 }
@@ -63,6 +65,11 @@ function installChatTestHooks (s: ChatService): void {
     impersonate: async (hex) => await s.impersonate(fromHex(hex)),
     contacts: () => s.getSnapshot().conversations.length,
     contactKeys: () => s.contactKeys(),
+    measureConnect: async (count, cold) => {
+      const id = s.getSnapshot().conversations.find(c => c.standing === 'accepted')?.contactId
+      if (id == null) throw new Error('no accepted conversation')
+      return await s.measureConnect(id, count, cold)
+    },
     measureRtt: async (contactId, count) => {
       const id = contactId ?? s.getSnapshot().conversations.find(c => c.standing === 'accepted')?.contactId
       if (id == null) throw new Error('no accepted conversation')

@@ -18,6 +18,8 @@ export class ChatLink {
   private tail: Promise<void> = Promise.resolve()
   private readonly keepalive: ReturnType<typeof setInterval>
   readonly openedAt = Date.now()
+  /** When the last frame arrived (ms, Date.now), or the session opened. */
+  lastReceivedAt = this.openedAt
 
   constructor (readonly link: RendezvousLink, onPayload: (payload: Uint8Array, from: ChatLink) => void, private readonly onClosed: (from: ChatLink) => void) {
     this.session = new E2eSession(link.keys)
@@ -30,6 +32,7 @@ export class ChatLink {
         this.close() // tampered or out of order: the session is over
         return
       }
+      this.lastReceivedAt = Date.now()
       onPayload(payload, this)
     }, () => { this.close() })
     link.circuit.onClose(() => { this.close() })

@@ -13,7 +13,7 @@ import type { Contact, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
 import { connectToContact, RendezvousAuthError, type IncomingIntroduction, type RendezvousLink } from './rendezvous.ts'
-import { AUTH_FAILURES_BEFORE_WARNING, ChatService, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS } from './service.ts'
+import { AUTH_FAILURES_BEFORE_WARNING, ChatService, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, STALL_MS } from './service.ts'
 
 // connectToContact is replaced so a test can decide how reaching a contact ends
 // (by default it never does, like the real one on the fake onion layer).
@@ -335,6 +335,27 @@ describe('ChatService: messages', () => {
     expect(profile.contacts.get(c.id)?.state).toBe('accepted')
   })
 
+  it(`a session that brings nothing back ${STALL_MS} ms after a message went out is given up (the message is sent again); one that answers is kept`, async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc)
+    const [ours, theirs] = linkPair()
+    const remote = remoteEnd(theirs) // receives, never acknowledges
+    i.attach(i.peers.get(c.id), ours)
+    await svc.send(c.id, 'anyone there?')
+    await vi.waitFor(() => { expect(remote.got.length).toBe(1) })
+    const peer = i.peers.get(c.id)!
+    const item = (peer.outbox as unknown as { undelivered: () => Array<{ lastSentAt: number | null }> }).undelivered()[0]!
+    i.tick()
+    expect(ours.circuit.state).toBe('open') // young: kept
+    // As if it all happened STALL_MS ago: opened, sent, and nothing since.
+    const link = peer.links[0] as { lastReceivedAt: number }
+    link.lastReceivedAt -= STALL_MS + 10
+    item.lastSentAt! -= STALL_MS + 1
+    i.tick()
+    expect(ours.circuit.state).toBe('closed')
+    expect(peer.outbox.get((peer.outbox as unknown as { undelivered: () => Array<{ id: string }> }).undelivered()[0]!.id)?.state).toBe('sending')
+  })
+
   it('a message whose write failed on one session is resent on the other at once, not only after the ACK timeout', async () => {
     const { i, svc, profile } = await start()
     const c = await addContact(profile, svc)
@@ -355,6 +376,7 @@ describe('ChatService: messages', () => {
 
 describe('ChatService: proving the contact\'s identity', () => {
   it(`one rendezvous answer that fails to verify is retried; ${AUTH_FAILURES_BEFORE_WARNING} in a row show a warning, and nothing is delivered`, async () => {
+    vi.mocked(connectToContact).mockClear()
     vi.mocked(connectToContact).mockImplementation(async () => { throw new RendezvousAuthError() })
     try {
       const { svc, i, profile } = await start()

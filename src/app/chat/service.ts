@@ -37,6 +37,8 @@ export const RECONNECT_MAX_MS = 10_000
 /** Consecutive rendezvous answers that fail to prove the contact's key before the conversation shows a warning. */
 export const AUTH_FAILURES_BEFORE_WARNING = 3
 export const IDENTITY_UNPROVEN_WARNING = 'Shallot could not confirm that the answers come from this contact\'s key. Someone may be impersonating them; nothing was sent.'
+/** A session with a message unacknowledged this long, and nothing received since it was sent, is given up (see ChatService.stalled). */
+export const STALL_MS = 4_000
 /** Sessions kept per contact (two appear when both sides connect at once). */
 export const MAX_LINKS_PER_CONTACT = 2
 /**
@@ -216,11 +218,22 @@ export class ChatService implements ChatActions {
       for (const item of peer.outbox.expire()) void this.setDelivery(peer, item.id, 'failed')
       peer.reassembler.prune()
       const link = this.liveLink(peer)
-      if (link != null) { void this.flush(peer); continue }
+      if (link != null && this.stalled(peer, link, now)) link.close() // requeues; a new session is made below
+      else if (link != null) { void this.flush(peer); continue }
       if (peer.connecting || !this.wantsLink(peer)) continue
       if (!this.backoff.ready(peer.contact.id, now)) continue
       void this.connect(peer)
     }
+  }
+
+  /**
+   * A session that carried a message out STALL_MS ago and has brought nothing
+   * back since is presumed dead: a relay on the path left without the close
+   * reaching us yet, or drops cells. An ACK takes tens of milliseconds.
+   */
+  private stalled (peer: PeerState, link: ChatLink, now: number): boolean {
+    return peer.outbox.undelivered().some(item => item.state === 'sent' && item.lastSentAt != null &&
+      now - item.lastSentAt > STALL_MS && link.lastReceivedAt < item.lastSentAt)
   }
 
   private wantsLink (peer: PeerState): boolean {
@@ -601,6 +614,27 @@ export class ChatService implements ChatActions {
   async impersonate (victimKey: Uint8Array): Promise<number> {
     if (this.service == null) throw new Error('not started')
     return await this.service.publishImpersonating(victimKey)
+  }
+
+  /**
+   * Bench: time to reach an accepted contact, `count` times: descriptor fetch
+   * (when `cold`, else the cached one), rendezvous circuit, introduction and
+   * handshake, until the joined session is up (Tor's "onion connect"). Each
+   * session is closed again; messages are not involved.
+   */
+  async measureConnect (contactId: string, count: number, cold: boolean): Promise<number[]> {
+    const peer = this.peers.get(contactId)
+    if (peer == null || this.rendezvous == null) throw new Error('no such contact')
+    const out: number[] = []
+    for (let i = 0; i < count; i++) {
+      if (cold) this.descriptors.forget(peer.contact.publicKey)
+      const t0 = performance.now()
+      const link = await connectToContact(this.rendezvous, peer.contact.publicKey, this.descriptors)
+      out.push(performance.now() - t0)
+      link.circuit.destroy()
+      await new Promise(resolve => setTimeout(resolve, 300))
+    }
+    return out
   }
 
   /** Tests: contacts' names and identity keys. */
