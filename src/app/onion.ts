@@ -44,6 +44,8 @@ export const BUILD_ATTEMPTS = 3
  * ring for this long.
  */
 export const UNREACHABLE_MS = 10 * 60_000
+/** A relay that timed out is avoided for this long (it may only have been slow). */
+export const SUSPECT_MS = 60_000
 
 /** Bytes echoed by "Test circuit". */
 const TEST_ECHO_BYTES = 32
@@ -99,9 +101,10 @@ export class OnionService {
     return this.self == null ? others : [...others, this.self]
   }
 
-  /** A relay failed to answer: keep it out of paths and the ring for {@link UNREACHABLE_MS}. */
-  markUnreachable (peerId: string): void {
-    this.unreachable.set(peerId, Date.now() + UNREACHABLE_MS)
+  /** A relay failed to answer: keep it out of paths and the ring for `ms` (default {@link UNREACHABLE_MS}). */
+  markUnreachable (peerId: string, ms = UNREACHABLE_MS): void {
+    const until = Date.now() + ms
+    if ((this.unreachable.get(peerId) ?? 0) < until) this.unreachable.set(peerId, until)
   }
 
   private unreachableIds (): string[] {
@@ -113,6 +116,8 @@ export class OnionService {
   /** Note the hop a build failed at when the failure says that hop is gone (not merely busy). */
   private noteFailure (peerId: string, err: unknown): void {
     if (isUnreachableError(err)) this.markUnreachable(peerId)
+    // A hop that did not answer in time may be gone or only slow: avoid it briefly.
+    else if (err instanceof Error && err.name === 'CircuitTimeoutError') this.markUnreachable(peerId, SUSPECT_MS)
   }
 
   start (): Promise<void> {
@@ -196,13 +201,29 @@ export class OnionService {
   /** Choose hops for a circuit: distinct verified relays, never this tab. */
   choosePath (hops = CIRCUIT_HOPS, exclude: readonly string[] = []): RelayInfo[] {
     if (this.directory == null) throw new Error('onion layer not started')
-    return this.directory.choosePath(hops, [...exclude, ...this.avoided, ...this.unreachableIds()])
+    return this.withUnreachableExcluded((gone) => this.directory!.choosePath(hops, [...exclude, ...this.avoided, ...gone]))
+  }
+
+  /**
+   * Choose without the relays believed gone, or, when that leaves too few
+   * (a small network, or a wrong belief), with them: a path that may fail
+   * beats no path.
+   */
+  private withUnreachableExcluded<T> (choose: (gone: readonly string[]) => T): T {
+    const gone = this.unreachableIds()
+    if (gone.length === 0) return choose(gone)
+    try {
+      return choose(gone)
+    } catch (err) {
+      if (err instanceof Error && err.name === 'NoPathError') return choose([])
+      throw err
+    }
   }
 
   /** One relay to be a destination (introduction point, rendezvous point): capacity-weighted, never a guard choice, never self, avoided or `exclude`. */
   chooseDestination (exclude: readonly string[] = []): RelayInfo {
     if (this.directory == null) throw new Error('onion layer not started')
-    return this.directory.choosePath(1, [...exclude, ...this.avoided, ...this.unreachableIds()], false)[0]!
+    return this.withUnreachableExcluded((gone) => this.directory!.choosePath(1, [...exclude, ...this.avoided, ...gone], false)[0]!)
   }
 
   /**
@@ -297,12 +318,16 @@ export class OnionService {
   }
 }
 
-/** Whether a build error means the hop being reached is gone: no channel, a timeout, or its predecessor could not connect (tor-spec §5.4 CONNECTFAILED). */
+/**
+ * Whether a build error says the hop being reached is gone: we could not open
+ * a channel to it (first hop), or its predecessor could not (DESTROY
+ * CONNECTFAILED, tor-spec §5.4). Timeouts and closed channels are not taken as
+ * proof: on a loaded machine they also happen to live relays.
+ */
 export function isUnreachableError (err: unknown): boolean {
   if (!(err instanceof Error)) return false
-  if (err.name === 'ChannelUnavailableError' || err.name === 'CircuitTimeoutError') return true
-  if (err instanceof CircuitClosedError) return err.reason === DestroyReason.CONNECTFAILED || err.reason === DestroyReason.CHANNEL_CLOSED
-  return false
+  if (err.name === 'ChannelUnavailableError') return true
+  return err instanceof CircuitClosedError && err.reason === DestroyReason.CONNECTFAILED
 }
 
 /** An error as a person can read it (no stack, no ids). */

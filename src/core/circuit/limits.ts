@@ -18,6 +18,8 @@ export interface RouterLimits {
   idleCircuitMs: number
   /** A circuit build (all hops) that takes longer fails with a timeout. */
   buildTimeoutMs: number
+  /** One hop's CREATE/EXTEND (including a fresh WebRTC connection from its predecessor) that takes longer fails the build. */
+  hopTimeoutMs: number
   /** Circuit-level flow control (tor-spec §7.3): cells one side may send before a SENDME… */
   circuitWindow: number
   /** …and how many delivered cells each SENDME acknowledges (tor-spec §7.4). */
@@ -44,6 +46,7 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
   createBurst: CREATE_BURST,
   idleCircuitMs: IDLE_CIRCUIT_TIMEOUT_MS,
   buildTimeoutMs: 30_000,
+  hopTimeoutMs: 8_000,
   circuitWindow: CIRCUIT_WINDOW,
   sendmeIncrement: SENDME_INCREMENT,
   maxClientQueueCells: 4096,

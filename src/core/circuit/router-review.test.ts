@@ -160,3 +160,19 @@ describe('router review: problems found (these fail until router.ts is fixed)', 
     expect(maxBacklog).toBeLessThanOrEqual(a.router.limits.circuitWindow)
   })
 })
+
+describe('router: a hop that goes silent', () => {
+  it('a build whose hop never answers fails with CircuitTimeoutError after hopTimeoutMs, long before the build timeout', async () => {
+    const t = network(131, 5, { p0: { hopTimeoutMs: 2_000, buildTimeoutMs: 30_000 } })
+    const [a, h1, h2, h3] = ['p0', 'p1', 'p2', 'p3'].map(id => t.peers.get(id)!) as [TestPeer, TestPeer, TestPeer, TestPeer]
+    // h2 left without its links closing: it swallows everything.
+    h2.router.handleCell = () => {}
+    const started = t.net.time
+    const failed = a.router.buildCircuit([h1.info, h2.info, h3.info]).then(() => null, (err: unknown) => err)
+    const err = await t.settle(failed)
+    expect((err as Error).name).toBe('CircuitTimeoutError')
+    expect(t.net.time - started).toBeGreaterThanOrEqual(2_000)
+    expect(t.net.time - started).toBeLessThan(5_000)
+    expect(a.router.stats().clientCircuits).toBe(0)
+  })
+})

@@ -491,7 +491,7 @@ export class OnionRouter {
       circ.setPendingHandshake(first.state)
       const step0 = circ.waitStep()
       this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR, hdata: first.onionskin } })
-      await step0
+      await this.stepWithTimeout(circ, 0, step0)
       report(0, 'open', circ)
       // Hops 1..n-1: EXTEND through the circuit (tor-spec §5.1.2).
       for (let i = 1; i < path.length; i++) {
@@ -502,7 +502,7 @@ export class OnionRouter {
         const step = circ.waitStep()
         const linkSpec = textEncoder.encode(hop.peerId)
         this.sendRelay(circ, i - 1, { command: RelayCommand.EXTEND, streamId: 0, data: encodeExtend({ linkSpec, nodeId: hop.nodeId, htype: HandshakeType.NTOR, hdata: onionskin }) })
-        await step
+        await this.stepWithTimeout(circ, i, step)
         report(i, 'open', circ)
       }
       circ.state = 'open'
@@ -512,6 +512,24 @@ export class OnionRouter {
       // Wipe the secrets of hops never reached.
       for (const p of onionskins) void p.then(({ state }) => { if (!state.used) { state.x.fill(0); state.xb?.fill(0) } }, () => {})
       throw err
+    } finally {
+      cancel()
+    }
+  }
+
+  /**
+   * Wait for one hop's CREATED/EXTENDED, at most `hopTimeoutMs`: a hop that
+   * left without its channel closing yet (a closed tab whose WebRTC close has
+   * not arrived) would otherwise hold the build for the whole build timeout.
+   * Tor bounds builds the same way with its learned circuit build timeout
+   * (path-spec §2.4); a fixed, generous bound serves tabs.
+   */
+  private async stepWithTimeout (circ: ClientCircuit, hop: number, step: Promise<void>): Promise<void> {
+    const cancel = this.opts.setTimer(this.limits.hopTimeoutMs, () => {
+      if (circ.state === 'building') this.destroyClient(circ, DestroyReason.TIMEOUT, new CircuitTimeoutError(`hop ${hop} did not answer in time`))
+    })
+    try {
+      await step
     } finally {
       cancel()
     }
