@@ -399,3 +399,30 @@ describe('ChatService: proving the contact\'s identity', () => {
     }
   })
 })
+
+describe('ChatService: notifications', () => {
+  it('a message while the tab is hidden notifies who wrote, never what, and counts as unread', async () => {
+    const shown: Array<[string, string]> = []
+    const profile = fakeProfile()
+    const svc = new ChatService({
+      onion: fakeOnion(),
+      identity: fakeIdentity(profile),
+      notifier: { permission: () => 'granted', request: async () => {}, hidden: () => true, show: (title, body) => { shown.push([title, body]) } }
+    })
+    services.push(svc)
+    const i = svc as unknown as Internals
+    await vi.waitFor(() => { expect(i.starting).not.toBeNull() })
+    await i.starting
+    const c = await addContact(profile, svc)
+    svc.open(c.id) // open, but the tab is hidden
+    const [ours, theirs] = linkPair()
+    const remote = remoteEnd(theirs)
+    i.attach(i.peers.get(c.id), ours)
+    for (const f of splitMessage(systemRandom(16), 1, 'secret words')) await remote.send(encodeChatFrame(f))
+    await vi.waitFor(() => { expect(shown.length).toBe(1) })
+    expect(shown[0]).toEqual(['Shallot', 'New message from Bob'])
+    expect(JSON.stringify(shown)).not.toContain('secret')
+    expect(svc.getSnapshot().conversations.find(x => x.contactId === c.id)?.unread).toBe(1)
+    expect(svc.getSnapshot().notifications).toBe('granted')
+  })
+})

@@ -564,7 +564,6 @@ export class ChatService implements ChatActions {
   }
 
   private buildSnapshot (): ChatSnapshot {
-    const own = this.profile?.identity.publicKey
     const contacts = this.deps.identity.getSnapshot().contacts
     const conversations: ConversationView[] = [...this.peers.values()]
       .filter(p => !(p.contact.state === 'declined' && p.contact.declinedByUs === true))
@@ -590,7 +589,6 @@ export class ChatService implements ChatActions {
       delivery: m.direction === 'out' ? (m.status as DeliveryState | undefined) ?? 'sending' : null
     })) ?? []
     const link = open != null && this.pathFor === open.contact.id ? this.liveLink(open) : null
-    void own
     return {
       conversations,
       openId: open != null ? this.openId : null,

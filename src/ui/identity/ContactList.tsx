@@ -14,7 +14,7 @@ function ContactItem ({ contact, store, busy }: { contact: ContactView, store: I
       <article aria-labelledby={`${id}-name`}>
         <div className="contact-head">
           <h3 id={`${id}-name`}>{contact.displayName}</h3>
-          {contact.state === 'pending' && <span className="badge">pending</span>}
+          {contact.state !== 'accepted' && <span className="badge">{contact.state === 'request' ? 'wants to chat' : contact.state}</span>}
           {contact.verified && <span className="badge badge-connected">verified</span>}
           <button type="button" className="secondary" aria-expanded={open} aria-controls={`${id}-details`} onClick={() => { setOpen(!open) }}>
             {open ? 'Hide details' : 'Details'}
