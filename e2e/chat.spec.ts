@@ -182,6 +182,8 @@ test('an INTRODUCE replay is refused without any change, and a descriptor publis
   // Bob's request reaches Carol once; the same INTRODUCE sent again is refused and changes nothing.
   await bob.page.getByRole('button', { name: 'Add contact' }).click()
   await expect(carol.page.getByRole('button', { name: /^Bob/ })).toBeVisible({ timeout: 90_000 })
+  // (once the rendezvous for the genuine request is complete)
+  await expect.poll(async () => await carol.page.evaluate(() => window.shallotChat!.state()[0]?.links ?? 0), { timeout: 30_000 }).toBe(1)
   const before = await carol.page.evaluate(() => ({ contacts: window.shallotChat!.contacts(), state: window.shallotChat!.state(), refused: window.shallotChat!.refusedIntroductions() }))
   expect(before.contacts).toBe(1)
   expect(await bob.page.evaluate(async () => await window.shallotChat!.replayLastIntroduction())).toBe(true) // the introduction point passed it on

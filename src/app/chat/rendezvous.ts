@@ -26,8 +26,15 @@ import type { OnionService } from '../onion.ts'
 
 /** After the first valid descriptor arrives, how long to wait for a newer one from the other HSDirs. */
 export const FETCH_GRACE_MS = 1_500
-/** How long a client waits for the service to come to the rendezvous point. */
-export const RENDEZVOUS_WAIT_MS = 20_000
+/**
+ * How long a client waits for the service to come to the rendezvous point
+ * after one introduction before it tries the next introduction point (the
+ * service builds one circuit: well under a second normally). A late answer
+ * is still taken while later introductions are tried, and once more after
+ * the last. A point can acknowledge INTRODUCE1 and still fail to deliver it
+ * (its circuit to the service runs through a relay that just left).
+ */
+export const RENDEZVOUS_WAIT_MS = 6_000
 /** How often the service checks its introduction circuits and HSDir set. */
 export const SERVICE_CHECK_MS = 5_000
 /** Keep-alive for idle service and chat circuits (relays close idle ones after 10 min). */
@@ -482,6 +489,7 @@ async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, kno
     // one late must not look like an impostor answering the latest one.
     const states: ClientHandshakeState[] = []
     let reply: Uint8Array | null = null
+    let acknowledged = false
     for (const point of shuffle([...descriptor.introPoints])) {
       try {
         const intro = await createIntroduce({
@@ -493,6 +501,7 @@ async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, kno
         states.unshift(intro.state) // even if the ACK is lost, the service may have got it
         if (!await introduceAt(onion, point, intro.data)) continue
         deps.onIntroduceSent?.(point, intro.data)
+        acknowledged = true
         reply = await wait.wait(RENDEZVOUS_WAIT_MS)
         break
       } catch (err) {
@@ -500,6 +509,8 @@ async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, kno
         if (rpCircuit.state === 'closed') throw err
       }
     }
+    // A service slower than the per-point wait may still be on its way.
+    if (reply == null && acknowledged && rpCircuit.state === 'open') reply = await wait.wait(RENDEZVOUS_WAIT_MS).catch(() => null)
     if (reply == null) throw new ServiceUnreachableError()
     // The RP joined the circuits: whatever the reply proves, this circuit is used up.
     const keys = await finishAny(states, reply, deps)

@@ -46,7 +46,7 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
   createBurst: CREATE_BURST,
   idleCircuitMs: IDLE_CIRCUIT_TIMEOUT_MS,
   buildTimeoutMs: 30_000,
-  hopTimeoutMs: 8_000,
+  hopTimeoutMs: 6_000,
   circuitWindow: CIRCUIT_WINDOW,
   sendmeIncrement: SENDME_INCREMENT,
   maxClientQueueCells: 4096,
