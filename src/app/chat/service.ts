@@ -24,6 +24,7 @@ import type { Contact, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
 import { bestDh } from '../webcrypto-dh.ts'
+import { hedged } from './hedge.ts'
 import { ChatLink } from './link.ts'
 import { connectToContact, DescriptorCache, HiddenService, RendezvousAuthError, introduceAt, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
 import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
@@ -39,6 +40,8 @@ export const AUTH_FAILURES_BEFORE_WARNING = 3
 export const IDENTITY_UNPROVEN_WARNING = 'Shallot could not confirm that the answers come from this contact\'s key. Someone may be impersonating them; nothing was sent.'
 /** A session with a message unacknowledged this long, and nothing received since it was sent, is given up (see ChatService.stalled). */
 export const STALL_MS = 4_000
+/** When reaching a contact takes longer than this, a second attempt starts beside the first (./hedge.ts); a normal one takes well under a second. */
+export const CONNECT_HEDGE_MS = 4_000
 /** Sessions kept per contact (two appear when both sides connect at once). */
 export const MAX_LINKS_PER_CONTACT = 2
 /**
@@ -254,7 +257,8 @@ export class ChatService implements ChatActions {
     peer.connecting = true
     this.publish()
     try {
-      const link = await connectToContact(deps, peer.contact.publicKey, this.descriptors)
+      // A second attempt over other relays if the first is slow (a relay on its path may have just left).
+      const link = await hedged(async () => await connectToContact(deps, peer.contact.publicKey, this.descriptors), CONNECT_HEDGE_MS, (late) => { late.circuit.destroy() })
       peer.warning = null
       peer.authFailures = 0
       this.backoff.success(peer.contact.id)
