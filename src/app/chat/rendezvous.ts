@@ -112,9 +112,6 @@ export class HiddenService {
     this.limiter = new RendezvousLimiter({ now: this.now })
   }
 
-  /** True while at least one introduction point is up and a descriptor was published. */
-  get online (): boolean { return this.intros.length > 0 && this.published != null }
-
   async start (): Promise<void> {
     const secret = this.deps.random(32)
     this.introEnc = { secret, publicKey: await this.deps.dh.publicKey(secret) }
