@@ -25,9 +25,10 @@ export interface Harness {
   directPeers(): string[]
   knownRelays(): string[]
   /** Build a circuit (through `path` peer ids, or a chosen path); returns a handle number. */
-  build(path?: string[]): Promise<{ handle: number, path: string[], ms: number }>
+  build(path?: string[]): Promise<{ handle: number, path: string[], ms: number, hopMs: number[] }>
   echo(handle: number, hex: string): Promise<{ hex: string, ms: number }>
-  echoRtts(handle: number, count: number, size: number): Promise<number[]>
+  /** Round trips of `size` bytes through the circuit's echo on one stream, each after `idleMs` of quiet (default none: back to back). */
+  echoRtts(handle: number, count: number, size: number, idleMs?: number): Promise<number[]>
   sink(handle: number, bytes: number): Promise<number>
   circuitState(handle: number): { state: string, error: string | null }
   destroy(handle: number): void
@@ -46,7 +47,16 @@ export interface Harness {
 export function createHarness (): Harness {
   const network = new Network(resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined))
   const frames: Frame[] = []
-  const onion = new OnionService(network, { onFrame: (direction, peer, cell) => { frames.push({ direction, peer, cell: cell.slice() }) } })
+  // Recording copies every cell and keeps it: the e2e tests need it, the bench
+  // (`?frames=off`) must not pay for it in its goodput figures.
+  const recordFrames = new URLSearchParams(window.location.search).get('frames') !== 'off'
+  let cellsOut = 0
+  const onion = new OnionService(network, {
+    onFrame: (direction, peer, cell) => {
+      if (direction === 'out') cellsOut++
+      if (recordFrames) frames.push({ direction, peer, cell: cell.slice() })
+    }
+  })
   const circuits = new Map<number, ClientCircuit>()
   let nextHandle = 1
   void network.start().then(async () => {
@@ -75,17 +85,18 @@ export function createHarness (): Harness {
       const relays = onion.relayDirectory!.relays()
       const chosen = path != null ? path.map(id => { const r = relays.find(x => x.peerId === id); if (r == null) throw new Error('unknown relay'); return r }) : onion.choosePath()
       const t = performance.now()
-      const c = await onion.buildCircuit(chosen)
+      const hopMs: number[] = []
+      const c = await onion.buildCircuit(chosen, (p) => { if (p.state === 'open') hopMs[p.hop] = performance.now() - t })
       const handle = nextHandle++
       circuits.set(handle, c)
-      return { handle, path: chosen.map(r => r.peerId), ms: performance.now() - t }
+      return { handle, path: chosen.map(r => r.peerId), ms: performance.now() - t, hopMs }
     },
     async echo (handle, hex) {
       const t = performance.now()
       const out = await circuit(handle).echo(hexToBytes(hex))
       return { hex: bytesToHex(out), ms: performance.now() - t }
     },
-    async echoRtts (handle, count, size) {
+    async echoRtts (handle, count, size, idleMs = 0) {
       const c = circuit(handle)
       const msg = new Uint8Array(size).fill(7)
       const rtts: number[] = []
@@ -94,6 +105,7 @@ export function createHarness (): Harness {
       let got = 0
       const streamId = c.openStream('echo', (d) => { got += d.length; if (got >= size) { got -= size; resolveOne?.() } }, () => {})
       for (let i = 0; i < count; i++) {
+        if (idleMs > 0) await new Promise(resolve => setTimeout(resolve, idleMs))
         const done = new Promise<void>(resolve => { resolveOne = resolve })
         const t = performance.now()
         await c.write(streamId, msg)
@@ -113,6 +125,7 @@ export function createHarness (): Harness {
     rawEchoRtts: async (peer, count, size) => await echoRtts(directConn(peer), count, size),
     rawGoodput: async (peer, bytes) => await sinkGoodput(directConn(peer), bytes),
     frames (markerHex) {
+      if (!recordFrames) throw new Error('this tab records no frames (opened with ?frames=off)')
       const marker = hexToBytes(markerHex)
       const has = (cell: Uint8Array): boolean => {
         outer: for (let i = 0; i + marker.length <= cell.length; i++) {
@@ -138,7 +151,7 @@ export function createHarness (): Harness {
       const originateUs = (performance.now() - t) * 1000 / cells
       return { forwardUs, originateUs }
     },
-    cellsOut: () => frames.filter(f => f.direction === 'out').length,
+    cellsOut: () => cellsOut,
     async sendGarbage (peer, bytes) {
       const stream = await directConn(peer).newStream(CHANNEL_PROTOCOL)
       const junk = crypto.getRandomValues(new Uint8Array(bytes))

@@ -65,7 +65,10 @@ export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519
     },
     async ephemeral () {
       const ready = pool.shift()
-      refill()
+      // Refill after this turn: Web Crypto runs operations in the order they
+      // are asked for, so a refill asked for now would sit in front of the
+      // handshake's own X25519 on its critical path.
+      setTimeout(refill, 0)
       return ready ?? await generate()
     },
     async shared (secret, publicKey) {

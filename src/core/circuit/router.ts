@@ -122,6 +122,12 @@ export class CircuitLimitError extends ProtocolError {
 }
 
 /** Targets of BEGIN at the last hop: built-in endpoints for testing circuits. */
+/**
+ * First-hop onionskins kept ready ({@link OnionRouter.prepareOnionskin}): one
+ * per entry guard is enough (the app keeps 3, guard-spec's primary guards).
+ */
+export const MAX_PREPARED_ONIONSKINS = 4
+
 export const ECHO_TARGET = 'echo'
 export const SINK_TARGET = 'sink'
 
@@ -426,6 +432,8 @@ export class OnionRouter {
   private cancelSweep: (() => void) | null = null
   /** CREATEs whose handshake is being computed (keyOf(peer, circId)). */
   private readonly pendingCreates = new Set<string>()
+  /** Onionskins made ahead for likely first hops, by relay peer id ({@link prepareOnionskin}). */
+  private readonly preparedOnionskins = new Map<string, { relay: RelayInfo, skin: Promise<{ state: NtorClientState, onionskin: Uint8Array }> }>()
   private readonly dh: X25519Dh
   /** Introduction points served here, by auth id (hex). */
   private readonly introPoints = new Map<string, RelayCircuit>()
@@ -451,6 +459,8 @@ export class OnionRouter {
   shutdown (): void {
     this.cancelSweep?.()
     this.pendingCreates.clear()
+    for (const { skin } of this.preparedOnionskins.values()) wipeOnionskin(skin)
+    this.preparedOnionskins.clear()
     for (const c of [...this.clientCircuits]) this.destroyClient(c, DestroyReason.FINISHED)
     for (const c of [...this.relayCircuits]) this.destroyRelay(c, DestroyReason.FINISHED, null)
   }
@@ -482,7 +492,7 @@ export class OnionRouter {
     // Every hop's onionskin depends only on its descriptor: make them all now,
     // so that after each reply only the handshake's last X25519 is on the
     // critical path (the build is three round trips plus that).
-    const onionskins = path.map(hop => ntorClientCreateWith(hop, this.opts.random, this.dh))
+    const onionskins = path.map((hop, i) => (i === 0 ? this.takePreparedOnionskin(hop) : null) ?? ntorClientCreateWith(hop, this.opts.random, this.dh))
     for (const p of onionskins) p.catch(() => {}) // observed below, hop by hop
     try {
       // Hop 0: CREATE (tor-spec §5.1).
@@ -506,15 +516,49 @@ export class OnionRouter {
         report(i, 'open', circ)
       }
       circ.state = 'open'
+      // The next build most likely starts at the same entry guard: have its
+      // onionskin ready, off this build's critical path.
+      this.prepareOnionskin(path[0]!)
       return circ
     } catch (err) {
       this.destroyClient(circ, DestroyReason.NONE, err as Error)
       // Wipe the secrets of hops never reached.
-      for (const p of onionskins) void p.then(({ state }) => { if (!state.used) { state.x.fill(0); state.xb?.fill(0) } }, () => {})
+      for (const p of onionskins) wipeOnionskin(p)
       throw err
     } finally {
       cancel()
     }
+  }
+
+  /**
+   * Make an onionskin for `relay` ahead of a build whose first hop it will be,
+   * so that build's CREATE goes out at once. At most
+   * {@link MAX_PREPARED_ONIONSKINS}, one per relay; the oldest is wiped to
+   * make room. Each is used once, like any ephemeral (tor-spec §5.1.4).
+   */
+  prepareOnionskin (relay: RelayInfo): void {
+    if (this.preparedOnionskins.has(relay.peerId)) return
+    if (this.preparedOnionskins.size >= MAX_PREPARED_ONIONSKINS) {
+      const [oldest] = this.preparedOnionskins.keys()
+      wipeOnionskin(this.preparedOnionskins.get(oldest!)!.skin)
+      this.preparedOnionskins.delete(oldest!)
+    }
+    const skin = ntorClientCreateWith(relay, this.opts.random, this.dh)
+    skin.catch(() => {})
+    this.preparedOnionskins.set(relay.peerId, { relay, skin })
+  }
+
+  /** The prepared onionskin for `relay`, if one was made for the same keys; taken, so it is never used twice. */
+  private takePreparedOnionskin (relay: RelayInfo): Promise<{ state: NtorClientState, onionskin: Uint8Array }> | null {
+    const ready = this.preparedOnionskins.get(relay.peerId)
+    if (ready == null) return null
+    this.preparedOnionskins.delete(relay.peerId)
+    // A relay whose descriptor changed (a new onion key) needs a new onionskin.
+    if (!equalBytes(ready.relay.onionKey, relay.onionKey) || !equalBytes(ready.relay.nodeId, relay.nodeId)) {
+      wipeOnionskin(ready.skin)
+      return null
+    }
+    return ready.skin
   }
 
   /**
@@ -1077,6 +1121,11 @@ function newRelayWire (circId: number): Uint8Array {
   writeU32(wire, 0, circId)
   wire[CIRC_ID_LEN] = LinkCommand.RELAY
   return wire
+}
+
+/** Zero an onionskin's secrets once it is known, unless a handshake used (and wiped) them. */
+function wipeOnionskin (skin: Promise<{ state: NtorClientState }>): void {
+  void skin.then(({ state }) => { if (!state.used) { state.x.fill(0); state.xb?.fill(0) } }, () => {})
 }
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {

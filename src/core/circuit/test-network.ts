@@ -23,7 +23,7 @@ export class TestNetwork {
     this.random = seededRandom(`test-network-${seed}`)
   }
 
-  addPeer (id: string, limits?: RouterOptions['limits']): TestPeer {
+  addPeer (id: string, limits?: RouterOptions['limits'], dh?: RouterOptions['dh']): TestPeer {
     const identity = this.random(32)
     const { onionKey, onionSecret } = generateOnionKey(this.random)
     const nodeId = nodeIdFromIdentityKey(identity)
@@ -43,7 +43,8 @@ export class TestNetwork {
         this.net.schedule(ms, () => { if (!cancelled && this.net.hasNode(id)) fn() })
         return () => { cancelled = true }
       },
-      limits
+      limits,
+      dh
     })
     const peer = { id, info: { peerId: id, nodeId, onionKey }, router }
     this.peers.set(id, peer)
