@@ -140,7 +140,8 @@ export function createHarness (): Harness {
     relayStats: () => { const s = onion.onionRouter?.stats(); return { relayCircuits: s?.relayCircuits ?? 0, protocolErrors: s?.protocolErrors ?? 0, cellsRelayed: s?.cellsRelayed ?? 0 } },
     cryptoBench (cells) {
       const keys = crypto.getRandomValues(new Uint8Array(RELAY_KEY_MATERIAL_LEN))
-      const relay = new RelayCircuitCrypto(keys)
+      // The engine the router uses (WebAssembly SHA-256 where it loads).
+      const relay = new RelayCircuitCrypto(keys, onion.onionRouter?.runningDigest)
       const body = crypto.getRandomValues(new Uint8Array(RELAY_BODY_LEN))
       body[1] = 1 // recognized ≠ 0: a cell to forward, the common case at a relay
       let t = performance.now()

@@ -9,6 +9,8 @@ import { check, once } from './vector-file.ts'
 import { fromHex, toHex } from '../../src/core/bytes.ts'
 import { ntorClientCreate, ntorClientFinish, ntorServerRespond } from '../../src/core/crypto/ntor.ts'
 import { ClientCircuitCrypto, RelayCircuitCrypto } from '../../src/core/crypto/relay-crypto.ts'
+import { nobleRunningDigest, type RunningDigestFactory } from '../../src/core/crypto/running-digest.ts'
+import { createWasmRunningDigest } from '../../src/app/wasm-digest.ts'
 import { RELAY_DIGEST_OFFSET } from '../../src/core/cell/relay.ts'
 import { generateNtorVector, generateRelayCryptoVector } from './generate.ts'
 
@@ -24,11 +26,10 @@ describe('seeded vectors', () => {
     expect(toHex(ntorClientFinish(state, s.reply))).toBe(v.keys)
   })
 
-  it('relay-crypto.json', () => {
-    type Cell = { target?: number, origin?: number, plaintext: string, digest: string, wire: string }
-    const v = check('./relay-crypto.json', generateRelayCryptoVector()) as { keyMaterial: string[], outbound: Cell[], inbound: Cell[] }
-    const client = new ClientCircuitCrypto()
-    const relays = v.keyMaterial.map((m) => { client.addHop(fromHex(m)); return new RelayCircuitCrypto(fromHex(m)) })
+  type Cell = { target?: number, origin?: number, plaintext: string, digest: string, wire: string }
+  const replayRelayCrypto = (v: { keyMaterial: string[], outbound: Cell[], inbound: Cell[] }, engine: RunningDigestFactory): void => {
+    const client = new ClientCircuitCrypto(engine)
+    const relays = v.keyMaterial.map((m) => { client.addHop(fromHex(m)); return new RelayCircuitCrypto(fromHex(m), engine) })
     const withDigest = (c: Cell): string => { const p = fromHex(c.plaintext); p.set(fromHex(c.digest), RELAY_DIGEST_OFFSET); return toHex(p) }
     for (const c of v.outbound) {
       const body = fromHex(c.wire)
@@ -42,5 +43,13 @@ describe('seeded vectors', () => {
       expect(client.decryptInbound(body)).toBe(c.origin)
       expect(toHex(body)).toBe(withDigest(c))
     }
+  }
+
+  it('relay-crypto.json', () => {
+    replayRelayCrypto(check('./relay-crypto.json', generateRelayCryptoVector()) as Parameters<typeof replayRelayCrypto>[0], nobleRunningDigest)
+  })
+
+  it('relay-crypto.json through the WebAssembly running digest the browser uses', async () => {
+    replayRelayCrypto(check('./relay-crypto.json', generateRelayCryptoVector()) as Parameters<typeof replayRelayCrypto>[0], await createWasmRunningDigest())
   })
 })

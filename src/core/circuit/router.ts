@@ -27,8 +27,8 @@ import {
   MAX_CIRC_ID, RELAY_BODY_LEN, RELAY_DATA_MAX, RelayCommand, type LinkCell, type RelayCell
 } from '../cell/index.ts'
 import {
-  ClientCircuitCrypto, nobleDh, ntorClientCreateWith, ntorClientFinishWith, ntorServerRespondWith, RelayCircuitCrypto,
-  type NtorClientState, type NtorSecretKey, type X25519Dh
+  ClientCircuitCrypto, nobleDh, nobleRunningDigest, ntorClientCreateWith, ntorClientFinishWith, ntorServerRespondWith, RelayCircuitCrypto,
+  type NtorClientState, type NtorSecretKey, type RunningDigestFactory, type X25519Dh
 } from '../crypto/index.ts'
 import { isProtocolError, ProtocolError, ProtocolViolationError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
@@ -67,6 +67,8 @@ export interface RouterOptions {
   limits?: Partial<RouterLimits>
   /** X25519 for the ntor handshakes (default noble; browsers pass Web Crypto's, which is several times faster). */
   dh?: X25519Dh
+  /** SHA-256 running digests of relay crypto (default noble; browsers pass a WebAssembly one, about 3× faster per cell). */
+  runningDigest?: RunningDigestFactory
   /** Observability hook: counts only, never keys or payloads. */
   onEvent?: (event: RouterEvent) => void
   /**
@@ -184,9 +186,9 @@ class RelayCircuit {
   introduced = false
   /** At an introduction point: INTRODUCE2s it may still pass on (control cells have no SENDME window). */
   introduceBucket: TokenBucket | null = null
-  constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits) {
+  constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits, runningDigest: RunningDigestFactory) {
     this.prev = prev
-    this.crypto = new RelayCircuitCrypto(keys)
+    this.crypto = new RelayCircuitCrypto(keys, runningDigest)
     this.lastActivity = now
     this.flow = new FlowWindow(limits.circuitWindow, limits.sendmeIncrement)
   }
@@ -201,7 +203,7 @@ export interface BuildProgress {
 
 /** A circuit this tab built, as a client. */
 export class ClientCircuit {
-  readonly crypto = new ClientCircuitCrypto()
+  readonly crypto: ClientCircuitCrypto
   readonly hopStates: HopState[]
   state: 'building' | 'open' | 'closed' = 'building'
   closeReason: Error | null = null
@@ -223,6 +225,7 @@ export class ClientCircuit {
     readonly path: readonly RelayInfo[],
     limits: RouterLimits
   ) {
+    this.crypto = new ClientCircuitCrypto(router.runningDigest)
     this.hopStates = path.map(() => 'waiting')
     this.flow = new FlowWindow(limits.circuitWindow, limits.sendmeIncrement)
   }
@@ -435,6 +438,8 @@ export class OnionRouter {
   /** Onionskins made ahead for likely first hops, by relay peer id ({@link prepareOnionskin}). */
   private readonly preparedOnionskins = new Map<string, { relay: RelayInfo, skin: Promise<{ state: NtorClientState, onionskin: Uint8Array }> }>()
   private readonly dh: X25519Dh
+  /** @internal The running-digest engine every circuit's relay crypto uses. */
+  readonly runningDigest: RunningDigestFactory
   /** Introduction points served here, by auth id (hex). */
   private readonly introPoints = new Map<string, RelayCircuit>()
   /** Rendezvous cookies (hex) waiting for RENDEZVOUS1. */
@@ -443,6 +448,7 @@ export class OnionRouter {
   constructor (private readonly opts: RouterOptions) {
     this.limits = { ...DEFAULT_ROUTER_LIMITS, ...opts.limits }
     this.dh = opts.dh ?? nobleDh
+    this.runningDigest = opts.runningDigest ?? nobleRunningDigest
     this.scheduleSweep()
   }
 
@@ -675,7 +681,7 @@ export class OnionRouter {
         keys.fill(0)
         return
       }
-      const circ = new RelayCircuit({ peer: from, circId }, keys, now, this.limits)
+      const circ = new RelayCircuit({ peer: from, circId }, keys, now, this.limits, this.runningDigest)
       keys.fill(0)
       this.relayCircuits.add(circ)
       this.byKey.set(key, { role: 'relay-prev', circ })

@@ -6,3 +6,4 @@
 export * from './primitives.ts'
 export * from './ntor.ts'
 export * from './relay-crypto.ts'
+export * from './running-digest.ts'

@@ -31,12 +31,12 @@
  * next cell throws KeystreamExhaustedError. (Tor's AES-CTR stream instead
  * continues mid-block; discarding is simpler and keeps every cell block-aligned.)
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import { chacha20 } from '@noble/ciphers/chacha.js'
 import { DigestMismatchError, KeystreamExhaustedError } from '../errors.ts'
 import {
   RELAY_BODY_LEN, RELAY_DIGEST_LEN, RELAY_DIGEST_OFFSET, RELAY_RECOGNIZED_OFFSET
 } from '../cell/relay.ts'
+import { nobleRunningDigest, type RunningDigest, type RunningDigestFactory } from './running-digest.ts'
 
 export const RELAY_DIGEST_KEY_LEN = 32
 export const RELAY_CIPHER_KEY_LEN = 32
@@ -75,8 +75,6 @@ export function deriveRelayKeys (material: Uint8Array): RelayKeys {
   return { df, db, kf, kb, nf, nb }
 }
 
-type Sha256 = ReturnType<typeof sha256.create>
-
 function checkBody (body: Uint8Array): void {
   if (body.length !== RELAY_BODY_LEN) throw new RangeError(`relay crypto: body must be ${RELAY_BODY_LEN} bytes`)
 }
@@ -87,32 +85,28 @@ function isRecognizedZero (body: Uint8Array): boolean {
 }
 
 /**
- * One direction of one hop: a running ChaCha20 keystream and a running digest.
- * Allocation-free per cell: fixed scratch buffers and hash states are reused.
+ * One direction of one hop: a running ChaCha20 keystream and a running digest
+ * (an injected engine, running-digest.ts). Fixed scratch buffers are reused.
  */
 export class RelayCryptState {
   private readonly key: Uint8Array
   private readonly nonce: Uint8Array
   private counter = 0
-  private running: Sha256
-  private scratch: Sha256
-  private readonly fin: Sha256
+  private readonly digest: RunningDigest
   /** 4-byte aligned work buffer: noble's ChaCha20 takes its fast 32-bit path on aligned input. */
   private readonly work = new Uint8Array(KEYSTREAM_LEN)
   private readonly full = new Uint8Array(RELAY_FULL_DIGEST_LEN)
   private readonly saved = new Uint8Array(RELAY_DIGEST_LEN)
   private readonly last = new Uint8Array(RELAY_FULL_DIGEST_LEN)
 
-  constructor (key: Uint8Array, nonce: Uint8Array, digestSeed: Uint8Array) {
+  constructor (key: Uint8Array, nonce: Uint8Array, digestSeed: Uint8Array, runningDigest: RunningDigestFactory = nobleRunningDigest) {
     if (key.length !== RELAY_CIPHER_KEY_LEN || nonce.length !== RELAY_NONCE_LEN || digestSeed.length !== RELAY_DIGEST_KEY_LEN) {
       throw new RangeError('RelayCryptState: bad key, nonce or digest seed length')
     }
     this.key = key.slice()
     this.nonce = nonce.slice()
     // tor-spec §5.2.2/§6.1: the running digest is seeded with Df (resp. Db).
-    this.running = sha256.create().update(digestSeed)
-    this.scratch = sha256.create()
-    this.fin = sha256.create()
+    this.digest = runningDigest(digestSeed)
   }
 
   /** XOR the next cell's keystream segment into `body` (encrypt = decrypt). */
@@ -129,16 +123,11 @@ export class RelayCryptState {
 
   /** Digest of `body` (digest field must already be zero) appended to the running state, into scratch/full. */
   private candidate (body: Uint8Array): void {
-    this.running._cloneInto(this.scratch)
-    this.scratch.update(body)
-    this.scratch._cloneInto(this.fin)
-    this.fin.digestInto(this.full)
+    this.digest.peek(body, this.full)
   }
 
   private commit (): void {
-    const t = this.running
-    this.running = this.scratch
-    this.scratch = t
+    this.digest.commit()
     this.last.set(this.full)
   }
 
@@ -181,7 +170,7 @@ export class RelayCryptState {
   /** Wipe key material. The state is unusable afterwards. */
   wipe (): void {
     this.key.fill(0); this.nonce.fill(0); this.work.fill(0); this.full.fill(0); this.last.fill(0)
-    this.running.destroy(); this.scratch.destroy(); this.fin.destroy()
+    this.digest.wipe()
     this.counter = MAX_COUNTER
   }
 }
@@ -192,10 +181,10 @@ export interface HopCrypt {
   readonly backward: RelayCryptState
 }
 
-export function hopCryptFromKeys (keys: RelayKeys): HopCrypt {
+export function hopCryptFromKeys (keys: RelayKeys, runningDigest: RunningDigestFactory = nobleRunningDigest): HopCrypt {
   return {
-    forward: new RelayCryptState(keys.kf, keys.nf, keys.df),
-    backward: new RelayCryptState(keys.kb, keys.nb, keys.db)
+    forward: new RelayCryptState(keys.kf, keys.nf, keys.df, runningDigest),
+    backward: new RelayCryptState(keys.kb, keys.nb, keys.db, runningDigest)
   }
 }
 
@@ -203,11 +192,13 @@ export function hopCryptFromKeys (keys: RelayKeys): HopCrypt {
 export class ClientCircuitCrypto {
   private readonly hops: HopCrypt[] = []
 
+  constructor (private readonly runningDigest: RunningDigestFactory = nobleRunningDigest) {}
+
   get length (): number { return this.hops.length }
 
   /** Append a hop after a successful CREATED / EXTENDED handshake. */
   addHop (keys: RelayKeys | Uint8Array): void {
-    this.hops.push(hopCryptFromKeys(keys instanceof Uint8Array ? deriveRelayKeys(keys) : keys))
+    this.hops.push(hopCryptFromKeys(keys instanceof Uint8Array ? deriveRelayKeys(keys) : keys, this.runningDigest))
   }
 
   /** Forget hops beyond `length` (after TRUNCATED). */
@@ -258,8 +249,8 @@ export class ClientCircuitCrypto {
 export class RelayCircuitCrypto {
   private readonly hop: HopCrypt
 
-  constructor (keys: RelayKeys | Uint8Array) {
-    this.hop = hopCryptFromKeys(keys instanceof Uint8Array ? deriveRelayKeys(keys) : keys)
+  constructor (keys: RelayKeys | Uint8Array, runningDigest: RunningDigestFactory = nobleRunningDigest) {
+    this.hop = hopCryptFromKeys(keys instanceof Uint8Array ? deriveRelayKeys(keys) : keys, runningDigest)
   }
 
   /**
