@@ -17,6 +17,7 @@ import { shortPeerId, type Network } from '../net/network.ts'
 import { HsDirStore } from '../core/rendezvous/hsdir-store.ts'
 import { RelayDirectory } from './relay-directory.ts'
 import { bestDh } from './webcrypto-dh.ts'
+import { bestRunningDigest } from './wasm-digest.ts'
 
 export interface TestCircuitState {
   readonly phase: 'building' | 'measuring' | 'done' | 'failed'
@@ -162,6 +163,7 @@ export class OnionService {
       now: () => performance.now(),
       setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => { clearTimeout(t) } },
       dh: await bestDh(),
+      runningDigest: await bestRunningDigest(),
       onEvent: () => { this.publish() },
       hsdir: this.hsdir
     })
