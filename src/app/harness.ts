@@ -10,7 +10,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { ClientCircuit } from '../core/circuit/router.ts'
 import { CELL_SIZE } from '../core/constants.ts'
 import { RELAY_BODY_LEN } from '../core/cell/index.ts'
-import { RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto } from '../core/crypto/index.ts'
+import { nobleRunningDigest, RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto } from '../core/crypto/index.ts'
 import { Network, shortPeerId } from '../net/network.ts'
 import { CHANNEL_PROTOCOL } from '../net/channel.ts'
 import { echoRtts, registerBenchProtocols, sinkGoodput } from '../net/bench-protocols.ts'
@@ -42,6 +42,8 @@ export interface Harness {
   cryptoBench(cells: number): { forwardUs: number, originateUs: number }
   /** Cells this tab has sent so far (all links). */
   cellsOut(): number
+  /** Which running-digest engine the router uses ('wasm' unless WebAssembly failed its check). */
+  digestEngine(): 'wasm' | 'noble' | 'none'
 }
 
 export function createHarness (): Harness {
@@ -153,6 +155,7 @@ export function createHarness (): Harness {
       return { forwardUs, originateUs }
     },
     cellsOut: () => cellsOut,
+    digestEngine: () => { const e = onion.onionRouter?.runningDigest; return e == null ? 'none' : e === nobleRunningDigest ? 'noble' : 'wasm' },
     async sendGarbage (peer, bytes) {
       const stream = await directConn(peer).newStream(CHANNEL_PROTOCOL)
       const junk = crypto.getRandomValues(new Uint8Array(bytes))
