@@ -24,8 +24,6 @@ export interface RouterLimits {
   circuitWindow: number
   /** …and how many delivered cells each SENDME acknowledges (tor-spec §7.4). */
   sendmeIncrement: number
-  /** Bytes a client may have queued waiting for window on one circuit. */
-  maxClientQueueCells: number
   /** Introduction points this tab serves at once (ESTABLISH_INTRO beyond → protocol error, circuit destroyed). */
   maxIntroPoints: number
   /** Rendezvous cookies waiting for their RENDEZVOUS1 at once (ESTABLISH_RENDEZVOUS beyond → destroyed). */
@@ -49,7 +47,6 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
   hopTimeoutMs: 6_000,
   circuitWindow: CIRCUIT_WINDOW,
   sendmeIncrement: SENDME_INCREMENT,
-  maxClientQueueCells: 4096,
   maxIntroPoints: 256,
   maxPendingRendezvous: 256,
   rendezvousTimeoutMs: 60_000,
