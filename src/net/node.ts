@@ -33,6 +33,17 @@ export interface TabNodeOptions {
 
 export type TabNode = Libp2p<{ identify: Identify, ping: Ping }>
 
+/**
+ * Bytes a WebRTC data channel may hold unsent before libp2p waits for it to
+ * drain (@libp2p/webrtc's default: 2 MiB). Cells handed to a data channel are
+ * past the channel's EWMA scheduler (core/channel/scheduler.ts), so with 2 MiB
+ * a bulk circuit parked up to that much ahead of a chat cell: a chat circuit's
+ * echo beside a bulk one took 150–250 ms (`npm run bench`, "echo RTT beside a
+ * bulk circuit"). Tor's KIST bounds what it writes to the kernel for the same
+ * reason. 64 KiB still keeps a link busy for a few milliseconds at raw speed.
+ */
+export const DATA_CHANNEL_MAX_BUFFERED_BYTES = 64 * 1024
+
 export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
   return await createLibp2p({
     privateKey: opts.privateKey,
@@ -43,7 +54,7 @@ export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
     },
     transports: [
       webSockets(),
-      webRTC({ rtcConfiguration: { iceServers: opts.iceServers } }),
+      webRTC({ rtcConfiguration: { iceServers: opts.iceServers }, dataChannel: { maxBufferedAmount: DATA_CHANNEL_MAX_BUFFERED_BYTES } }),
       circuitRelayTransport({ reservationCompletionTimeout: 15_000 })
     ],
     connectionEncrypters: [noise()],
