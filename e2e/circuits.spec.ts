@@ -52,6 +52,21 @@ test('a circuit through three tabs echoes data; the middle hop forwards only who
   const again = await a.page.evaluate(async ({ h, hex }) => await window.shallot.echo(h, hex), { h: rebuilt.handle, hex: 'c0ffee' })
   expect(again.hex).toBe('c0ffee')
 
+  // A tab that keeps one mesh neighbour (?peers=1) builds through three tabs it
+  // is not connected to: it opens WebRTC connections for the circuit beyond its
+  // limit, and its peer manager must not close them while the circuit lives.
+  const lone = await openPeer(browser, harnessPath(relay.address) + '&peers=1')
+  const live = ids.filter(id => id !== built.path[1])
+  await lone.page.waitForFunction((l) => window.shallot?.directPeers().length === 1 && window.shallot.knownRelays().filter(id => l.includes(id)).length === l.length, live, { timeout: 45_000, polling: 250 })
+  const far = await lone.page.evaluate((l) => { const n = new Set(window.shallot.directPeers()); return l.filter(id => !n.has(id)).slice(0, 3) }, live)
+  expect(far).toHaveLength(3)
+  const loneCirc = await lone.page.evaluate(async (path) => await window.shallot.build(path), far)
+  await lone.page.waitForTimeout(3_000) // three rounds of the peer manager
+  expect((await lone.page.evaluate(async ({ h }) => await window.shallot.echo(h, 'beef'), { h: loneCirc.handle })).hex).toBe('beef')
+  // It trimmed back to one neighbour by closing the link that carries nothing.
+  expect(await lone.page.evaluate(() => window.shallot.directPeers())).toEqual([far[0]])
+  await lone.context.close()
+
   for (const p of peers) if (p !== middle) await p.context.close()
 })
 

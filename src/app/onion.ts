@@ -169,6 +169,9 @@ export class OnionService {
     })
     this.router = router
     this.channels = channels
+    // Links that carry circuits, or are being opened for one, stay open even
+    // above the neighbour limit.
+    this.network.keepConnectionsWhere((peer) => router.hasCircuitsWith(peer) || channels.isOpening(peer))
     await channels.start()
     await serveDescriptors(async (protocol, handler) => { await node.handle(protocol, handler) }, directory, this.network.isDirect)
 

@@ -93,6 +93,11 @@ export class ChannelManager {
     ch.send(cell)
   }
 
+  /** Whether a channel to `peer` is being opened (its connection may be up before any circuit uses it). */
+  isOpening (peer: string): boolean {
+    return this.opening.has(peer)
+  }
+
   /** Make sure a channel to `peer` exists, opening a direct connection first if needed. */
   async connect (peer: string): Promise<void> {
     if (this.has(peer)) return

@@ -92,6 +92,19 @@ export function shortPeerId (id: string): string {
   return id.length > 10 ? `…${id.slice(-8)}` : id
 }
 
+/**
+ * Which direct connections to close to get `excess` fewer neighbours: the
+ * newest first, never one to a peer that carries circuits (closing it would
+ * destroy them). Fewer than `excess` when too many carry circuits.
+ */
+export function surplusConnections<T extends { peer: string, openedAt: number }> (conns: readonly T[], excess: number, carriesCircuits: (peer: string) => boolean): T[] {
+  if (excess <= 0) return []
+  return conns
+    .filter(c => !carriesCircuits(c.peer))
+    .sort((a, b) => b.openedAt - a.openedAt)
+    .slice(0, excess)
+}
+
 export class Network {
   private node: TabNode | null = null
   /** Per-tab Ed25519 transport key: libp2p peer id and relay-descriptor signing key. Memory only. */
@@ -104,6 +117,8 @@ export class Network {
   /** Peers never dialed and disconnected when they dial us (see OnionService.avoidPeer). */
   private readonly avoided = new Set<string>()
   private readonly dialing = new Set<string>()
+  /** Peers whose connection must not be closed as surplus (they carry circuits); set by the onion layer. */
+  private carriesCircuits: (peerId: string) => boolean = () => false
   private readonly pingState = new Map<string, PingState>()
   private readonly listeners = new Set<() => void>()
   private snapshot: NetworkSnapshot
@@ -294,12 +309,13 @@ export class Network {
   private maintainPeers (node: TabNode): void {
     const direct = this.directPeerIds(node)
     if (direct.size > this.maxDirect) {
-      // Too many (others dialed us): close the newest surplus connections.
-      const surplus = [...node.getConnections()]
-        .filter(c => this.kindOf(c) === 'direct-webrtc')
-        .sort((a, b) => b.timeline.open - a.timeline.open)
-        .slice(0, direct.size - this.maxDirect)
-      for (const c of surplus) void c.close().catch(() => {})
+      // Too many (others dialed us, or circuits needed new hops): close the
+      // newest surplus connections that carry no circuit.
+      const conns = node.getConnections().filter(c => this.kindOf(c) === 'direct-webrtc')
+      const surplus = surplusConnections(
+        conns.map(c => ({ peer: c.remotePeer.toString(), openedAt: c.timeline.open, conn: c })),
+        direct.size - this.maxDirect, this.carriesCircuits)
+      for (const { conn } of surplus) void conn.close().catch(() => {})
       return
     }
     const now = performance.now()
@@ -312,6 +328,16 @@ export class Network {
     const id = choices[Math.floor(Math.random() * choices.length)]!
     this.lastDialStart = now
     void this.dialPeer(node, id)
+  }
+
+  /**
+   * Tell the peer manager which neighbours carry circuits: their connections
+   * are never closed to get back under `maxDirectPeers` (a circuit's next hop
+   * may be a tab that is not one of our mesh neighbours, tor-spec §5.1.2
+   * EXTEND), so the limit is soft while circuits need them.
+   */
+  keepConnectionsWhere (carriesCircuits: (peerId: string) => boolean): void {
+    this.carriesCircuits = carriesCircuits
   }
 
   /** Never be a direct neighbour of `id`: close what there is and refuse it from now on. */

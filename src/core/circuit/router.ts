@@ -461,6 +461,17 @@ export class OnionRouter {
     return { relayCircuits: this.relayCircuits.size, clientCircuits: this.clientCircuits.size, cellsRelayed: this.cellsRelayed, protocolErrors: this.protocolErrors }
   }
 
+  /**
+   * Whether a circuit, ours or relayed, runs over the link to `peer`. The
+   * peer manager never closes such a link to trim its neighbour count: that
+   * would destroy the circuits.
+   */
+  hasCircuitsWith (peer: string): boolean {
+    for (const c of this.clientCircuits) if (c.first.peer === peer) return true
+    for (const c of this.relayCircuits) if (c.prev.peer === peer || c.next?.peer === peer) return true
+    return false
+  }
+
   /** Stop timers and close every circuit (the tab is going away). */
   shutdown (): void {
     this.cancelSweep?.()
