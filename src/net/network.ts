@@ -8,6 +8,9 @@
  * 2. learn peers by peer exchange from bootstrap relays and direct neighbours;
  * 3. keep up to `maxDirectPeers` direct WebRTC connections, dialing one or two
  *    candidates at a time (staggered), with per-peer backoff after failures;
+ *    above the limit it closes the newest, but never a link that carries
+ *    circuits ({@link Network.keepConnectionsWhere}): a circuit's hop need
+ *    not be a mesh neighbour, so the limit is soft while circuits need it;
  * 4. ping each direct neighbour over *that* connection for the RTT shown in
  *    the Network panel.
  *
