@@ -28,6 +28,7 @@ const RTT_ROUNDS = 300
 const IDLE_RTT_ROUNDS = 100
 const LOADED_RTT_ROUNDS = 40
 const GOODPUT_RUNS = 5
+const BACK_TO_BACK_BUILDS = 60
 /**
  * Idle gap before each build, as a client builds circuits in use (Tor's anchor
  * waits 250 ms; relays rate-limit CREATE per neighbour). A link that has been
@@ -145,10 +146,24 @@ try {
   }, { n: BUILDS, gap: BUILD_GAP_MS })
   result.buildMsOpen = stats(builds.ms)
   result.buildSuccessRate = builds.ok / BUILDS
-  // The goal's ratio: builds and round trips both after the same idle gap.
-  result.buildToRttRatio = result.buildMsOpen.p50 / result.circuitRttIdleMs.p50
-  result.buildToHotRttRatio = result.buildMsOpen.p50 / result.circuitRttMs.p50
+  // The goal's ratio as written (builds after a gap / back-to-back RTT), and
+  // two like-for-like ones (docs/notes/circuit-performance.md).
+  result.buildToRttRatio = result.buildMsOpen.p50 / result.circuitRttMs.p50
+  result.buildToIdleRttRatio = result.buildMsOpen.p50 / result.circuitRttIdleMs.p50
   result.buildErrors = builds.errors
+
+  log(`${BACK_TO_BACK_BUILDS} circuit builds back to back`)
+  const b2b = await a.evaluate(async (n) => {
+    const ms = []
+    for (let i = 0; i < n; i++) {
+      const r = await window.shallot.build()
+      ms.push(r.ms)
+      window.shallot.destroy(r.handle)
+    }
+    return ms
+  }, BACK_TO_BACK_BUILDS)
+  result.buildMsBackToBack = stats(b2b)
+  result.buildBackToBackToRttRatio = result.buildMsBackToBack.p50 / result.circuitRttMs.p50
 
   log('circuit builds over fresh connections')
   const fresh = []
@@ -190,7 +205,8 @@ const rows = [
   ['raw WebRTC one-link echo RTT (32 B)', `median ${f(result.rawRttMs.p50)} ms`, `p95 ${f(result.rawRttMs.p95)} ms`, 'baseline'],
   ['3-hop circuit echo RTT (32 B)', `median ${f(result.circuitRttMs.p50)} ms`, `p95 ${f(result.circuitRttMs.p95)} ms`, `×${ratio(result.circuitRttMs.p50, result.rawRttMs.p50)} raw (goal ≤ 5)`],
   ['3-hop circuit echo RTT after idle', `median ${f(result.circuitRttIdleMs.p50)} ms`, `p95 ${f(result.circuitRttIdleMs.p95)} ms`, `${BUILD_GAP_MS} ms quiet before each, as the builds`],
-  ['circuit build, open connections', `median ${f(result.buildMsOpen.p50)} ms`, `p95 ${f(result.buildMsOpen.p95)} ms`, `×${ratio(result.buildMsOpen.p50, result.circuitRttIdleMs.p50)} RTT after idle (goal ≤ 2.5); ×${ratio(result.buildMsOpen.p50, result.circuitRttMs.p50)} back-to-back RTT`],
+  ['circuit build, open connections', `median ${f(result.buildMsOpen.p50)} ms`, `p95 ${f(result.buildMsOpen.p95)} ms`, `×${ratio(result.buildMsOpen.p50, result.circuitRttMs.p50)} circuit RTT (goal ≤ 2.5); ×${ratio(result.buildMsOpen.p50, result.circuitRttIdleMs.p50)} RTT after idle`],
+  ['circuit build, back to back', `median ${f(result.buildMsBackToBack.p50)} ms`, `p95 ${f(result.buildMsBackToBack.p95)} ms`, `×${ratio(result.buildMsBackToBack.p50, result.circuitRttMs.p50)} circuit RTT (both back to back)`],
   ['circuit build, fresh connections', `median ${f(result.buildMsFresh.p50)} ms`, `p95 ${f(result.buildMsFresh.p95)} ms`, `n=${result.buildMsFresh.n}`],
   ['build success', `${(result.buildSuccessRate * 100).toFixed(1)} %`, `of ${BUILDS}`, `goal ≥ 99 %${Object.keys(result.buildErrors).length ? ' ' + JSON.stringify(result.buildErrors) : ''}`],
   ['3-hop echo RTT beside a bulk circuit', `median ${f(result.circuitRttBesideBulkMs.p50)} ms`, `p95 ${f(result.circuitRttBesideBulkMs.p95)} ms`, 'same three hops, bulk on the other circuit'],

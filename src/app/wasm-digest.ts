@@ -15,6 +15,9 @@
 import { createSHA256, type IHasher } from 'hash-wasm'
 import { nobleRunningDigest, type RunningDigest, type RunningDigestFactory } from '../core/crypto/index.ts'
 
+/** Enough zeros to overwrite hash-wasm's input buffer past one relay body. */
+const ZEROS = new Uint8Array(1024)
+
 class WasmRunningDigest implements RunningDigest {
   private state: Uint8Array
   private pending: Uint8Array | null = null
@@ -29,8 +32,11 @@ class WasmRunningDigest implements RunningDigest {
     const h = this.hasher
     h.load(this.state)
     h.update(body)
+    this.pending?.fill(0) // an earlier peek never committed (a cell not for this hop)
     this.pending = h.save()
-    out.set(h.digest('binary'))
+    const digest = h.digest('binary')
+    out.set(digest)
+    digest.fill(0)
   }
 
   commit (): void {
@@ -44,6 +50,11 @@ class WasmRunningDigest implements RunningDigest {
     this.state.fill(0)
     this.pending?.fill(0)
     this.pending = null
+    // The shared hasher's memory still holds the last body and state it saw:
+    // overwrite them, as noble's destroy() clears its buffers.
+    this.hasher.init()
+    this.hasher.update(ZEROS)
+    this.hasher.digest('binary').fill(0)
   }
 }
 

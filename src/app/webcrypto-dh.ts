@@ -28,6 +28,8 @@ function fromBase64url (s: string): Uint8Array {
 
 /** Ephemeral key pairs kept ready for handshakes (each circuit build uses one per hop, each CREATE one). */
 export const EPHEMERAL_POOL_SIZE = 8
+/** Refill the pool this long after drawing from it if no X25519 has refilled it meanwhile. */
+const REFILL_FALLBACK_MS = 50
 
 export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519Dh {
   // The relay's onion secret is used for every CREATE: import it once. Pooled
@@ -64,12 +66,13 @@ export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519
       return fromBase64url(jwk.x)
     },
     async ephemeral () {
-      const ready = pool.shift()
-      // Refill after this turn: Web Crypto runs operations in the order they
-      // are asked for, so a refill asked for now would sit in front of the
-      // handshake's own X25519 on its critical path.
-      setTimeout(refill, 0)
-      return ready ?? await generate()
+      // The refill starts when a handshake's X25519 has finished (in shared()
+      // below): Web Crypto runs operations in the order they are asked for, so
+      // a refill asked for now would sit in front of that X25519, on the
+      // handshake's critical path. The timer is a fallback for a pair that
+      // never reaches shared().
+      setTimeout(refill, REFILL_FALLBACK_MS)
+      return pool.shift() ?? await generate()
     },
     async shared (secret, publicKey) {
       let bits: ArrayBuffer
@@ -84,6 +87,7 @@ export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519
       } catch {
         throw new LowOrderPointError() // Web Crypto refuses an all-zero result (and malformed points)
       }
+      refill()
       const out = new Uint8Array(bits)
       if (out.every(b => b === 0)) throw new LowOrderPointError()
       return out

@@ -96,14 +96,22 @@ export function shortPeerId (id: string): string {
 }
 
 /**
- * Which direct connections to close to get `excess` fewer neighbours: the
- * newest first, never one to a peer that carries circuits (closing it would
- * destroy them). Fewer than `excess` when too many carry circuits.
+ * A connection this young is never closed as surplus: a predecessor that
+ * connected to extend a circuit through us sends its CREATE right after, and
+ * until then the link carries no circuit.
  */
-export function surplusConnections<T extends { peer: string, openedAt: number }> (conns: readonly T[], excess: number, carriesCircuits: (peer: string) => boolean): T[] {
+export const SURPLUS_GRACE_MS = 5_000
+
+/**
+ * Which direct connections to close to get `excess` fewer neighbours: the
+ * newest first, but never one younger than {@link SURPLUS_GRACE_MS} or to a
+ * peer that carries circuits (closing it would destroy them). Fewer than
+ * `excess` when too many are young or carry circuits.
+ */
+export function surplusConnections<T extends { peer: string, openedAt: number }> (conns: readonly T[], excess: number, carriesCircuits: (peer: string) => boolean, now: number): T[] {
   if (excess <= 0) return []
   return conns
-    .filter(c => !carriesCircuits(c.peer))
+    .filter(c => now - c.openedAt >= SURPLUS_GRACE_MS && !carriesCircuits(c.peer))
     .sort((a, b) => b.openedAt - a.openedAt)
     .slice(0, excess)
 }
@@ -317,7 +325,7 @@ export class Network {
       const conns = node.getConnections().filter(c => this.kindOf(c) === 'direct-webrtc')
       const surplus = surplusConnections(
         conns.map(c => ({ peer: c.remotePeer.toString(), openedAt: c.timeline.open, conn: c })),
-        direct.size - this.maxDirect, this.carriesCircuits)
+        direct.size - this.maxDirect, this.carriesCircuits, Date.now())
       for (const { conn } of surplus) void conn.close().catch(() => {})
       return
     }

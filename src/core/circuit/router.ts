@@ -123,13 +123,15 @@ export class CircuitLimitError extends ProtocolError {
   constructor (message: string) { super('circuit-limit', message); this.name = 'CircuitLimitError' }
 }
 
-/** Targets of BEGIN at the last hop: built-in endpoints for testing circuits. */
 /**
  * First-hop onionskins kept ready ({@link OnionRouter.prepareOnionskin}): one
- * per entry guard is enough (the app keeps 3, guard-spec's primary guards).
+ * per entry guard is enough (the app keeps 3, guard-spec's primary guards)…
  */
 export const MAX_PREPARED_ONIONSKINS = 4
+/** …and each is kept at most this long; an older one is wiped and made anew. */
+export const PREPARED_ONIONSKIN_TTL_MS = 10 * 60_000
 
+/** Targets of BEGIN at the last hop: built-in endpoints for testing circuits. */
 export const ECHO_TARGET = 'echo'
 export const SINK_TARGET = 'sink'
 
@@ -436,7 +438,7 @@ export class OnionRouter {
   /** CREATEs whose handshake is being computed (keyOf(peer, circId)). */
   private readonly pendingCreates = new Set<string>()
   /** Onionskins made ahead for likely first hops, by relay peer id ({@link prepareOnionskin}). */
-  private readonly preparedOnionskins = new Map<string, { relay: RelayInfo, skin: Promise<{ state: NtorClientState, onionskin: Uint8Array }> }>()
+  private readonly preparedOnionskins = new Map<string, { relay: RelayInfo, skin: Promise<{ state: NtorClientState, onionskin: Uint8Array }>, at: number }>()
   private readonly dh: X25519Dh
   /** @internal The running-digest engine every circuit's relay crypto uses. */
   readonly runningDigest: RunningDigestFactory
@@ -469,6 +471,8 @@ export class OnionRouter {
   hasCircuitsWith (peer: string): boolean {
     for (const c of this.clientCircuits) if (c.first.peer === peer) return true
     for (const c of this.relayCircuits) if (c.prev.peer === peer || c.next?.peer === peer) return true
+    // A CREATE from that peer whose handshake is still being computed.
+    for (const key of this.pendingCreates) if (key.endsWith(`@${peer}`)) return true
     return false
   }
 
@@ -562,7 +566,7 @@ export class OnionRouter {
     }
     const skin = ntorClientCreateWith(relay, this.opts.random, this.dh)
     skin.catch(() => {})
-    this.preparedOnionskins.set(relay.peerId, { relay, skin })
+    this.preparedOnionskins.set(relay.peerId, { relay, skin, at: this.opts.now() })
   }
 
   /** The prepared onionskin for `relay`, if one was made for the same keys; taken, so it is never used twice. */
@@ -570,12 +574,15 @@ export class OnionRouter {
     const ready = this.preparedOnionskins.get(relay.peerId)
     if (ready == null) return null
     this.preparedOnionskins.delete(relay.peerId)
-    // A relay whose descriptor changed (a new onion key) needs a new onionskin.
-    if (!equalBytes(ready.relay.onionKey, relay.onionKey) || !equalBytes(ready.relay.nodeId, relay.nodeId)) {
+    // A relay whose descriptor changed (a new onion key) needs a new onionskin;
+    // so does one kept too long.
+    if (!equalBytes(ready.relay.onionKey, relay.onionKey) || !equalBytes(ready.relay.nodeId, relay.nodeId) ||
+        this.opts.now() - ready.at > PREPARED_ONIONSKIN_TTL_MS) {
       wipeOnionskin(ready.skin)
       return null
     }
-    return ready.skin
+    // One that failed to compute is replaced by a fresh one rather than failing the build.
+    return ready.skin.catch(async () => await ntorClientCreateWith(relay, this.opts.random, this.dh))
   }
 
   /**
