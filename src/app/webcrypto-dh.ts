@@ -28,8 +28,6 @@ function fromBase64url (s: string): Uint8Array {
 
 /** Ephemeral key pairs kept ready for handshakes (each circuit build uses one per hop, each CREATE one). */
 export const EPHEMERAL_POOL_SIZE = 8
-/** Refill the pool this long after drawing from it if no X25519 has refilled it meanwhile. */
-const REFILL_FALLBACK_MS = 50
 
 export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519Dh {
   // The relay's onion secret is used for every CREATE: import it once. Pooled
@@ -66,12 +64,10 @@ export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519
       return fromBase64url(jwk.x)
     },
     async ephemeral () {
-      // The refill starts when a handshake's X25519 has finished (in shared()
-      // below): Web Crypto runs operations in the order they are asked for, so
-      // a refill asked for now would sit in front of that X25519, on the
-      // handshake's critical path. The timer is a fallback for a pair that
-      // never reaches shared().
-      setTimeout(refill, REFILL_FALLBACK_MS)
+      // The pool refills when a handshake's X25519 has finished (in shared()
+      // below), not now: Web Crypto runs operations in the order they are
+      // asked for, so a refill asked for now would sit in front of that
+      // X25519, on the handshake's critical path. An empty pool makes a pair here.
       return pool.shift() ?? await generate()
     },
     async shared (secret, publicKey) {

@@ -438,7 +438,7 @@ export class OnionRouter {
   /** CREATEs whose handshake is being computed (keyOf(peer, circId)). */
   private readonly pendingCreates = new Set<string>()
   /** Onionskins made ahead for likely first hops, by relay peer id ({@link prepareOnionskin}). */
-  private readonly preparedOnionskins = new Map<string, { relay: RelayInfo, skin: Promise<{ state: NtorClientState, onionskin: Uint8Array }>, at: number }>()
+  private readonly preparedOnionskins = new Map<string, { relay: RelayInfo, skin: PendingOnionskin, at: number }>()
   private readonly dh: X25519Dh
   /** @internal The running-digest engine every circuit's relay crypto uses. */
   readonly runningDigest: RunningDigestFactory
@@ -570,7 +570,7 @@ export class OnionRouter {
   }
 
   /** The prepared onionskin for `relay`, if one was made for the same keys; taken, so it is never used twice. */
-  private takePreparedOnionskin (relay: RelayInfo): Promise<{ state: NtorClientState, onionskin: Uint8Array }> | null {
+  private takePreparedOnionskin (relay: RelayInfo): PendingOnionskin | null {
     const ready = this.preparedOnionskins.get(relay.peerId)
     if (ready == null) return null
     this.preparedOnionskins.delete(relay.peerId)
@@ -1147,8 +1147,11 @@ function newRelayWire (circId: number): Uint8Array {
   return wire
 }
 
+/** A client onionskin being made (ntorClientCreateWith), with the state that finishes its handshake. */
+type PendingOnionskin = Promise<{ state: NtorClientState, onionskin: Uint8Array }>
+
 /** Zero an onionskin's secrets once it is known, unless a handshake used (and wiped) them. */
-function wipeOnionskin (skin: Promise<{ state: NtorClientState }>): void {
+function wipeOnionskin (skin: PendingOnionskin): void {
   void skin.then(({ state }) => { if (!state.used) { state.x.fill(0); state.xb?.fill(0) } }, () => {})
 }
 
