@@ -18,6 +18,7 @@ export const PROTOCOL_ERROR_KINDS = [
   'unknown-command', // command / relay command / handshake type we do not speak
   'bad-digest', // relay cell recognized by no layer, or digest mismatch (tor-spec §6.1)
   'bad-handshake', // ntor AUTH mismatch, wrong node id or onion key (tor-spec §5.1.4)
+  'replayed', // a handshake this relay has already answered (onward header, docs/PROTOCOL.md §5.3)
   'low-order-point', // X25519 input of small order / all-zero shared secret (RFC 7748 §6.1)
   'keystream-exhausted', // a relay cipher would need to reuse keystream; the circuit must close
   'circuit-limit', // too many circuits
@@ -66,6 +67,11 @@ export class DigestMismatchError extends ProtocolError {
 /** The circuit handshake failed (wrong key, wrong identity, AUTH mismatch). */
 export class HandshakeError extends ProtocolError {
   constructor (message: string) { super('bad-handshake', message); this.name = 'HandshakeError' }
+}
+
+/** A handshake seen before: a replayed onward CREATE would make this relay extend again (Sphinx §3.3 keeps a replay cache for the same reason). */
+export class ReplayError extends ProtocolError {
+  constructor (message: string) { super('replayed', message); this.name = 'ReplayError' }
 }
 
 /** A Diffie–Hellman input of small order, or an all-zero shared secret. */

@@ -15,6 +15,8 @@ import {
 import {
   ClientCircuitCrypto, deriveRelayKeys, RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto
 } from '../../src/core/crypto/relay-crypto.ts'
+import { joinOnwardHdata, onwardKeys, openOnwardHeader, sealOnwardHeader, splitOnwardHdata } from '../../src/core/crypto/onward.ts'
+import { x25519Shared } from '../../src/core/crypto/primitives.ts'
 import { type RandomSource, seededRandom } from '../../src/core/random.ts'
 
 /** Wrap a random source so every output is also recorded (copies, since callers may wipe them). */
@@ -102,5 +104,54 @@ export function generateRelayCryptoVector (): Record<string, unknown> {
     keyMaterial: hops,
     outbound,
     inbound
+  }
+}
+
+export const ONWARD_SEED = 'shallot-onward-vector-1'
+
+/**
+ * An onward header (docs/PROTOCOL.md §5.3) for a 3-hop path: the relays'
+ * keys, the client's ephemerals, each hop's sealing keys, the CREATE hdata
+ * each hop receives, and what each hop's slot says.
+ */
+export function generateOnwardVector (): Record<string, unknown> {
+  const r = seededRandom(ONWARD_SEED)
+  const relays = [0, 1, 2].map((i) => {
+    const identityKey = r(32)
+    const { onionSecret, onionKey } = generateOnionKey(r)
+    return { peerId: `12D3KooWonwardVectorHop${i}`, nodeId: nodeIdFromIdentityKey(identityKey), onionKey, onionSecret }
+  })
+  const clients = relays.map((relay) => {
+    const c = recording(r)
+    const { state, onionskin } = ntorClientCreate(relay, c.random)
+    const xb = x25519Shared(state.x, relay.onionKey) // EXP(B,x)
+    return { x: c.log[0] as Uint8Array, X: state.X, onionskin, keys: onwardKeys(xb, relay.nodeId, relay.onionKey, state.X) }
+  })
+  const pad = recording(r)
+  const header = sealOnwardHeader(clients.map((c, i) => ({ keys: c.keys, linkSpec: new TextEncoder().encode(relays[i]!.peerId), onionskin: c.onionskin })), pad.random)
+  const hops: Array<Record<string, unknown>> = []
+  let hdata = joinOnwardHdata(clients[0]!.onionskin, header)
+  for (let i = 0; i < 3; i++) {
+    const { blob, mac } = splitOnwardHdata(hdata)
+    const step = openOnwardHeader(clients[i]!.keys, blob, mac)
+    hops.push({
+      b: toHex(relays[i]!.onionSecret),
+      B: toHex(relays[i]!.onionKey),
+      nodeId: toHex(relays[i]!.nodeId),
+      peerId: relays[i]!.peerId,
+      x: toHex(clients[i]!.x),
+      X: toHex(clients[i]!.X),
+      encKey: toHex(clients[i]!.keys.enc),
+      macKey: toHex(clients[i]!.keys.mac),
+      hdata: toHex(hdata),
+      slot: step.kind === 'extend' ? { kind: 'extend', linkSpec: new TextDecoder().decode(step.linkSpec) } : { kind: 'last' }
+    })
+    if (step.kind === 'extend') hdata = step.hdata
+  }
+  return {
+    description: 'Onward header (pipelined build, docs/PROTOCOL.md §5.3) for a 3-hop path; all randomness from seededRandom(seed) in this order: per relay identity key and onion key; per hop the client ephemeral x; then the last hop\'s padding. hops[i].hdata is the CREATE hdata hop i receives (onionskin | blob | MAC).',
+    seed: ONWARD_SEED,
+    padding: toHex(pad.log[0] as Uint8Array),
+    hops
   }
 }

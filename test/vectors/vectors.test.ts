@@ -12,7 +12,10 @@ import { ClientCircuitCrypto, RelayCircuitCrypto } from '../../src/core/crypto/r
 import { nobleRunningDigest, type RunningDigestFactory } from '../../src/core/crypto/running-digest.ts'
 import { createWasmRunningDigest } from '../../src/app/wasm-digest.ts'
 import { RELAY_DIGEST_OFFSET } from '../../src/core/cell/relay.ts'
-import { generateNtorVector, generateRelayCryptoVector } from './generate.ts'
+import { generateNtorVector, generateOnwardVector, generateRelayCryptoVector } from './generate.ts'
+import { ntorServerRespond as respond } from '../../src/core/crypto/ntor.ts'
+import { onwardKeys, openOnwardHeader, splitOnwardHdata } from '../../src/core/crypto/onward.ts'
+import { x25519Shared } from '../../src/core/crypto/primitives.ts'
 
 
 describe('seeded vectors', () => {
@@ -51,5 +54,26 @@ describe('seeded vectors', () => {
 
   it('relay-crypto.json through the WebAssembly running digest the browser uses', async () => {
     replayRelayCrypto(check('./relay-crypto.json', generateRelayCryptoVector()) as Parameters<typeof replayRelayCrypto>[0], await createWasmRunningDigest())
+  })
+
+  it('onward.json: each relay, from its own b and the X it receives, opens its slot and finds the next hop\'s hdata', () => {
+    type Hop = { b: string, B: string, nodeId: string, peerId: string, X: string, encKey: string, macKey: string, hdata: string, slot: { kind: string, linkSpec?: string } }
+    const v = check('./onward.json', generateOnwardVector()) as { hops: Hop[] }
+    v.hops.forEach((h, i) => {
+      const { onionskin, blob, mac } = splitOnwardHdata(fromHex(h.hdata))
+      expect(toHex(onionskin.subarray(64))).toBe(h.X)
+      const keys = onwardKeys(x25519Shared(fromHex(h.b), fromHex(h.X)), fromHex(h.nodeId), fromHex(h.B), fromHex(h.X)) // EXP(X,b)
+      expect(toHex(keys.enc)).toBe(h.encKey)
+      expect(toHex(keys.mac)).toBe(h.macKey)
+      // The onionskin is an ordinary ntor one for this relay.
+      expect(() => respond({ nodeId: fromHex(h.nodeId), onionKey: fromHex(h.B), onionSecret: fromHex(h.b) }, onionskin, once('11'.repeat(32)))).not.toThrow()
+      const step = openOnwardHeader(keys, blob, mac)
+      if (i < v.hops.length - 1) {
+        expect(step.kind === 'extend' && new TextDecoder().decode(step.linkSpec)).toBe(v.hops[i + 1]!.peerId)
+        expect(step.kind === 'extend' && toHex(step.hdata)).toBe(v.hops[i + 1]!.hdata)
+      } else {
+        expect(step.kind).toBe('last')
+      }
+    })
   })
 })

@@ -44,7 +44,13 @@ export function isLinkCommand (n: number): n is LinkCommand { return LINK_COMMAN
 /** Handshake types in CREATE / EXTEND (tor-spec §5.1 HTYPE). */
 export const HandshakeType = {
   /** ntor (tor-spec §5.1.4) with Shallot's parameters: see crypto/ntor.ts SHALLOT_NTOR. Tor's number for ntor. */
-  NTOR: 0x0002
+  NTOR: 0x0002,
+  /**
+   * ntor plus an onward header (docs/PROTOCOL.md §5.3, crypto/onward.ts): the
+   * client's whole path in one CREATE, each hop's slot sealed to that hop.
+   * Shallot's own number (Tor's 0x0003 is ntor-v3).
+   */
+  NTOR_ONWARD: 0x0102
 } as const
 export type HandshakeType = typeof HandshakeType[keyof typeof HandshakeType]
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LinkCommand, decodeCell } from '../cell/index.ts'
-import { generateOnionKey, nobleDh, type X25519Dh } from '../crypto/index.ts'
+import { generateOnionKey, nobleDh, ntorOnionskinLen, type X25519Dh } from '../crypto/index.ts'
 import { seededRandom } from '../random.ts'
 import { TestNetwork } from './test-network.ts'
 
@@ -22,9 +22,10 @@ function recordingDh (): { dh: X25519Dh, made: Uint8Array[] } {
   }
 }
 
-/** The X of every CREATE p0 sent (its onionskin is ID | B | X, tor-spec §5.1.4). */
+/** The X of every CREATE p0 sent (its onionskin is ID | B | X, tor-spec §5.1.4, and opens the hdata with or without an onward header). */
 function createdXs (t: TestNetwork): Uint8Array[] {
-  return t.net.wire.filter(w => w.from === 'p0').map(w => decodeCell(w.cell)).flatMap(c => (c.msg.command === LinkCommand.CREATE ? [c.msg.hdata.slice(-32)] : []))
+  const skin = ntorOnionskinLen()
+  return t.net.wire.filter(w => w.from === 'p0').map(w => decodeCell(w.cell)).flatMap(c => (c.msg.command === LinkCommand.CREATE ? [c.msg.hdata.slice(skin - 32, skin)] : []))
 }
 
 describe('prepared first-hop onionskins', () => {

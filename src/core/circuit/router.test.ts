@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { CELL_SIZE } from '../constants.ts'
-import { LinkCommand } from '../cell/index.ts'
+import { decodeCell, HandshakeType, LinkCommand } from '../cell/index.ts'
 import { DigestMismatchError, isProtocolError } from '../errors.ts'
 import { TestNetwork } from './test-network.ts'
 import { CircuitClosedError } from './router.ts'
@@ -28,8 +28,12 @@ describe('OnionRouter circuits', () => {
     t.net.recordWire = true
     const [a, h1, h2, h3] = ['p0', 'p1', 'p2', 'p3'].map(id => t.peers.get(id)!)
     const progress: string[] = []
-    const circ = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info], p => progress.push(`${p.hop}:${p.state}`)))
+    const circ = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info], p => progress.push(`${p.hop}:${p.state}`), { telescope: true }))
     expect(progress).toEqual(['0:extending', '0:open', '1:extending', '1:open', '2:extending', '2:open'])
+    // Telescoping: one plain-ntor CREATE per hop, the later ones sent by the hop before.
+    const creates = t.net.wire.map(w => ({ ...w, c: decodeCell(w.cell) })).filter(w => w.c.msg.command === LinkCommand.CREATE)
+    expect(creates.map(w => `${w.from}>${w.to}`)).toEqual(['p0>p1', 'p1>p2', 'p2>p3'])
+    expect(creates.every(w => w.c.msg.command === LinkCommand.CREATE && w.c.msg.htype === HandshakeType.NTOR)).toBe(true)
     expect(h1!.router.stats().relayCircuits).toBe(1)
     expect(h2!.router.stats().relayCircuits).toBe(1)
     expect(h3!.router.stats().relayCircuits).toBe(1)

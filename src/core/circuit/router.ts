@@ -27,9 +27,11 @@ import {
   MAX_CIRC_ID, RELAY_BODY_LEN, RELAY_DATA_MAX, RelayCommand, type LinkCell, type RelayCell
 } from '../cell/index.ts'
 import {
-  ClientCircuitCrypto, nobleDh, nobleRunningDigest, ntorClientCreateWith, ntorClientFinishWith, ntorServerRespondWith, RelayCircuitCrypto,
-  type NtorClientState, type NtorSecretKey, type RunningDigestFactory, type X25519Dh
+  ClientCircuitCrypto, joinOnwardHdata, nobleDh, nobleRunningDigest, ntorClientCreateWith, ntorClientFinishWith, ntorServerRespondWith, ONWARD_MAX_HOPS,
+  onwardKeys, openOnwardHeader, RelayCircuitCrypto, sealOnwardHeader, splitOnwardHdata,
+  type NtorClientState, type NtorPublicKey, type NtorSecretKey, type OnwardKeys, type RunningDigestFactory, type X25519Dh
 } from '../crypto/index.ts'
+import { ONWARD_REPLAY_CACHE_MAX, ReplayCache } from './replay-cache.ts'
 import { isProtocolError, ProtocolError, ProtocolViolationError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
 import { TokenBucket } from '../channel/token-bucket.ts'
@@ -169,6 +171,8 @@ class RelayCircuit {
   readonly prev: Side
   next: Side | null = null
   extending = false
+  /** An onward CREATE's CREATED, sent once the next hop has answered (docs/PROTOCOL.md §5.3). */
+  heldCreated: Uint8Array | null = null
   readonly crypto: RelayCircuitCrypto
   lastActivity: number
   readonly streams = new Map<number, RelayStream>()
@@ -198,6 +202,13 @@ class RelayCircuit {
 
 export type HopState = 'waiting' | 'extending' | 'open' | 'failed'
 
+export interface BuildOptions {
+  /** A service whose client chose this very tab as rendezvous point: the last hop may be this tab (docs/RENDEZVOUS.md §1). */
+  lastHopMayBeSelf?: boolean
+  /** Extend hop by hop with EXTEND cells even where an onward header could carry the path (tests; comparisons). */
+  telescope?: boolean
+}
+
 export interface BuildProgress {
   readonly hop: number
   readonly state: HopState
@@ -210,7 +221,12 @@ export class ClientCircuit {
   state: 'building' | 'open' | 'closed' = 'building'
   closeReason: Error | null = null
   readonly flow: FlowWindow
-  private pendingHandshake: NtorClientState | null = null
+  /** Handshakes sent and not yet answered, in hop order (one when telescoping, the whole path with an onward header). */
+  private readonly pendingHandshakes: NtorClientState[] = []
+  /** @internal A hop's handshake is being finished: its successor's reply must wait for its keys. */
+  finishing = false
+  /** @internal Relay cells that arrived while {@link finishing}, in order. */
+  readonly heldCells: Uint8Array[] = []
   private readonly waiters: Array<{ resolve: () => void, reject: (e: Error) => void }> = []
   private readonly streams = new Map<number, { onData: (d: Uint8Array) => void, onEnd: (reason: number) => void }>()
   private nextStreamId = 1
@@ -247,8 +263,8 @@ export class ClientCircuit {
     }
   }
 
-  /** @internal */ setPendingHandshake (s: NtorClientState | null): void { this.pendingHandshake = s }
-  /** @internal */ takePendingHandshake (): NtorClientState | null { const s = this.pendingHandshake; this.pendingHandshake = null; return s }
+  /** @internal */ addPendingHandshake (s: NtorClientState): void { this.pendingHandshakes.push(s) }
+  /** @internal */ takePendingHandshake (): NtorClientState | null { return this.pendingHandshakes.shift() ?? null }
   /** @internal */ waitStep (): Promise<void> { return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }) }) }
   /** @internal */ stepDone (): void { this.waiters.shift()?.resolve() }
 
@@ -262,6 +278,8 @@ export class ClientCircuit {
     this.streams.clear()
     for (const w of this.windowWaiters.splice(0)) w()
     this.crypto.wipe()
+    for (const h of this.pendingHandshakes.splice(0)) { h.x.fill(0); h.xb?.fill(0) }
+    this.heldCells.length = 0
     for (const l of this.closeListeners.splice(0)) l(err)
   }
 
@@ -446,6 +464,8 @@ export class OnionRouter {
   private readonly introPoints = new Map<string, RelayCircuit>()
   /** Rendezvous cookies (hex) waiting for RENDEZVOUS1. */
   private readonly rendezvous = new Map<string, { circ: RelayCircuit, at: number }>()
+  /** Client ephemerals X of onward CREATEs answered here (docs/PROTOCOL.md §5.3). */
+  private readonly onwardReplays = new ReplayCache(ONWARD_REPLAY_CACHE_MAX)
 
   constructor (private readonly opts: RouterOptions) {
     this.limits = { ...DEFAULT_ROUTER_LIMITS, ...opts.limits }
@@ -492,7 +512,7 @@ export class OnionRouter {
    * Build a circuit through `path` (first hop first). Resolves when every hop
    * is open; rejects with a named error (timeout, closed, handshake) otherwise.
    */
-  async buildCircuit (path: readonly RelayInfo[], onProgress?: (p: BuildProgress) => void, opts: { lastHopMayBeSelf?: boolean } = {}): Promise<ClientCircuit> {
+  async buildCircuit (path: readonly RelayInfo[], onProgress?: (p: BuildProgress) => void, opts: BuildOptions = {}): Promise<ClientCircuit> {
     if (path.length === 0) throw new RangeError('buildCircuit: empty path')
     // A service whose client chose this very tab as the rendezvous point loops
     // back to itself through other relays, so the client cannot tell (docs/RENDEZVOUS.md §1).
@@ -516,26 +536,8 @@ export class OnionRouter {
     const onionskins = path.map((hop, i) => (i === 0 ? this.takePreparedOnionskin(hop) : null) ?? ntorClientCreateWith(hop, this.opts.random, this.dh))
     for (const p of onionskins) p.catch(() => {}) // observed below, hop by hop
     try {
-      // Hop 0: CREATE (tor-spec §5.1).
-      report(0, 'extending', circ)
-      const first = await onionskins[0]!
-      circ.setPendingHandshake(first.state)
-      const step0 = circ.waitStep()
-      this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR, hdata: first.onionskin } })
-      await this.stepWithTimeout(circ, 0, step0)
-      report(0, 'open', circ)
-      // Hops 1..n-1: EXTEND through the circuit (tor-spec §5.1.2).
-      for (let i = 1; i < path.length; i++) {
-        report(i, 'extending', circ)
-        const hop = path[i]!
-        const { state, onionskin } = await onionskins[i]!
-        circ.setPendingHandshake(state)
-        const step = circ.waitStep()
-        const linkSpec = textEncoder.encode(hop.peerId)
-        this.sendRelay(circ, i - 1, { command: RelayCommand.EXTEND, streamId: 0, data: encodeExtend({ linkSpec, nodeId: hop.nodeId, htype: HandshakeType.NTOR, hdata: onionskin }) })
-        await this.stepWithTimeout(circ, i, step)
-        report(i, 'open', circ)
-      }
+      if (path.length <= ONWARD_MAX_HOPS && opts.telescope !== true) await this.buildWithOnwardHeader(circ, path, onionskins, report)
+      else await this.buildByTelescoping(circ, path, onionskins, report)
       circ.state = 'open'
       // The next build most likely starts at the same entry guard: have its
       // onionskin ready, off this build's critical path.
@@ -548,6 +550,59 @@ export class OnionRouter {
       throw err
     } finally {
       cancel()
+    }
+  }
+
+  /**
+   * Telescoping (tor-spec §5.1, §5.1.2): CREATE to the first hop, then one
+   * EXTEND through the circuit per further hop, each sent once the hop before
+   * has answered.
+   */
+  private async buildByTelescoping (circ: ClientCircuit, path: readonly RelayInfo[], onionskins: PendingOnionskin[], report: (hop: number, state: HopState, circ: ClientCircuit) => void): Promise<void> {
+    report(0, 'extending', circ)
+    const first = await onionskins[0]!
+    circ.addPendingHandshake(first.state)
+    const step0 = circ.waitStep()
+    this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR, hdata: first.onionskin } })
+    await this.stepWithTimeout(circ, 0, step0)
+    report(0, 'open', circ)
+    for (let i = 1; i < path.length; i++) {
+      report(i, 'extending', circ)
+      const hop = path[i]!
+      const { state, onionskin } = await onionskins[i]!
+      circ.addPendingHandshake(state)
+      const step = circ.waitStep()
+      const linkSpec = textEncoder.encode(hop.peerId)
+      this.sendRelay(circ, i - 1, { command: RelayCommand.EXTEND, streamId: 0, data: encodeExtend({ linkSpec, nodeId: hop.nodeId, htype: HandshakeType.NTOR, hdata: onionskin }) })
+      await this.stepWithTimeout(circ, i, step)
+      report(i, 'open', circ)
+    }
+  }
+
+  /**
+   * Pipelined (docs/PROTOCOL.md §5.3): one CREATE whose onward header names
+   * every further hop, sealed hop by hop (crypto/onward.ts). Each hop answers
+   * its own ntor handshake, and at once sends the CREATE its slot holds; the
+   * replies come back in path order, hop 0's as CREATED, the others' as
+   * EXTENDED from the hop before, exactly as if each had been an EXTEND. One
+   * path's round trip instead of one per hop.
+   */
+  private async buildWithOnwardHeader (circ: ClientCircuit, path: readonly RelayInfo[], onionskins: PendingOnionskin[], report: (hop: number, state: HopState, circ: ClientCircuit) => void): Promise<void> {
+    for (let i = 0; i < path.length; i++) report(i, 'extending', circ)
+    const skins = await Promise.all(onionskins)
+    const hops = await Promise.all(skins.map(async ({ state, onionskin }, i) => {
+      state.xb ??= await this.dh.shared(state.x, path[i]!.onionKey) // EXP(B,x)
+      return { keys: onwardKeys(state.xb, path[i]!.nodeId, path[i]!.onionKey, state.X), linkSpec: textEncoder.encode(path[i]!.peerId), onionskin }
+    }))
+    const header = sealOnwardHeader(hops, this.opts.random)
+    for (const { keys } of hops) { keys.enc.fill(0); keys.mac.fill(0) }
+    const steps = path.map(() => circ.waitStep())
+    for (const step of steps) step.catch(() => {}) // each is awaited below, in turn
+    for (const { state } of skins) circ.addPendingHandshake(state)
+    this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR_ONWARD, hdata: joinOnwardHdata(skins[0]!.onionskin, header) } })
+    for (let i = 0; i < path.length; i++) {
+      await this.stepWithTimeout(circ, i, steps[i]!)
+      report(i, 'open', circ)
     }
   }
 
@@ -626,14 +681,39 @@ export class OnionRouter {
 
   /** Complete a hop's handshake (CREATED or EXTENDED), then let the build go on. */
   private finishHop (circ: ClientCircuit, pending: NtorClientState, reply: Uint8Array): void {
+    circ.finishing = true
     ntorClientFinishWith(pending, reply, this.dh).then((keys) => {
+      circ.finishing = false
       if (circ.state === 'closed') { keys.fill(0); return }
       circ.crypto.addHop(keys)
       circ.stepDone()
+      this.releaseHeldCells(circ)
     }, (err: unknown) => {
+      circ.finishing = false
       this.countError(err)
       this.destroyClient(circ, DestroyReason.PROTOCOL, err as Error)
     })
+  }
+
+  /**
+   * A pipelined build's next EXTENDED can arrive while the previous hop's
+   * handshake is still being finished; it is held until that hop's keys can
+   * peel it, then handled in order.
+   */
+  private holdCell (circ: ClientCircuit, body: Uint8Array): void {
+    if (circ.heldCells.length >= ONWARD_MAX_HOPS) throw new ProtocolViolationError('too many relay cells during a handshake')
+    circ.heldCells.push(body)
+  }
+
+  private releaseHeldCells (circ: ClientCircuit): void {
+    while (!circ.finishing && circ.state !== 'closed' && circ.heldCells.length > 0) {
+      const body = circ.heldCells.shift()!
+      try {
+        this.onClientRelay(circ, body)
+      } catch (err) {
+        this.onError(circ.first.peer, circ.first.circId, err)
+      }
+    }
   }
 
   private onClientRelay (circ: ClientCircuit, body: Uint8Array): void {
@@ -690,21 +770,45 @@ export class OnionRouter {
       this.sendDestroy({ peer: from, circId }, DestroyReason.RESOURCELIMIT)
       return
     }
-    if (htype !== HandshakeType.NTOR) throw new ProtocolViolationError('unknown handshake type')
+    if (htype !== HandshakeType.NTOR && htype !== HandshakeType.NTOR_ONWARD) throw new ProtocolViolationError('unknown handshake type')
+    const onward = htype === HandshakeType.NTOR_ONWARD ? splitOnwardHdata(hdata) : null
     const key = keyOf(from, circId)
     this.pendingCreates.add(key)
-    ntorServerRespondWith(this.opts.onionKeys, hdata, this.opts.random, this.dh).then(({ reply, keys }) => {
+    let sealKeys: OnwardKeys | null = null
+    const withXb = onward == null ? undefined : (xb: Uint8Array, mine: NtorPublicKey, X: Uint8Array): void => { sealKeys = onwardKeys(xb, mine.nodeId, mine.onionKey, X) }
+    ntorServerRespondWith(this.opts.onionKeys, onward?.onionskin ?? hdata, this.opts.random, this.dh, undefined, withXb).then(({ reply, keys }) => {
       // Gone meanwhile (DESTROY, link closed, shutdown): forget it.
       if (!this.pendingCreates.delete(key) || !this.opts.links.has(from) || this.relayCircuits.size >= this.limits.maxRelayCircuits) {
         keys.fill(0)
         return
+      }
+      // With an onward header: where to extend next, checked before anything is set up.
+      let next: { peer: string, hdata: Uint8Array } | null = null
+      if (onward != null) {
+        try {
+          next = this.openOnward(sealKeys!, onward, from)
+        } catch (err) {
+          keys.fill(0)
+          this.onError(from, circId, err)
+          return
+        } finally {
+          sealKeys!.enc.fill(0); sealKeys!.mac.fill(0)
+        }
       }
       const circ = new RelayCircuit({ peer: from, circId }, keys, now, this.limits, this.runningDigest)
       keys.fill(0)
       this.relayCircuits.add(circ)
       this.byKey.set(key, { role: 'relay-prev', circ })
       this.opts.onEvent?.({ type: 'relay-circuit-opened' })
-      this.sendLink(from, { circId, msg: { command: LinkCommand.CREATED, hdata: reply } })
+      if (next == null) {
+        this.sendLink(from, { circId, msg: { command: LinkCommand.CREATED, hdata: reply } })
+      } else {
+        // Send on first; answer when the next hop has (onRelayCreated), so the
+        // replies travel back together, in one message per link, instead of
+        // this CREATED competing with the CREATE going forward (PROTOCOL.md §5.3).
+        circ.heldCreated = reply
+        this.extendTo(circ, next.peer, HandshakeType.NTOR_ONWARD, next.hdata)
+      }
     }, (err: unknown) => {
       this.pendingCreates.delete(key)
       this.onError(from, circId, err)
@@ -803,13 +907,36 @@ export class OnionRouter {
   private onExtend (circ: RelayCircuit, cell: RelayCell): void {
     if (circ.next != null || circ.extending) throw new ProtocolViolationError('EXTEND on a circuit that already extends')
     const ext = decodeExtend(cell.data)
+    const nextPeer = this.nextPeerOf(ext.linkSpec, circ.prev.peer)
+    this.extendTo(circ, nextPeer, ext.htype, ext.hdata)
+  }
+
+  /** The peer a link specifier names; never this tab or the hop it came from. */
+  private nextPeerOf (linkSpec: Uint8Array, prev: string): string {
     let nextPeer: string
     try {
-      nextPeer = new TextDecoder('utf-8', { fatal: true }).decode(ext.linkSpec)
+      nextPeer = new TextDecoder('utf-8', { fatal: true }).decode(linkSpec)
     } catch {
       throw new ProtocolViolationError('EXTEND: link specifier is not a peer id')
     }
-    if (nextPeer === this.opts.peerId || nextPeer === circ.prev.peer) throw new ProtocolViolationError('EXTEND back to self or predecessor')
+    if (nextPeer === this.opts.peerId || nextPeer === prev) throw new ProtocolViolationError('EXTEND back to self or predecessor')
+    return nextPeer
+  }
+
+  /**
+   * An onward CREATE's header: check it (MAC, replay), and return the CREATE
+   * this hop must send on, or null at the last hop (docs/PROTOCOL.md §5.3).
+   */
+  private openOnward (keys: OnwardKeys, onward: { onionskin: Uint8Array, blob: Uint8Array, mac: Uint8Array }, from: string): { peer: string, hdata: Uint8Array } | null {
+    const step = openOnwardHeader(keys, onward.blob, onward.mac)
+    // Only after the MAC: a forged header cannot fill the cache.
+    this.onwardReplays.check(onward.onionskin.subarray(onward.onionskin.length - 32))
+    if (step.kind === 'last') return null
+    return { peer: this.nextPeerOf(step.linkSpec, from), hdata: step.hdata }
+  }
+
+  /** Send a CREATE for `circ` to the next hop, opening a link to it first if needed. */
+  private extendTo (circ: RelayCircuit, nextPeer: string, htype: HandshakeType, hdata: Uint8Array): void {
     circ.extending = true
     // Open a channel to the next hop if needed (a fresh WebRTC connection in net).
     this.opts.links.connect(nextPeer).then(() => {
@@ -817,7 +944,7 @@ export class OnionRouter {
       const next = { peer: nextPeer, circId: this.newCircId(nextPeer) }
       circ.next = next
       this.byKey.set(keyOf(next.peer, next.circId), { role: 'relay-next', circ })
-      this.sendLink(next.peer, { circId: next.circId, msg: { command: LinkCommand.CREATE, htype: ext.htype, hdata: ext.hdata } })
+      this.sendLink(next.peer, { circId: next.circId, msg: { command: LinkCommand.CREATE, htype, hdata } })
     }, () => {
       if (this.relayCircuits.has(circ)) this.destroyRelay(circ, DestroyReason.CONNECTFAILED, null)
     })
@@ -931,6 +1058,10 @@ export class OnionRouter {
   private onRelayCreated (circ: RelayCircuit, hdata: Uint8Array): void {
     if (!circ.extending) throw new ProtocolViolationError('unexpected CREATED')
     circ.extending = false
+    if (circ.heldCreated != null) {
+      this.sendLink(circ.prev.peer, { circId: circ.prev.circId, msg: { command: LinkCommand.CREATED, hdata: circ.heldCreated } })
+      circ.heldCreated = null
+    }
     this.originate(circ, { command: RelayCommand.EXTENDED, streamId: 0, data: encodeExtended(hdata) })
   }
 
@@ -1016,7 +1147,10 @@ export class OnionRouter {
         const entry = this.byKey.get(keyOf(from, circId))
         if (entry == null) return // late cell for a circuit already gone: drop (tor-spec §5.4)
         const body = bytes.subarray(CELL_HEADER_LEN)
-        if (entry.role === 'client') this.onClientRelay(entry.circ, body)
+        if (entry.role === 'client') {
+          if (entry.circ.finishing) this.holdCell(entry.circ, body)
+          else this.onClientRelay(entry.circ, body)
+        }
         else if (entry.role === 'relay-prev') this.onRelayOutbound(entry.circ, body, bytes)
         else this.onRelayInbound(entry.circ, body, bytes)
         return

@@ -243,10 +243,15 @@ export async function ntorClientCreateWith (relay: NtorPublicKey, random: Random
 }
 
 /** {@link ntorServerRespond} with an injected X25519. */
-export async function ntorServerRespondWith (relayKeys: NtorSecretKey | readonly NtorSecretKey[], onionskin: Uint8Array, random: RandomSource, dh: X25519Dh, params: NtorParams = SHALLOT_NTOR): Promise<{ reply: Uint8Array, keys: Uint8Array }> {
+export async function ntorServerRespondWith (
+  relayKeys: NtorSecretKey | readonly NtorSecretKey[], onionskin: Uint8Array, random: RandomSource, dh: X25519Dh, params: NtorParams = SHALLOT_NTOR,
+  /** Sees EXP(X,b) before it is wiped, with the key it was for and X: the onward header's keys come from it (crypto/onward.ts). */
+  withXb?: (xb: Uint8Array, relay: NtorPublicKey, X: Uint8Array) => void
+): Promise<{ reply: Uint8Array, keys: Uint8Array }> {
   const { mine, X } = findRelayKey(relayKeys, onionskin, params)
   const { secret: y, publicKey: Y } = await ephemeralPair(dh, random)
   const [xy, xb] = await Promise.all([dh.shared(y, X), dh.shared(mine.onionSecret, X)]) // EXP(X,y), EXP(X,b)
+  withXb?.(xb, mine, X)
   const { keys, auth } = derive(params, xy, xb, mine.nodeId, mine.onionKey, X, Y)
   xy.fill(0); xb.fill(0); y.fill(0)
   return { reply: concatBytes(Y, auth), keys }

@@ -139,7 +139,7 @@ export class MemoryNetwork {
     while (!done() && this.queue.length > 0 && this.now <= deadline) {
       this.run(this.queue[0]!.at)
       // Let promise continuations of the nodes run between virtual events.
-      for (let i = 0; i < 8; i++) await Promise.resolve()
+      for (let i = 0; i < 32; i++) await Promise.resolve()
     }
   }
 

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import { CELL_SIZE } from '../constants.ts'
+import { decodeCell, DestroyReason, HandshakeType, LinkCommand } from '../cell/index.ts'
+import { ONWARD_HDATA_LEN } from '../crypto/index.ts'
+import { TestNetwork, type TestPeer } from './test-network.ts'
+import { CircuitClosedError, type LinkLayer, type RouterEvent } from './router.ts'
+
+const MARKER = new TextEncoder().encode('PLAINTEXT-MARKER-onward')
+
+function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
+    return true
+  }
+  return false
+}
+
+/** A network of `n` peers with one fixed link latency, so virtual build times compare exactly. */
+function network (seed: number, n: number, latencyMs = 10): { t: TestNetwork, p: TestPeer[] } {
+  const t = new TestNetwork(seed, { minLatencyMs: latencyMs, maxLatencyMs: latencyMs })
+  const p = Array.from({ length: n }, (_, i) => t.addPeer(`p${i}`))
+  return { t, p }
+}
+
+/** Let `ms` of virtual time pass (cells in flight arrive, handshakes finish). */
+async function pass (t: TestNetwork, ms: number): Promise<void> {
+  await t.settle(new Promise<void>(resolve => { t.net.schedule(ms, resolve) }))
+}
+
+function creates (t: TestNetwork): Array<{ from: string, to: string, htype: number, hlen: number, cell: Uint8Array }> {
+  return t.net.wire.flatMap((w) => {
+    const c = decodeCell(w.cell)
+    return c.msg.command === LinkCommand.CREATE ? [{ from: w.from, to: w.to, htype: c.msg.htype, hlen: c.msg.hdata.length, cell: w.cell }] : []
+  })
+}
+
+/** The router's link layer, to let a test hop misbehave. */
+function linksOf (peer: TestPeer): LinkLayer {
+  return (peer.router as unknown as { opts: { links: LinkLayer } }).opts.links
+}
+
+function events (peer: TestPeer): RouterEvent[] {
+  const seen: RouterEvent[] = []
+  ;(peer.router as unknown as { opts: { onEvent?: (e: RouterEvent) => void } }).opts.onEvent = (e) => { seen.push(e) }
+  return seen
+}
+
+describe('pipelined build with an onward header (docs/PROTOCOL.md §5.3)', () => {
+  it('builds a 3-hop circuit with one CREATE per hop, all the same size, and echoes; relays see only whole cells and no plaintext', async () => {
+    const { t, p: [a, h1, h2, h3] } = network(41, 5)
+    t.net.recordWire = true
+    const progress: string[] = []
+    const circ = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info], q => progress.push(`${q.hop}:${q.state}`)))
+    expect(progress).toEqual(['0:extending', '1:extending', '2:extending', '0:open', '1:open', '2:open'])
+    const c = creates(t)
+    expect(c.map(w => `${w.from}>${w.to}`)).toEqual(['p0>p1', 'p1>p2', 'p2>p3'])
+    expect(c.every(w => w.htype === HandshakeType.NTOR_ONWARD && w.hlen === ONWARD_HDATA_LEN)).toBe(true)
+    // No EXTEND was needed: the client sent nothing between its CREATE and the last EXTENDED.
+    expect(t.net.wire.filter(w => w.from === 'p0')).toHaveLength(1)
+    for (const h of [h1, h2, h3]) expect(h!.router.stats().relayCircuits).toBe(1)
+
+    const message = new Uint8Array(3000)
+    message.set(MARKER, 100)
+    message.set(MARKER, 2500)
+    expect(await t.settle(circ.echo(message))).toEqual(message)
+    const h2Links = t.net.wire.filter(w => w.from === 'p2' || w.to === 'p2').map(w => (w.from === 'p2' ? w.to : w.from))
+    expect(new Set(h2Links)).toEqual(new Set(['p1', 'p3']))
+    for (const w of t.net.wire) {
+      expect(w.cell.length).toBe(CELL_SIZE)
+      expect(contains(w.cell, MARKER)).toBe(false)
+    }
+  })
+
+  it('takes one path round trip where telescoping takes three growing ones', async () => {
+    const { t, p: [a, h1, h2, h3] } = network(42, 4)
+    const path = [h1!.info, h2!.info, h3!.info]
+    ;(await t.settle(a!.router.buildCircuit(path, undefined, { telescope: true }))).destroy() // opens the links
+    await pass(t, 100)
+    const timed = async (telescope: boolean): Promise<number> => {
+      const start = t.net.clock()
+      const circ = await t.settle(a!.router.buildCircuit(path, undefined, { telescope }))
+      const ms = t.net.clock() - start
+      circ.destroy()
+      return ms
+    }
+    const telescoped = await timed(true)
+    const pipelined = await timed(false)
+    // 12 link crossings against 6, at 10 ms each.
+    expect(telescoped).toBeGreaterThanOrEqual(120)
+    expect(pipelined).toBeGreaterThanOrEqual(60)
+    expect(pipelined).toBeLessThan(80)
+  })
+
+  it('a replayed onward CREATE is refused (ReplayError, DESTROY) and the relay does not extend again', async () => {
+    const { t, p: [a, h1, h2, h3] } = network(43, 4)
+    t.net.recordWire = true
+    const seen = events(h2!)
+    const circ = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info]))
+    const toH2 = creates(t).find(w => w.to === 'p2')!
+    const replay = toH2.cell.slice()
+    replay.set([0, 0, 0x7a, 0x11]) // another circuit id on the same link
+    h2!.router.handleCell('p1', replay)
+    await pass(t, 100)
+    expect(seen).toContainEqual({ type: 'protocol-error', kind: 'replayed' })
+    expect(creates(t).filter(w => w.from === 'p2')).toHaveLength(1)
+    const destroyBack = t.net.wire.map(w => ({ w, c: decodeCell(w.cell) })).find(x => x.w.from === 'p2' && x.c.circId === 0x7a11)
+    expect(destroyBack?.c.msg).toEqual({ command: LinkCommand.DESTROY, reason: DestroyReason.PROTOCOL })
+    // The real circuit is untouched.
+    expect(await t.settle(circ.echo(new Uint8Array([4, 2])))).toEqual(new Uint8Array([4, 2]))
+  })
+
+  it('a first hop that tampers with the CREATE it sends on gets it refused by the next hop, and the client learns at once', async () => {
+    const { t, p: [a, h1, h2, h3, h4] } = network(44, 5)
+    const seen = events(h2!)
+    const links = linksOf(h1!)
+    const send = links.send.bind(links)
+    links.send = (peer, cell) => {
+      if (peer === 'p2' && cell[4] === LinkCommand.CREATE) cell[400] = (cell[400] as number) ^ 0x20
+      send(peer, cell)
+    }
+    const start = t.net.clock()
+    const err = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info])).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CircuitClosedError)
+    expect(t.net.clock() - start).toBeLessThan(1000) // a DESTROY, not a timeout
+    expect(seen).toContainEqual({ type: 'protocol-error', kind: 'bad-handshake' })
+    expect(h3!.router.stats().relayCircuits).toBe(0)
+    links.send = send
+    // The tab goes on: another build works.
+    const circ = await t.settle(a!.router.buildCircuit([h4!.info, h2!.info, h3!.info]))
+    expect(await t.settle(circ.echo(new Uint8Array([7])))).toEqual(new Uint8Array([7]))
+  })
+
+  it('paths longer than an onward header carries telescope', async () => {
+    const { t, p: [a, h1, h2, h3, h4] } = network(45, 5)
+    t.net.recordWire = true
+    const circ = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info, h4!.info]))
+    expect(creates(t).map(w => w.htype)).toEqual([HandshakeType.NTOR, HandshakeType.NTOR, HandshakeType.NTOR, HandshakeType.NTOR])
+    expect(await t.settle(circ.echo(new Uint8Array([1])))).toEqual(new Uint8Array([1]))
+  })
+})
