@@ -25,7 +25,8 @@ export interface Harness {
   directPeers(): string[]
   knownRelays(): string[]
   /** Build a circuit (through `path` peer ids, or a chosen path); returns a handle number. */
-  build(path?: string[]): Promise<{ handle: number, path: string[], ms: number, hopMs: number[] }>
+  /** `telescope`: extend hop by hop instead of in one onward CREATE (for comparison). */
+  build(path?: string[], opts?: { telescope?: boolean }): Promise<{ handle: number, path: string[], ms: number, hopMs: number[] }>
   echo(handle: number, hex: string): Promise<{ hex: string, ms: number }>
   /** Round trips of `size` bytes through the circuit's echo on one stream, each after `idleMs` of quiet (default none: back to back). */
   echoRtts(handle: number, count: number, size: number, idleMs?: number): Promise<number[]>
@@ -82,13 +83,13 @@ export function createHarness (): Harness {
     shortId: () => shortPeerId(network.libp2p?.peerId.toString() ?? ''),
     directPeers: () => network.getSnapshot().peers.filter(p => p.kind === 'direct-webrtc').map(p => p.id),
     knownRelays: () => onion.relayDirectory?.relays().map(r => r.peerId) ?? [],
-    async build (path) {
+    async build (path, opts) {
       await onion.start()
       const relays = onion.relayDirectory!.relays()
       const chosen = path != null ? path.map(id => { const r = relays.find(x => x.peerId === id); if (r == null) throw new Error('unknown relay'); return r }) : onion.choosePath()
       const t = performance.now()
       const hopMs: number[] = []
-      const c = await onion.buildCircuit(chosen, (p) => { if (p.state === 'open') hopMs[p.hop] = performance.now() - t })
+      const c = await onion.buildCircuit(chosen, (p) => { if (p.state === 'open') hopMs[p.hop] = performance.now() - t }, { telescope: opts?.telescope === true })
       const handle = nextHandle++
       circuits.set(handle, c)
       return { handle, path: chosen.map(r => r.peerId), ms: performance.now() - t, hopMs }

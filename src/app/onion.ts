@@ -7,9 +7,10 @@
  */
 import { DEFAULT_ROUTER_LIMITS } from '../core/circuit/limits.ts'
 import { DestroyReason } from '../core/cell/index.ts'
-import { CircuitClosedError, OnionRouter, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
+import { CircuitClosedError, OnionRouter, type BuildOptions, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
 import { generateOnionKey, nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { systemRandom } from '../core/random.ts'
+import { ctEqual } from '../core/bytes.ts'
 import { CellScheduler } from '../core/channel/scheduler.ts'
 import { ChannelManager } from '../net/channels.ts'
 import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../net/descriptor-gossip.ts'
@@ -60,6 +61,8 @@ export class OnionService {
   private router: OnionRouter | null = null
   private channels: ChannelManager | null = null
   private directory: RelayDirectory | null = null
+  /** The next full-length path, chosen ahead with its onionskins in the making ({@link prepareNextPath}). */
+  private nextPath: RelayInfo[] | null = null
   private readonly listeners = new Set<() => void>()
   private snapshot: CircuitViewState = { relaying: 0, knownRelays: 0, test: null }
   private timers: Array<ReturnType<typeof setInterval>> = []
@@ -203,10 +206,46 @@ export class OnionService {
     await this.channels?.stop()
   }
 
-  /** Choose hops for a circuit: distinct verified relays, never this tab. */
+  /**
+   * Choose hops for a circuit: distinct verified relays, never this tab. A
+   * full-length path comes from the one chosen ahead after the last build
+   * ({@link prepareNextPath}) when every hop of it is still fine to use.
+   */
   choosePath (hops = CIRCUIT_HOPS, exclude: readonly string[] = []): RelayInfo[] {
     if (this.directory == null) throw new Error('onion layer not started')
+    const ahead = this.nextPath
+    if (ahead != null && hops === ahead.length) {
+      this.nextPath = null
+      if (this.stillUsable(ahead, exclude)) return ahead
+    }
     return this.withUnreachableExcluded((gone) => this.directory!.choosePath(hops, [...exclude, ...this.avoided, ...gone]))
+  }
+
+  /**
+   * Choose the next circuit's path now and have its onionskins made, so the
+   * next build's CREATE goes out without waiting for X25519 (each onionskin
+   * needs EXP(B,x) for its hop; the onward header needs them all,
+   * docs/PROTOCOL.md §7). The same choice as at build time, made earlier;
+   * like Tor's preemptive circuits, minus the circuit.
+   */
+  private prepareNextPath (): void {
+    try {
+      this.nextPath = this.withUnreachableExcluded((gone) => this.directory!.choosePath(CIRCUIT_HOPS, [...this.avoided, ...gone]))
+    } catch {
+      this.nextPath = null // too few relays: chosen at build time, as before
+      return
+    }
+    for (const hop of this.nextPath) this.router!.prepareOnionskin(hop)
+  }
+
+  /** Every hop still in the directory with the same keys, and none excluded, avoided or believed gone. */
+  private stillUsable (path: readonly RelayInfo[], exclude: readonly string[]): boolean {
+    const current = new Map(this.directory!.relays().map(r => [r.peerId, r]))
+    const banned = new Set([...exclude, ...this.avoided, ...this.unreachableIds()])
+    return path.every((hop) => {
+      const now = current.get(hop.peerId)
+      return now != null && !banned.has(hop.peerId) && ctEqual(now.onionKey, hop.onionKey)
+    })
   }
 
   /**
@@ -247,9 +286,13 @@ export class OnionService {
    * {@link BUILD_ATTEMPTS} tries, each avoiding the relays that failed before
    * (a tab that closed stays in directories until its descriptor expires).
    */
-  async buildCircuit (path?: RelayInfo[], onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
+  async buildCircuit (path?: RelayInfo[], onProgress?: (p: BuildProgress) => void, opts: Pick<BuildOptions, 'telescope'> = {}): Promise<ClientCircuit> {
     await this.start()
-    if (path != null) return await this.router!.buildCircuit(path, onProgress)
+    if (path != null) {
+      const circuit = await this.router!.buildCircuit(path, onProgress, opts)
+      if (path.length === CIRCUIT_HOPS) this.prepareNextPath()
+      return circuit
+    }
     return await this.buildWithRetries((avoid) => this.choosePath(CIRCUIT_HOPS, avoid), onProgress, { fixedLast: false, lastHopMayBeSelf: false })
   }
 
@@ -271,6 +314,7 @@ export class OnionService {
       try {
         const circuit = await this.router!.buildCircuit(chosen, (p) => { hop = p.hop; onProgress?.(p) }, { lastHopMayBeSelf })
         this.directory!.reportSuccess(chosen[0]!.peerId)
+        if (!fixedLast) this.prepareNextPath()
         return circuit
       } catch (err) {
         lastError = err
@@ -297,6 +341,7 @@ export class OnionService {
         state = set({ ...state, hops: state.hops.map((h, i) => (i === p.hop ? { ...h, state: p.state } : h)) })
       })
       const buildMs = performance.now() - t0
+      this.prepareNextPath()
       state = set({ ...state, phase: 'measuring', buildMs })
       const probe = systemRandom(TEST_ECHO_BYTES)
       const t1 = performance.now()

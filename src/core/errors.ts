@@ -18,7 +18,7 @@ export const PROTOCOL_ERROR_KINDS = [
   'unknown-command', // command / relay command / handshake type we do not speak
   'bad-digest', // relay cell recognized by no layer, or digest mismatch (tor-spec §6.1)
   'bad-handshake', // ntor AUTH mismatch, wrong node id or onion key (tor-spec §5.1.4)
-  'replayed', // a handshake this relay has already answered (onward header, docs/PROTOCOL.md §5.3)
+  'replayed', // a handshake this relay has already answered (onward header, docs/PROTOCOL.md §7 "Building with an onward header")
   'low-order-point', // X25519 input of small order / all-zero shared secret (RFC 7748 §6.1)
   'keystream-exhausted', // a relay cipher would need to reuse keystream; the circuit must close
   'circuit-limit', // too many circuits

@@ -110,7 +110,7 @@ export function generateRelayCryptoVector (): Record<string, unknown> {
 export const ONWARD_SEED = 'shallot-onward-vector-1'
 
 /**
- * An onward header (docs/PROTOCOL.md §5.3) for a 3-hop path: the relays'
+ * An onward header (docs/PROTOCOL.md §7 "Building with an onward header") for a 3-hop path: the relays'
  * keys, the client's ephemerals, each hop's sealing keys, the CREATE hdata
  * each hop receives, and what each hop's slot says.
  */
@@ -149,7 +149,7 @@ export function generateOnwardVector (): Record<string, unknown> {
     if (step.kind === 'extend') hdata = step.hdata
   }
   return {
-    description: 'Onward header (pipelined build, docs/PROTOCOL.md §5.3) for a 3-hop path; all randomness from seededRandom(seed) in this order: per relay identity key and onion key; per hop the client ephemeral x; then the last hop\'s padding. hops[i].hdata is the CREATE hdata hop i receives (onionskin | blob | MAC).',
+    description: 'Onward header (pipelined build, docs/PROTOCOL.md §7 "Building with an onward header") for a 3-hop path; all randomness from seededRandom(seed) in this order: per relay identity key and onion key; per hop the client ephemeral x; then the last hop\'s padding. hops[i].hdata is the CREATE hdata hop i receives (onionskin | blob | MAC).',
     seed: ONWARD_SEED,
     padding: toHex(pad.log[0] as Uint8Array),
     hops

@@ -46,7 +46,7 @@ export const HandshakeType = {
   /** ntor (tor-spec §5.1.4) with Shallot's parameters: see crypto/ntor.ts SHALLOT_NTOR. Tor's number for ntor. */
   NTOR: 0x0002,
   /**
-   * ntor plus an onward header (docs/PROTOCOL.md §5.3, crypto/onward.ts): the
+   * ntor plus an onward header (docs/PROTOCOL.md §7 "Building with an onward header", crypto/onward.ts): the
    * client's whole path in one CREATE, each hop's slot sealed to that hop.
    * Shallot's own number (Tor's 0x0003 is ntor-v3).
    */

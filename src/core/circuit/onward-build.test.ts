@@ -45,7 +45,7 @@ function events (peer: TestPeer): RouterEvent[] {
   return seen
 }
 
-describe('pipelined build with an onward header (docs/PROTOCOL.md §5.3)', () => {
+describe('pipelined build with an onward header (docs/PROTOCOL.md §7 "Building with an onward header")', () => {
   it('builds a 3-hop circuit with one CREATE per hop, all the same size, and echoes; relays see only whole cells and no plaintext', async () => {
     const { t, p: [a, h1, h2, h3] } = network(41, 5)
     t.net.recordWire = true

@@ -2,12 +2,17 @@
  * The onion router: the protocol state machine of one peer (the `tor-proto`
  * half of arti's split), for both roles every tab plays.
  *
- * As a *client* it builds circuits by telescoping (tor-spec §5.1, §5.1.2):
- * CREATE/CREATED with the first hop, then EXTEND/EXTENDED through the circuit,
- * so each hop learns only its predecessor and successor. It onion-encrypts
- * relay cells for a chosen hop and peels replies (crypto/relay-crypto).
+ * As a *client* it builds circuits hop by hop, each hop running its own ntor
+ * handshake with the client and learning only its predecessor and successor.
+ * Paths of up to three hops go out pipelined: one CREATE whose onward header
+ * (crypto/onward.ts) tells each hop, sealed to it, where to extend next, so
+ * the build takes one round trip of the path. Longer paths telescope
+ * (tor-spec §5.1, §5.1.2): CREATE/CREATED with the first hop, then
+ * EXTEND/EXTENDED through the circuit. It onion-encrypts relay cells for a
+ * chosen hop and peels replies (crypto/relay-crypto).
  *
- * As a *relay* it answers CREATE with CREATED, peels one layer off each
+ * As a *relay* it answers CREATE with CREATED (after extending, for an
+ * onward CREATE), peels one layer off each
  * outbound RELAY cell and either handles it (EXTEND, BEGIN/DATA/END of the
  * built-in echo and sink endpoints used to test circuits, SENDME, DROP) or
  * forwards it to the next hop; inbound cells get its layer added and go back.
@@ -126,10 +131,11 @@ export class CircuitLimitError extends ProtocolError {
 }
 
 /**
- * First-hop onionskins kept ready ({@link OnionRouter.prepareOnionskin}): one
- * per entry guard is enough (the app keeps 3, guard-spec's primary guards)…
+ * Onionskins kept ready ({@link OnionRouter.prepareOnionskin}): the next
+ * build's first hop, and the hops of a path the app chose ahead (app/onion.ts),
+ * with room for one such set to linger…
  */
-export const MAX_PREPARED_ONIONSKINS = 4
+export const MAX_PREPARED_ONIONSKINS = 8
 /** …and each is kept at most this long; an older one is wiped and made anew. */
 export const PREPARED_ONIONSKIN_TTL_MS = 10 * 60_000
 
@@ -171,7 +177,7 @@ class RelayCircuit {
   readonly prev: Side
   next: Side | null = null
   extending = false
-  /** An onward CREATE's CREATED, sent once the next hop has answered (docs/PROTOCOL.md §5.3). */
+  /** An onward CREATE's CREATED, sent once the next hop has answered (docs/PROTOCOL.md §7 "Building with an onward header"). */
   heldCreated: Uint8Array | null = null
   readonly crypto: RelayCircuitCrypto
   lastActivity: number
@@ -464,7 +470,7 @@ export class OnionRouter {
   private readonly introPoints = new Map<string, RelayCircuit>()
   /** Rendezvous cookies (hex) waiting for RENDEZVOUS1. */
   private readonly rendezvous = new Map<string, { circ: RelayCircuit, at: number }>()
-  /** Client ephemerals X of onward CREATEs answered here (docs/PROTOCOL.md §5.3). */
+  /** Client ephemerals X of onward CREATEs answered here (docs/PROTOCOL.md §7 "Building with an onward header"). */
   private readonly onwardReplays = new ReplayCache(ONWARD_REPLAY_CACHE_MAX)
 
   constructor (private readonly opts: RouterOptions) {
@@ -533,7 +539,7 @@ export class OnionRouter {
     // Every hop's onionskin depends only on its descriptor: make them all now,
     // so that after each reply only the handshake's last X25519 is on the
     // critical path (the build is three round trips plus that).
-    const onionskins = path.map((hop, i) => (i === 0 ? this.takePreparedOnionskin(hop) : null) ?? ntorClientCreateWith(hop, this.opts.random, this.dh))
+    const onionskins = path.map(hop => this.takePreparedOnionskin(hop) ?? ntorClientCreateWith(hop, this.opts.random, this.dh))
     for (const p of onionskins) p.catch(() => {}) // observed below, hop by hop
     try {
       if (path.length <= ONWARD_MAX_HOPS && opts.telescope !== true) await this.buildWithOnwardHeader(circ, path, onionskins, report)
@@ -580,7 +586,7 @@ export class OnionRouter {
   }
 
   /**
-   * Pipelined (docs/PROTOCOL.md §5.3): one CREATE whose onward header names
+   * Pipelined (docs/PROTOCOL.md §7 "Building with an onward header"): one CREATE whose onward header names
    * every further hop, sealed hop by hop (crypto/onward.ts). Each hop answers
    * its own ntor handshake, and at once sends the CREATE its slot holds; the
    * replies come back in path order, hop 0's as CREATED, the others' as
@@ -607,8 +613,8 @@ export class OnionRouter {
   }
 
   /**
-   * Make an onionskin for `relay` ahead of a build whose first hop it will be,
-   * so that build's CREATE goes out at once. At most
+   * Make an onionskin for `relay` ahead of a build through it, so that
+   * build's CREATE goes out at once (an onward CREATE needs every hop's). At most
    * {@link MAX_PREPARED_ONIONSKINS}, one per relay; the oldest is wiped to
    * make room. Each is used once, like any ephemeral (tor-spec §5.1.4).
    */
@@ -805,7 +811,7 @@ export class OnionRouter {
       } else {
         // Send on first; answer when the next hop has (onRelayCreated), so the
         // replies travel back together, in one message per link, instead of
-        // this CREATED competing with the CREATE going forward (PROTOCOL.md §5.3).
+        // this CREATED competing with the CREATE going forward (PROTOCOL.md §7 "Building with an onward header").
         circ.heldCreated = reply
         this.extendTo(circ, next.peer, HandshakeType.NTOR_ONWARD, next.hdata)
       }
@@ -925,7 +931,7 @@ export class OnionRouter {
 
   /**
    * An onward CREATE's header: check it (MAC, replay), and return the CREATE
-   * this hop must send on, or null at the last hop (docs/PROTOCOL.md §5.3).
+   * this hop must send on, or null at the last hop (docs/PROTOCOL.md §7 "Building with an onward header").
    */
   private openOnward (keys: OnwardKeys, onward: { onionskin: Uint8Array, blob: Uint8Array, mac: Uint8Array }, from: string): { peer: string, hdata: Uint8Array } | null {
     const step = openOnwardHeader(keys, onward.blob, onward.mac)

@@ -35,7 +35,7 @@ async function open (h: NtorSecretKey, hdata: Uint8Array, r: RandomSource): Prom
   return openOnwardHeader(keys!, blob, mac)
 }
 
-describe('onward header (pipelined build, docs/PROTOCOL.md §5.3)', () => {
+describe('onward header (pipelined build, docs/PROTOCOL.md §7 "Building with an onward header")', () => {
   it('fits a CREATE cell', () => {
     expect(ONWARD_HDATA_LEN).toBe(ntorOnionskinLen() + ONWARD_BLOB_LEN + ONWARD_MAC_LEN)
     expect(ONWARD_HDATA_LEN).toBeLessThanOrEqual(1024 - 5 - 4)

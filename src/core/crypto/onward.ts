@@ -1,5 +1,5 @@
 /**
- * The onward header: a pipelined circuit build (docs/PROTOCOL.md §5.3).
+ * The onward header: a pipelined circuit build (docs/PROTOCOL.md §7 "Building with an onward header").
  *
  * Telescoping (tor-spec §5.1.2) waits one growing round trip per hop: the
  * client sends EXTEND for hop i+1 only after hop i answered, so a 3-hop build
