@@ -539,7 +539,7 @@ export class OnionRouter {
     // Every hop's onionskin depends only on its descriptor: make them all now,
     // so that after each reply only the handshake's last X25519 is on the
     // critical path (the build is three round trips plus that).
-    const onionskins = path.map(hop => this.takePreparedOnionskin(hop) ?? ntorClientCreateWith(hop, this.opts.random, this.dh))
+    const onionskins = path.map(hop => this.takePreparedOnionskin(hop) ?? makeOnionskin(hop, this.opts.random, this.dh))
     for (const p of onionskins) p.catch(() => {}) // observed below, hop by hop
     try {
       if (path.length <= ONWARD_MAX_HOPS && opts.telescope !== true) await this.buildWithOnwardHeader(circ, path, onionskins, report)
@@ -565,6 +565,8 @@ export class OnionRouter {
    * has answered.
    */
   private async buildByTelescoping (circ: ClientCircuit, path: readonly RelayInfo[], onionskins: PendingOnionskin[], report: (hop: number, state: HopState, circ: ClientCircuit) => void): Promise<void> {
+    // Unused when telescoping.
+    for (const p of onionskins) void p.then(({ onward }) => { onward.enc.fill(0); onward.mac.fill(0) }, () => {})
     report(0, 'extending', circ)
     const first = await onionskins[0]!
     circ.addPendingHandshake(first.state)
@@ -596,10 +598,7 @@ export class OnionRouter {
   private async buildWithOnwardHeader (circ: ClientCircuit, path: readonly RelayInfo[], onionskins: PendingOnionskin[], report: (hop: number, state: HopState, circ: ClientCircuit) => void): Promise<void> {
     for (let i = 0; i < path.length; i++) report(i, 'extending', circ)
     const skins = await Promise.all(onionskins)
-    const hops = await Promise.all(skins.map(async ({ state, onionskin }, i) => {
-      state.xb ??= await this.dh.shared(state.x, path[i]!.onionKey) // EXP(B,x)
-      return { keys: onwardKeys(state.xb, path[i]!.nodeId, path[i]!.onionKey, state.X), linkSpec: textEncoder.encode(path[i]!.peerId), onionskin }
-    }))
+    const hops = skins.map(({ onward, onionskin }, i) => ({ keys: onward, linkSpec: textEncoder.encode(path[i]!.peerId), onionskin }))
     const header = sealOnwardHeader(hops, this.opts.random)
     for (const { keys } of hops) { keys.enc.fill(0); keys.mac.fill(0) }
     const steps = path.map(() => circ.waitStep())
@@ -625,7 +624,7 @@ export class OnionRouter {
       wipeOnionskin(this.preparedOnionskins.get(oldest!)!.skin)
       this.preparedOnionskins.delete(oldest!)
     }
-    const skin = ntorClientCreateWith(relay, this.opts.random, this.dh)
+    const skin = makeOnionskin(relay, this.opts.random, this.dh)
     skin.catch(() => {})
     this.preparedOnionskins.set(relay.peerId, { relay, skin, at: this.opts.now() })
   }
@@ -643,7 +642,7 @@ export class OnionRouter {
       return null
     }
     // One that failed to compute is replaced by a fresh one rather than failing the build.
-    return ready.skin.catch(async () => await ntorClientCreateWith(relay, this.opts.random, this.dh))
+    return ready.skin.catch(async () => await makeOnionskin(relay, this.opts.random, this.dh))
   }
 
   /**
@@ -1288,11 +1287,22 @@ function newRelayWire (circId: number): Uint8Array {
 }
 
 /** A client onionskin being made (ntorClientCreateWith), with the state that finishes its handshake. */
-type PendingOnionskin = Promise<{ state: NtorClientState, onionskin: Uint8Array }>
+/** An onionskin in the making, with its hop's onward-header keys (crypto/onward.ts), which depend on nothing else. */
+type PendingOnionskin = Promise<{ state: NtorClientState, onionskin: Uint8Array, onward: OnwardKeys }>
+
+/** ntorClientCreateWith, plus the onward keys from its EXP(B,x), computed here, off a build's critical path. */
+async function makeOnionskin (relay: RelayInfo, random: RandomSource, dh: X25519Dh): PendingOnionskin {
+  const { state, onionskin } = await ntorClientCreateWith(relay, random, dh)
+  state.xb ??= await dh.shared(state.x, relay.onionKey) // EXP(B,x)
+  return { state, onionskin, onward: onwardKeys(state.xb, relay.nodeId, relay.onionKey, state.X) }
+}
 
 /** Zero an onionskin's secrets once it is known, unless a handshake used (and wiped) them. */
 function wipeOnionskin (skin: PendingOnionskin): void {
-  void skin.then(({ state }) => { if (!state.used) { state.x.fill(0); state.xb?.fill(0) } }, () => {})
+  void skin.then(({ state, onward }) => {
+    onward.enc.fill(0); onward.mac.fill(0)
+    if (!state.used) { state.x.fill(0); state.xb?.fill(0) }
+  }, () => {})
 }
 
 function equalBytes (a: Uint8Array, b: Uint8Array): boolean {
