@@ -310,9 +310,11 @@ export class OnionService {
     let lastError: unknown = null
     for (let attempt = 0; attempt < BUILD_ATTEMPTS; attempt++) {
       const chosen = choose(avoid)
+      // The hop a failure is put down to: the router reports it as 'failed'
+      // (all hops report 'extending' at once in a pipelined build).
       let hop = 0
       try {
-        const circuit = await this.router!.buildCircuit(chosen, (p) => { hop = p.hop; onProgress?.(p) }, { lastHopMayBeSelf })
+        const circuit = await this.router!.buildCircuit(chosen, (p) => { if (p.state === 'failed') hop = p.hop; onProgress?.(p) }, { lastHopMayBeSelf })
         this.directory!.reportSuccess(chosen[0]!.peerId)
         if (!fixedLast) this.prepareNextPath()
         return circuit

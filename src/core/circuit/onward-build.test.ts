@@ -119,8 +119,10 @@ describe('pipelined build with an onward header (docs/PROTOCOL.md §7 "Building 
       send(peer, cell)
     }
     const start = t.net.clock()
-    const err = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info])).catch((e: unknown) => e)
+    const failed: number[] = []
+    const err = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info], q => { if (q.state === 'failed') failed.push(q.hop) })).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CircuitClosedError)
+    expect(failed).toEqual([1]) // put down to hop 1, not the first hop that only held its CREATED
     expect(t.net.clock() - start).toBeLessThan(1000) // a DESTROY, not a timeout
     expect(seen).toContainEqual({ type: 'protocol-error', kind: 'bad-handshake' })
     expect(h3!.router.stats().relayCircuits).toBe(0)
@@ -136,5 +138,26 @@ describe('pipelined build with an onward header (docs/PROTOCOL.md §7 "Building 
     const circ = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info, h4!.info]))
     expect(creates(t).map(w => w.htype)).toEqual([HandshakeType.NTOR, HandshakeType.NTOR, HandshakeType.NTOR, HandshakeType.NTOR])
     expect(await t.settle(circ.echo(new Uint8Array([1])))).toEqual(new Uint8Array([1]))
+  })
+
+  it('a silent next hop: the first hop answers after ONWARD_HOLD_MS, and the build fails at hop 1 (not at the guard)', async () => {
+    const { t, p: [a, h1, h2, h3] } = network(46, 4)
+    ;(await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info]))).destroy() // open the links
+    await pass(t, 100)
+    h2!.router.handleCell = () => {} // a tab gone without its links closing yet
+    const progress: string[] = []
+    const err = await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info], q => progress.push(`${q.hop}:${q.state}`))).catch((e: unknown) => e)
+    expect((err as Error).name).toBe('CircuitTimeoutError')
+    expect(progress).toEqual(['0:extending', '1:extending', '2:extending', '0:open', '1:failed'])
+  })
+
+  it('a dead first hop is put down to hop 0', async () => {
+    const { t, p: [a, h1, h2, h3] } = network(47, 4)
+    ;(await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info]))).destroy()
+    await pass(t, 100)
+    h1!.router.handleCell = () => {}
+    const failed: number[] = []
+    await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info], q => { if (q.state === 'failed') failed.push(q.hop) })).catch(() => {})
+    expect(failed).toEqual([0])
   })
 })

@@ -139,6 +139,13 @@ export const MAX_PREPARED_ONIONSKINS = 8
 /** …and each is kept at most this long; an older one is wiped and made anew. */
 export const PREPARED_ONIONSKIN_TTL_MS = 10 * 60_000
 
+/**
+ * Longest a hop holds an onward CREATE's CREATED waiting for its successor's
+ * (docs/PROTOCOL.md §7 "Building with an onward header"). Over open links the
+ * answer comes in milliseconds; a fresh WebRTC connection takes 150–300 ms here.
+ */
+export const ONWARD_HOLD_MS = 250
+
 /** Targets of BEGIN at the last hop: built-in endpoints for testing circuits. */
 export const ECHO_TARGET = 'echo'
 export const SINK_TARGET = 'sink'
@@ -179,6 +186,7 @@ class RelayCircuit {
   extending = false
   /** An onward CREATE's CREATED, sent once the next hop has answered (docs/PROTOCOL.md §7 "Building with an onward header"). */
   heldCreated: Uint8Array | null = null
+  cancelHold: (() => void) | null = null
   readonly crypto: RelayCircuitCrypto
   lastActivity: number
   readonly streams = new Map<number, RelayStream>()
@@ -229,6 +237,8 @@ export class ClientCircuit {
   readonly flow: FlowWindow
   /** Handshakes sent and not yet answered, in hop order (one when telescoping, the whole path with an onward header). */
   private readonly pendingHandshakes: NtorClientState[] = []
+  /** The hop a failed build is put down to ({@link awaitedHop} when it failed); null otherwise. */
+  failedHop: number | null = null
   /** @internal A hop's handshake is being finished: its successor's reply must wait for its keys. */
   finishing = false
   /** @internal Relay cells that arrived while {@link finishing}, in order. */
@@ -274,8 +284,18 @@ export class ClientCircuit {
   /** @internal */ waitStep (): Promise<void> { return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }) }) }
   /** @internal */ stepDone (): void { this.waiters.shift()?.resolve() }
 
+  /**
+   * While building: the first hop whose reply has not arrived, the one a
+   * failure is put down to. A reply being finished, or held, counts as
+   * arrived: it came from beyond the hops already open.
+   */
+  get awaitedHop (): number {
+    return Math.min(this.path.length - 1, this.crypto.length + (this.finishing ? 1 : 0) + this.heldCells.length)
+  }
+
   /** @internal */ closed (err: Error): void {
     if (this.state === 'closed') return
+    if (this.state === 'building') this.failedHop = this.awaitedHop
     this.state = 'closed'
     this.closeReason = err
     for (const h of this.hopStates.keys()) if (this.hopStates[h] !== 'open') this.hopStates[h] = 'failed'
@@ -551,6 +571,8 @@ export class OnionRouter {
       return circ
     } catch (err) {
       this.destroyClient(circ, DestroyReason.NONE, err as Error)
+      // Which hop it failed at: the app avoids that relay, and counts it against a guard only at hop 0.
+      if (circ.failedHop != null) report(circ.failedHop, 'failed', circ)
       // Wipe the secrets of hops never reached.
       for (const p of onionskins) wipeOnionskin(p)
       throw err
@@ -812,6 +834,11 @@ export class OnionRouter {
         // replies travel back together, in one message per link, instead of
         // this CREATED competing with the CREATE going forward (PROTOCOL.md §7 "Building with an onward header").
         circ.heldCreated = reply
+        // Not for longer than ONWARD_HOLD_MS: a next hop that is slow to reach
+        // (a fresh connection) or silent (a closed tab) must not look, to the
+        // client, like this hop failing (guard-spec §4.8 counts only failures
+        // at the guard itself against it).
+        circ.cancelHold = this.opts.setTimer(ONWARD_HOLD_MS, () => { this.releaseCreated(circ) })
         this.extendTo(circ, next.peer, HandshakeType.NTOR_ONWARD, next.hdata)
       }
     }, (err: unknown) => {
@@ -1063,10 +1090,7 @@ export class OnionRouter {
   private onRelayCreated (circ: RelayCircuit, hdata: Uint8Array): void {
     if (!circ.extending) throw new ProtocolViolationError('unexpected CREATED')
     circ.extending = false
-    if (circ.heldCreated != null) {
-      this.sendLink(circ.prev.peer, { circId: circ.prev.circId, msg: { command: LinkCommand.CREATED, hdata: circ.heldCreated } })
-      circ.heldCreated = null
-    }
+    this.releaseCreated(circ)
     this.originate(circ, { command: RelayCommand.EXTENDED, streamId: 0, data: encodeExtended(hdata) })
   }
 
@@ -1099,7 +1123,21 @@ export class OnionRouter {
     this.forwardInPlace(wire, circ.prev)
   }
 
+  /** Send an onward CREATE's held CREATED now, if it is still held. */
+  private releaseCreated (circ: RelayCircuit): void {
+    circ.cancelHold?.()
+    circ.cancelHold = null
+    const reply = circ.heldCreated
+    if (reply == null) return
+    circ.heldCreated = null
+    if (this.relayCircuits.has(circ)) this.sendLink(circ.prev.peer, { circId: circ.prev.circId, msg: { command: LinkCommand.CREATED, hdata: reply } })
+  }
+
   private destroyRelay (circ: RelayCircuit, reason: DestroyReason, from: string | null): void {
+    // This hop did answer: say so before the DESTROY, so the client sees
+    // that the failure lies beyond it.
+    if (from !== 'prev') this.releaseCreated(circ)
+    else { circ.cancelHold?.(); circ.heldCreated = null }
     if (!this.relayCircuits.delete(circ)) return
     if (circ.introAuthId != null && this.introPoints.get(circ.introAuthId) === circ) this.introPoints.delete(circ.introAuthId)
     if (circ.cookie != null && this.rendezvous.get(circ.cookie)?.circ === circ) this.rendezvous.delete(circ.cookie)
