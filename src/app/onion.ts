@@ -7,7 +7,7 @@
  */
 import { DEFAULT_ROUTER_LIMITS } from '../core/circuit/limits.ts'
 import { DestroyReason } from '../core/cell/index.ts'
-import { CircuitClosedError, OnionRouter, type BuildOptions, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
+import { CircuitClosedError, OnionRouter, PREPARED_ONIONSKIN_TTL_MS, type BuildOptions, type BuildProgress, type ClientCircuit, type HopState, type RelayInfo } from '../core/circuit/router.ts'
 import { generateOnionKey, nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { systemRandom } from '../core/random.ts'
 import { ctEqual } from '../core/bytes.ts'
@@ -63,6 +63,7 @@ export class OnionService {
   private directory: RelayDirectory | null = null
   /** The next full-length path, chosen ahead with its onionskins in the making ({@link prepareNextPath}). */
   private nextPath: RelayInfo[] | null = null
+  private nextPathAt = 0
   private readonly listeners = new Set<() => void>()
   private snapshot: CircuitViewState = { relaying: 0, knownRelays: 0, test: null }
   private timers: Array<ReturnType<typeof setInterval>> = []
@@ -231,6 +232,7 @@ export class OnionService {
   private prepareNextPath (): void {
     try {
       this.nextPath = this.withUnreachableExcluded((gone) => this.directory!.choosePath(CIRCUIT_HOPS, [...this.avoided, ...gone]))
+      this.nextPathAt = performance.now()
     } catch {
       this.nextPath = null // too few relays: chosen at build time, as before
       return
@@ -238,10 +240,17 @@ export class OnionService {
     for (const hop of this.nextPath) this.router!.prepareOnionskin(hop)
   }
 
-  /** Every hop still in the directory with the same keys, and none excluded, avoided or believed gone. */
+  /**
+   * A path chosen ahead is used only as it would be chosen now: not older
+   * than its onionskins may be kept, its first hop the guard path choice
+   * would pick now (guard-spec §4.6), every hop still in the directory with
+   * the same keys, and none excluded, avoided or believed gone.
+   */
   private stillUsable (path: readonly RelayInfo[], exclude: readonly string[]): boolean {
-    const current = new Map(this.directory!.relays().map(r => [r.peerId, r]))
+    if (performance.now() - this.nextPathAt > PREPARED_ONIONSKIN_TTL_MS) return false
     const banned = new Set([...exclude, ...this.avoided, ...this.unreachableIds()])
+    if (this.directory!.currentGuard([...banned]) !== path[0]?.peerId) return false
+    const current = new Map(this.directory!.relays().map(r => [r.peerId, r]))
     return path.every((hop) => {
       const now = current.get(hop.peerId)
       return now != null && !banned.has(hop.peerId) && ctEqual(now.onionKey, hop.onionKey)

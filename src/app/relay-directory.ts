@@ -122,6 +122,12 @@ export class RelayDirectory {
     const path = choosePath(this.directory.list(), { self: this.opts.self.peerId, rng: systemRandom, hops, exclude, ...(guards ? { guards: this.guards } : {}) })
     return path.map(toRelayInfo)
   }
+
+  /** The entry guard {@link choosePath} would start a path with now (guard-spec §4.6), or undefined. */
+  currentGuard (exclude: readonly string[]): string | undefined {
+    this.prune()
+    return this.guards.pick(this.directory.list(), this.opts.self.peerId, new Set(exclude))?.peerId
+  }
 }
 
 function toRelayInfo (d: RelayDescriptor): RelayInfo {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { CELL_SIZE } from '../constants.ts'
 import { decodeCell, DestroyReason, HandshakeType, LinkCommand } from '../cell/index.ts'
-import { ONWARD_HDATA_LEN } from '../crypto/index.ts'
+import { nobleDh, ONWARD_HDATA_LEN, type X25519Dh } from '../crypto/index.ts'
 import { TestNetwork, type TestPeer } from './test-network.ts'
 import { CircuitClosedError, type LinkLayer, type RouterEvent } from './router.ts'
 
@@ -159,5 +159,36 @@ describe('pipelined build with an onward header (docs/PROTOCOL.md §7 "Building 
     const failed: number[] = []
     await t.settle(a!.router.buildCircuit([h1!.info, h2!.info, h3!.info], q => { if (q.state === 'failed') failed.push(q.hop) })).catch(() => {})
     expect(failed).toEqual([0])
+  })
+
+  for (const bad of [0, 1, 2]) {
+    it(`a wrong AUTH in hop ${bad}'s reply is put down to hop ${bad}, not to the replies held behind it`, async () => {
+      const { t, p: [a, h1, h2, h3] } = network(48 + bad, 4)
+      const hops = [h1!, h2!, h3!]
+      // Hop `bad` answers with one AUTH byte flipped (its CREATED: cell command 2; AUTH ends the 64-byte reply at offset 7).
+      const links = linksOf(hops[bad]!)
+      const send = links.send.bind(links)
+      links.send = (peer, cell) => {
+        if (cell[4] === LinkCommand.CREATED) cell[7 + 63] = (cell[7 + 63] as number) ^ 1
+        send(peer, cell)
+      }
+      const failed: number[] = []
+      const err = await t.settle(a!.router.buildCircuit(hops.map(h => h.info), q => { if (q.state === 'failed') failed.push(q.hop) })).catch((e: unknown) => e)
+      expect((err as Error).name).toBe('HandshakeError')
+      expect(failed).toEqual([bad])
+    })
+  }
+
+  it('the first hop\'s link closing while the onionskins are being made ends the build with a named error, not a hang', async () => {
+    const t = new TestNetwork(52, { minLatencyMs: 10, maxLatencyMs: 10 })
+    // X25519 that takes 50 virtual ms, so the link can close in between.
+    const slow: X25519Dh = { ...nobleDh, shared: async (x, y) => { await new Promise<void>(resolve => { t.net.schedule(50, resolve) }); return await nobleDh.shared(x, y) } }
+    const a = t.addPeer('p0', undefined, slow)
+    const [h1, h2, h3] = ['p1', 'p2', 'p3'].map(id => t.addPeer(id))
+    const build = a.router.buildCircuit([h1!.info, h2!.info, h3!.info])
+    t.net.schedule(40, () => { t.removePeer('p1') }) // after the link is up (30 ms), before the onionskins (+50 ms)
+    const err = await t.settle(build).catch((e: unknown) => e)
+    expect((err as Error).name).toBe('CircuitClosedError')
+    expect(a.router.stats().clientCircuits).toBe(0)
   })
 })

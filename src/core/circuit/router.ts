@@ -281,7 +281,15 @@ export class ClientCircuit {
 
   /** @internal */ addPendingHandshake (s: NtorClientState): void { this.pendingHandshakes.push(s) }
   /** @internal */ takePendingHandshake (): NtorClientState | null { return this.pendingHandshakes.shift() ?? null }
-  /** @internal */ waitStep (): Promise<void> { return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }) }) }
+  /** @internal */ waitStep (): Promise<void> {
+    if (this.state === 'closed') return Promise.reject(this.closeReason)
+    return new Promise((resolve, reject) => { this.waiters.push({ resolve, reject }) })
+  }
+
+  /** @internal After an await in a build: stop if the circuit closed meanwhile (link closed, build timer). */
+  assertBuilding (): void {
+    if (this.state === 'closed') throw this.closeReason ?? new CircuitClosedError(DestroyReason.NONE, 'circuit closed')
+  }
   /** @internal */ stepDone (): void { this.waiters.shift()?.resolve() }
 
   /**
@@ -295,7 +303,7 @@ export class ClientCircuit {
 
   /** @internal */ closed (err: Error): void {
     if (this.state === 'closed') return
-    if (this.state === 'building') this.failedHop = this.awaitedHop
+    if (this.state === 'building') this.failedHop ??= this.awaitedHop
     this.state = 'closed'
     this.closeReason = err
     for (const h of this.hopStates.keys()) if (this.hopStates[h] !== 'open') this.hopStates[h] = 'failed'
@@ -591,6 +599,7 @@ export class OnionRouter {
     for (const p of onionskins) void p.then(({ onward }) => { onward.enc.fill(0); onward.mac.fill(0) }, () => {})
     report(0, 'extending', circ)
     const first = await onionskins[0]!
+    circ.assertBuilding()
     circ.addPendingHandshake(first.state)
     const step0 = circ.waitStep()
     this.sendLink(circ.first.peer, { circId: circ.first.circId, msg: { command: LinkCommand.CREATE, htype: HandshakeType.NTOR, hdata: first.onionskin } })
@@ -600,6 +609,7 @@ export class OnionRouter {
       report(i, 'extending', circ)
       const hop = path[i]!
       const { state, onionskin } = await onionskins[i]!
+      circ.assertBuilding()
       circ.addPendingHandshake(state)
       const step = circ.waitStep()
       const linkSpec = textEncoder.encode(hop.peerId)
@@ -620,6 +630,7 @@ export class OnionRouter {
   private async buildWithOnwardHeader (circ: ClientCircuit, path: readonly RelayInfo[], onionskins: PendingOnionskin[], report: (hop: number, state: HopState, circ: ClientCircuit) => void): Promise<void> {
     for (let i = 0; i < path.length; i++) report(i, 'extending', circ)
     const skins = await Promise.all(onionskins)
+    circ.assertBuilding()
     const hops = skins.map(({ onward, onionskin }, i) => ({ keys: onward, linkSpec: textEncoder.encode(path[i]!.peerId), onionskin }))
     const header = sealOnwardHeader(hops, this.opts.random)
     for (const { keys } of hops) { keys.enc.fill(0); keys.mac.fill(0) }
@@ -718,6 +729,7 @@ export class OnionRouter {
     }, (err: unknown) => {
       circ.finishing = false
       this.countError(err)
+      circ.failedHop ??= circ.crypto.length // this hop's own reply failed, whatever is held behind it
       this.destroyClient(circ, DestroyReason.PROTOCOL, err as Error)
     })
   }
@@ -738,6 +750,7 @@ export class OnionRouter {
       try {
         this.onClientRelay(circ, body)
       } catch (err) {
+        if (circ.state === 'building') circ.failedHop ??= circ.crypto.length // the reply that failed, not the ones held behind it
         this.onError(circ.first.peer, circ.first.circId, err)
       }
     }
@@ -807,6 +820,7 @@ export class OnionRouter {
       // Gone meanwhile (DESTROY, link closed, shutdown): forget it.
       if (!this.pendingCreates.delete(key) || !this.opts.links.has(from) || this.relayCircuits.size >= this.limits.maxRelayCircuits) {
         keys.fill(0)
+        if (sealKeys != null) { sealKeys.enc.fill(0); sealKeys.mac.fill(0) }
         return
       }
       // With an onward header: where to extend next, checked before anything is set up.
