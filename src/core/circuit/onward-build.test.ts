@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { CELL_SIZE } from '../constants.ts'
 import { decodeCell, DestroyReason, HandshakeType, LinkCommand } from '../cell/index.ts'
 import { nobleDh, ONWARD_HDATA_LEN, type X25519Dh } from '../crypto/index.ts'
-import { TestNetwork, type TestPeer } from './test-network.ts'
+import { contains, TestNetwork, type TestPeer } from './test-network.ts'
 import { CircuitClosedError, type LinkLayer, type RouterEvent } from './router.ts'
 
 const MARKER = new TextEncoder().encode('PLAINTEXT-MARKER-onward')
-
-function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
-    return true
-  }
-  return false
-}
 
 /** A network of `n` peers with one fixed link latency, so virtual build times compare exactly. */
 function network (seed: number, n: number, latencyMs = 10): { t: TestNetwork, p: TestPeer[] } {

@@ -3,18 +3,10 @@ import fc from 'fast-check'
 import { CELL_SIZE } from '../constants.ts'
 import { decodeCell, HandshakeType, LinkCommand } from '../cell/index.ts'
 import { DigestMismatchError, isProtocolError } from '../errors.ts'
-import { TestNetwork } from './test-network.ts'
+import { contains, TestNetwork } from './test-network.ts'
 import { CircuitClosedError } from './router.ts'
 
 const MARKER = new TextEncoder().encode('PLAINTEXT-MARKER-7f3a')
-
-function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
-    return true
-  }
-  return false
-}
 
 function network (seed: number, n: number): TestNetwork {
   const t = new TestNetwork(seed)

@@ -67,3 +67,12 @@ export class TestNetwork {
     return await tracked
   }
 }
+
+/** Whether `needle` occurs anywhere in `haystack` (a plaintext marker in a recorded cell). */
+export function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer
+    return true
+  }
+  return false
+}
