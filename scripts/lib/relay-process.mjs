@@ -10,11 +10,19 @@ export function relayArgs (args) {
   return ['--experimental-websocket', '--import', './src/bootstrap/polyfills.mjs', '--import', 'tsx', 'src/bootstrap/main.ts', ...args]
 }
 
-export async function startRelay ({ port = 0, httpPort, keyFile, host = '127.0.0.1', logLevel = 'info', onLog } = {}) {
+export async function startRelay ({ port = 0, httpPort, keyFile, host = '127.0.0.1', logLevel = 'info', onLog, iceUrls, turnSecretFile, turnTtl, maxReservations, maxConnections, announce, spawnPrefix = [] } = {}) {
   const args = ['--host', host, '--port', String(port), '--log-level', logLevel]
   if (httpPort != null) args.push('--http-port', String(httpPort))
   if (keyFile != null) args.push('--key-file', keyFile)
-  const child = spawn(process.execPath, relayArgs(args), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  if (iceUrls != null) args.push('--ice-urls', iceUrls.join(','))
+  if (turnSecretFile != null) args.push('--turn-secret-file', turnSecretFile)
+  if (turnTtl != null) args.push('--turn-ttl', String(turnTtl))
+  if (maxReservations != null) args.push('--max-reservations', String(maxReservations))
+  if (maxConnections != null) args.push('--max-connections', String(maxConnections))
+  if (announce != null) args.push('--announce', announce.join(','))
+  // spawnPrefix runs the relay through another command, e.g. ['ip', 'netns', 'exec', 'ns'].
+  const [cmd, ...pre] = [...spawnPrefix, process.execPath]
+  const child = spawn(cmd, [...pre, ...relayArgs(args)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
   let buffer = ''
   const ready = new Promise((resolve, reject) => {
     const timer = setTimeout(() => { reject(new Error('relay did not start within 30 s')) }, 30_000)

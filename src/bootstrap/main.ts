@@ -7,6 +7,12 @@
  *   --key-file FILE         keep the relay's key here so its address survives restarts
  *   --announce MA[,MA...]   public addresses (e.g. /dns4/relay.example.org/tcp/443/wss)
  *   --log-level info        debug | info | warn | error (debug may name peers)
+ *   --ice-urls URL[,URL...] STUN/TURN beside this relay, handed to tabs
+ *                           (stun:host:3478, turn:host:3478?transport=udp, turns:host:5349?transport=tcp)
+ *   --turn-secret-file FILE coturn's static-auth-secret (use-auth-secret), one line
+ *   --turn-ttl 3600         lifetime of handed-out TURN credentials, seconds
+ *   --max-reservations 1024 tabs that may hold a reservation at once
+ *   --max-connections 2048  connections accepted at once (beyond it the oldest idle are pruned)
  *
  * Prints one line `SHALLOT_RELAY_READY <json>` with its multiaddrs when ready,
  * so scripts can wait for it. Stops cleanly on SIGINT/SIGTERM.
@@ -15,6 +21,8 @@ import { parseArgs } from 'node:util'
 import { createLogger, type LogLevel } from './log.js'
 import { loadOrCreateKey } from './key-file.js'
 import { startBootstrapRelay } from './relay.js'
+import { readFile } from 'node:fs/promises'
+import { TURN_CREDENTIAL_TTL_S, type IceConfig } from './turn-credentials.js'
 
 const { values } = parseArgs({
   options: {
@@ -23,7 +31,12 @@ const { values } = parseArgs({
     'http-port': { type: 'string' },
     'key-file': { type: 'string', default: process.env.RELAY_KEY_FILE },
     announce: { type: 'string' },
-    'log-level': { type: 'string', default: process.env.RELAY_LOG_LEVEL ?? 'info' }
+    'log-level': { type: 'string', default: process.env.RELAY_LOG_LEVEL ?? 'info' },
+    'ice-urls': { type: 'string', default: process.env.RELAY_ICE_URLS },
+    'turn-secret-file': { type: 'string', default: process.env.RELAY_TURN_SECRET_FILE },
+    'turn-ttl': { type: 'string', default: process.env.RELAY_TURN_TTL },
+    'max-reservations': { type: 'string', default: process.env.RELAY_MAX_RESERVATIONS },
+    'max-connections': { type: 'string', default: process.env.RELAY_MAX_CONNECTIONS }
   }
 })
 
@@ -37,6 +50,26 @@ const port = Number(values.port)
 const httpPortArg = values['http-port'] ?? String(port === 0 ? 0 : port + 1)
 const httpPort = httpPortArg === 'off' ? null : Number(httpPortArg)
 
+const fail = (message: string): never => {
+  console.error(message)
+  process.exit(2)
+}
+
+let ice: IceConfig | undefined
+if (values['ice-urls'] != null && values['ice-urls'] !== '') {
+  const secretFile = values['turn-secret-file']
+  const secret = secretFile != null ? (await readFile(secretFile, 'utf8').catch((err: Error) => fail(`cannot read --turn-secret-file: ${err.message}`))).trim() : undefined
+  ice = {
+    urls: values['ice-urls'].split(',').map(u => u.trim()).filter(Boolean),
+    secret,
+    ttlSeconds: values['turn-ttl'] != null ? Number(values['turn-ttl']) : TURN_CREDENTIAL_TTL_S
+  }
+}
+const maxReservations = values['max-reservations'] != null ? Number(values['max-reservations']) : undefined
+if (maxReservations != null && !(Number.isInteger(maxReservations) && maxReservations > 0)) fail('--max-reservations must be a positive integer')
+const maxConnections = values['max-connections'] != null ? Number(values['max-connections']) : undefined
+if (maxConnections != null && !(Number.isInteger(maxConnections) && maxConnections > 0)) fail('--max-connections must be a positive integer')
+
 const { key, created } = await loadOrCreateKey(values['key-file'])
 if (values['key-file'] != null) log.info(created ? 'created a new relay key' : 'loaded the relay key')
 
@@ -46,9 +79,12 @@ const relay = await startBootstrapRelay({
   httpPort,
   announce: values.announce?.split(',').filter(Boolean),
   privateKey: key,
-  log
-})
-log.info(`bootstrap relay listening (${relay.multiaddrs.length} address(es))${relay.httpUrl != null ? ', info endpoint up' : ''}`)
+  log,
+  ice,
+  maxReservations,
+  maxConnections
+}).catch((err: Error) => fail(`relay failed to start: ${err.message}`))
+log.info(`bootstrap relay listening (${relay.multiaddrs.length} address(es))${relay.httpUrl != null ? ', info endpoint up' : ''}${ice != null ? `, handing out ${ice.urls.length} ICE url(s)` : ', no ICE servers'}`)
 // The one machine-readable line: the relay's *own* addresses (public anyway:
 // every tab is configured with them), for the operator and for scripts. It
 // never names a tab or a tab's address.

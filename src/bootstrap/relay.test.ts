@@ -15,6 +15,8 @@ import { createLogger } from './log.ts'
 import { loadOrCreateKey } from './key-file.ts'
 import { startBootstrapRelay, RELAY_MAX_RESERVATIONS } from './relay.ts'
 import { decodePeerExchange, PEER_EXCHANGE_PROTOCOL } from '../core/discovery/peer-exchange.ts'
+import { decodeIceServers, ICE_SERVERS_PROTOCOL } from '../core/discovery/ice-servers.ts'
+import { turnRestCredential } from './turn-credentials.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shallot-relay-test-'))
 afterAll(() => { rmSync(dir, { recursive: true, force: true }) })
@@ -72,6 +74,50 @@ describe('bootstrap relay', () => {
       for (const secret of [a.peerId.toString(), b.peerId.toString(), relay.node.peerId.toString(), '127.0.0.1']) {
         expect(log).not.toContain(secret)
       }
+    } finally {
+      await a.stop()
+      await b.stop()
+      await relay.stop()
+    }
+  })
+
+  it('hands each tab STUN/TURN with fresh credentials, refuses a tab that asks too often, and lists only tabs still there', async () => {
+    const lines: string[] = []
+    const { key } = await loadOrCreateKey(undefined)
+    const relay = await startBootstrapRelay({
+      host: '127.0.0.1', port: 0, httpPort: null, privateKey: key, log: createLogger('info', l => lines.push(l)), statsIntervalMs: 100,
+      ice: { urls: ['stun:203.0.113.10:3478', 'turn:203.0.113.10:3478?transport=udp'], secret: 'test-secret', ttlSeconds: 60 }
+    })
+    const a = await client()
+    const b = await client()
+    try {
+      const addr = multiaddr(relay.multiaddrs[0]!)
+      const before = Math.floor(Date.now() / 1000)
+      const stream = await a.dialProtocol(addr, ICE_SERVERS_PROTOCOL)
+      const reply = decodeIceServers((await lpStream(stream).read()).subarray())
+      expect(reply.expiresAt).toBeGreaterThanOrEqual(before + 60)
+      expect(reply.expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 60)
+      const turn = reply.servers.find(s => s.urls.some(u => u.startsWith('turn:')))!
+      expect(turn.username).toMatch(new RegExp(`^${reply.expiresAt}:[0-9a-f]{16}$`))
+      expect(turn.credential).toBe(turnRestCredential('test-secret', turn.username!))
+      expect(turn.username).not.toContain(a.peerId.toString())
+      expect(reply.servers.find(s => s.urls[0]!.startsWith('stun:'))).toEqual({ urls: ['stun:203.0.113.10:3478'] })
+
+      // The same connection asking again at once is refused (credential harvesting).
+      const again = await a.dialProtocol(addr, ICE_SERVERS_PROTOCOL)
+      await expect(lpStream(again).read()).rejects.toThrow()
+      expect(relay.stats().iceHandouts).toBe(1)
+
+      // A tab that left is not handed out by peer exchange, though its reservation lives on.
+      await b.dial(addr)
+      await expect.poll(() => relay.stats().reservations, { timeout: 15_000 }).toBe(2)
+      await b.stop()
+      await expect.poll(() => relay.stats().connections, { timeout: 5_000 }).toBe(1)
+      expect(relay.stats().reservations).toBe(2)
+      const px = await a.dialProtocol(addr, PEER_EXCHANGE_PROTOCOL)
+      expect(decodePeerExchange((await lpStream(px).read()).subarray())).toEqual([])
+      await expect.poll(() => lines.some(l => l.includes('ice_handouts=1')), { timeout: 5_000 }).toBe(true)
+      expect(lines.join('\n')).not.toContain('test-secret')
     } finally {
       await a.stop()
       await b.stop()

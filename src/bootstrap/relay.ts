@@ -21,7 +21,9 @@ import { circuitRelayServer, type CircuitRelayService } from '@libp2p/circuit-re
 import { lpStream } from '@libp2p/utils'
 import type { PrivateKey, Stream } from '@libp2p/interface'
 import { encodePeerExchange, PEER_EXCHANGE_PROTOCOL, PX_MAX_PEERS } from '../core/discovery/peer-exchange.js'
+import { encodeIceServers, ICE_SERVERS_PROTOCOL } from '../core/discovery/ice-servers.js'
 import type { Logger } from './log.js'
+import { issueIceServers, validateIceConfig, type IceConfig } from './turn-credentials.js'
 
 /** How many tabs may hold a reservation at once. The library default (15) is far too small for a network of tabs. */
 export const RELAY_MAX_RESERVATIONS = 1024
@@ -38,6 +40,13 @@ export const RELAY_MAX_CONNECTIONS = 2048
 /** How often the relay logs its counts at info level. */
 export const RELAY_STATS_INTERVAL_MS = 30_000
 
+/**
+ * One connection gets fresh ICE credentials at most this often. A tab asks once
+ * at start and then at half the credentials' lifetime; more is a client
+ * harvesting credentials.
+ */
+export const ICE_MIN_INTERVAL_MS = 5_000
+
 export interface BootstrapRelayOptions {
   host: string
   port: number
@@ -49,18 +58,25 @@ export interface BootstrapRelayOptions {
   log: Logger
   /** How often counts are logged (default {@link RELAY_STATS_INTERVAL_MS}). */
   statsIntervalMs?: number
+  /** Reservations held at most (default {@link RELAY_MAX_RESERVATIONS}). */
+  maxReservations?: number
+  /** Connections accepted at most (default {@link RELAY_MAX_CONNECTIONS}). */
+  maxConnections?: number
+  /** The STUN/TURN server beside this relay, handed to tabs with fresh credentials. None: tabs get no ICE servers. */
+  ice?: IceConfig
 }
 
 export interface BootstrapRelay {
   readonly node: Libp2p<{ relay: CircuitRelayService }>
   readonly multiaddrs: string[]
   readonly httpUrl: string | null
-  stats(): { reservations: number, connections: number }
+  stats(): { reservations: number, connections: number, iceHandouts: number }
   stop(): Promise<void>
 }
 
 export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise<BootstrapRelay> {
   const { log } = opts
+  if (opts.ice != null) validateIceConfig(opts.ice)
   const node = await createLibp2p({
     privateKey: opts.privateKey,
     addresses: {
@@ -70,13 +86,13 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
     transports: [webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: { maxConnections: RELAY_MAX_CONNECTIONS },
+    connectionManager: { maxConnections: opts.maxConnections ?? RELAY_MAX_CONNECTIONS },
     services: {
       identify: identify(),
       ping: ping(),
       relay: circuitRelayServer({
         reservations: {
-          maxReservations: RELAY_MAX_RESERVATIONS,
+          maxReservations: opts.maxReservations ?? RELAY_MAX_RESERVATIONS,
           defaultDurationLimit: RELAY_DURATION_LIMIT_MS,
           defaultDataLimit: RELAY_DATA_LIMIT_BYTES
         }
@@ -89,7 +105,10 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
   await node.handle(PEER_EXCHANGE_PROTOCOL, async (stream: Stream, connection) => {
     try {
       const asker = connection.remotePeer.toString()
-      const ids = [...node.services.relay.reservations.keys()].map(p => p.toString()).filter(id => id !== asker)
+      // Only tabs still connected: a reservation outlives its tab by up to its TTL.
+      const ids = [...node.services.relay.reservations.keys()]
+        .filter(p => node.getConnections(p).length > 0)
+        .map(p => p.toString()).filter(id => id !== asker)
       shuffle(ids)
       const reply = encodePeerExchange(ids.slice(0, PX_MAX_PEERS).map(id => ({ id })))
       await lpStream(stream).write(reply)
@@ -100,6 +119,31 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
     }
   })
 
+  // ICE servers: the STUN/TURN server beside this relay, with credentials made
+  // for this hand-out only (turn-credentials.ts). Never on a relayed connection.
+  let iceHandouts = 0
+  const lastIce = new WeakMap<object, number>()
+  if (opts.ice != null) {
+    const ice = opts.ice
+    await node.handle(ICE_SERVERS_PROTOCOL, async (stream: Stream, connection) => {
+      try {
+        const now = Date.now()
+        const last = lastIce.get(connection)
+        if (connection.limits != null || (last != null && now - last < ICE_MIN_INTERVAL_MS)) {
+          stream.abort(new Error('ice servers refused'))
+          return
+        }
+        lastIce.set(connection, now)
+        await lpStream(stream).write(encodeIceServers(issueIceServers(ice, now)))
+        await stream.close()
+        iceHandouts++
+      } catch (err) {
+        log.debug(`ice servers failed: ${(err as Error).message}`)
+        stream.abort(err as Error)
+      }
+    })
+  }
+
   const multiaddrs = node.getMultiaddrs().map(ma => ma.toString())
   let server: Server | null = null
   let httpUrl: string | null = null
@@ -107,7 +151,7 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
     server = createServer((req, res) => {
       res.setHeader('Access-Control-Allow-Origin', '*')
       res.setHeader('Cache-Control', 'no-store')
-      if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/multiaddrs')) {
+      if (req.method !== 'GET' || (req.url !== '/' && req.url !== '/multiaddrs' && req.url !== '/info')) {
         res.writeHead(404).end()
         return
       }
@@ -122,11 +166,11 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
     if (addr != null && typeof addr === 'object') httpUrl = `http://${opts.host}:${addr.port}/`
   }
 
-  const stats = () => ({ reservations: node.services.relay.reservations.size, connections: node.getConnections().length })
+  const stats = () => ({ reservations: node.services.relay.reservations.size, connections: node.getConnections().length, iceHandouts })
   let last = ''
   const timer = setInterval(() => {
     const s = stats()
-    const line = `reservations=${s.reservations} connections=${s.connections}`
+    const line = `reservations=${s.reservations} connections=${s.connections} ice_handouts=${s.iceHandouts}`
     if (line !== last) log.info(line)
     last = line
   }, opts.statsIntervalMs ?? RELAY_STATS_INTERVAL_MS)
