@@ -45,10 +45,12 @@ export interface Harness {
   cellsOut(): number
   /** Which running-digest engine the router uses ('wasm' unless WebAssembly failed its check). */
   digestEngine(): 'wasm' | 'noble' | 'none'
+  /** This tab's successful outbound dials with the route their signalling took (ms since start). */
+  dialRecords(): Array<{ at: number, route: 'neighbour' | 'bootstrap', purpose: 'mesh' | 'circuit' }>
 }
 
 export function createHarness (): Harness {
-  const network = new Network(resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined))
+  const network = new Network(resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined).config)
   const frames: Frame[] = []
   // Recording copies every cell and keeps it: the e2e tests need it, the bench
   // (`?frames=off`) must not pay for it in its goodput figures.
@@ -156,6 +158,7 @@ export function createHarness (): Harness {
       return { forwardUs, originateUs }
     },
     cellsOut: () => cellsOut,
+    dialRecords: () => network.dialRecords().map(r => ({ ...r })),
     digestEngine: () => { const e = onion.onionRouter?.runningDigest; return e == null ? 'none' : e === nobleRunningDigest ? 'noble' : 'wasm' },
     async sendGarbage (peer, bytes) {
       const stream = await directConn(peer).newStream(CHANNEL_PROTOCOL)

@@ -1,32 +1,58 @@
 /**
- * The app's one network instance, created from the page's configuration and
- * started once. The UI reads it through `useSyncExternalStore`.
+ * The app's one network instance and its settings, created from the page's
+ * configuration and started once the stored settings are applied (so a tab
+ * that hides its IP never makes a direct connection first). The UI reads them
+ * through `useSyncExternalStore`.
  */
 import { Network } from '../net/network.ts'
-import { resolveNetworkConfig } from './config.ts'
+import { idbSettingsBackend } from '../storage/settings.ts'
+import { resolveNetworkConfig, type RelayChoices } from './config.ts'
 import { OnionService } from './onion.ts'
+import { SettingsStore } from './settings/store.ts'
 
-export type { NetworkSnapshot, PeerStatus, BootstrapStatus } from '../net/network.ts'
+export type { NetworkSnapshot, PeerStatus, BootstrapStatus, ConnectivitySnapshot } from '../net/network.ts'
 export type { CircuitViewState, TestCircuitState } from './onion.ts'
+export type { SettingsSnapshot, RelayRow } from './settings/store.ts'
 
 let instance: Network | null = null
+let settings: SettingsStore | null = null
+
+const buildBootstraps = (): string | undefined => import.meta.env.VITE_BOOTSTRAP as string | undefined
+const resolve = (choices?: RelayChoices) => resolveNetworkConfig(window.location, buildBootstraps(), choices)
+
+/** Settings changes reach every tab of this browser profile. */
+function settingsChannel (): { post(): void, listen(onChange: () => void): void } | undefined {
+  if (typeof BroadcastChannel === 'undefined') return undefined
+  const channel = new BroadcastChannel('shallot-settings')
+  return {
+    post: () => { channel.postMessage('changed') },
+    listen: (onChange) => { channel.onmessage = () => { onChange() } }
+  }
+}
 
 export function getNetwork (): Network {
   if (instance == null) {
-    const config = resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined)
-    instance = new Network(config)
-    void instance.start().catch((err: unknown) => {
-      // Starting fails only on a broken browser (no WebRTC, no crypto); keep the
-      // UI up and say so instead of a blank page.
-      console.error('network start failed:', (err as Error).name)
-    })
+    const first = resolve()
+    const network = new Network(first.config)
+    instance = network
+    // Network parameters a link carried and that were not taken leave the address bar (the invite fragment stays).
+    if (first.dropQuery) window.history.replaceState(window.history.state, '', window.location.pathname + window.location.hash)
+    settings = new SettingsStore({ backend: idbSettingsBackend(), resolve, target: network, channel: settingsChannel() })
+    void settings.load()
+      .then(async () => { await network.start() })
+      .catch((err: unknown) => {
+        // Starting fails only on a broken browser (no WebRTC, no crypto); keep the
+        // UI up and say so instead of a blank page.
+        console.error('network start failed:', (err as Error).name)
+      })
     window.addEventListener('pagehide', () => { void instance?.stop() })
   }
   return instance
 }
 
-export function configuredBootstraps (): string[] {
-  return resolveNetworkConfig(window.location, import.meta.env.VITE_BOOTSTRAP as string | undefined).bootstraps
+export function getSettings (): SettingsStore {
+  getNetwork()
+  return settings!
 }
 
 let onion: OnionService | null = null

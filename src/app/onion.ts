@@ -49,6 +49,9 @@ export const UNREACHABLE_MS = 10 * 60_000
 /** A relay that timed out is avoided for this long (it may only have been slow). */
 export const SUSPECT_MS = 60_000
 
+/** A guard's build failure is counted after this, unless the tab went offline meanwhile (liveness decides within ~9 s). */
+export const GUARD_FAILURE_SETTLE_MS = 15_000
+
 /** Bytes echoed by "Test circuit". */
 const TEST_ECHO_BYTES = 32
 
@@ -78,6 +81,8 @@ export class OnionService {
   private readonly avoided = new Set<string>()
   /** Relays that failed to answer, until when (ms, Date.now). */
   private readonly unreachable = new Map<string, number>()
+  /** Guard failures waiting to be counted ({@link settleGuardFailures}). */
+  private readonly pendingGuardFailures: Array<{ peerId: string, at: number }> = []
 
   constructor (private readonly network: Network, private readonly options: OnionServiceOptions = {}) {}
 
@@ -155,6 +160,7 @@ export class OnionService {
         handleLinkClosed: (peer) => { router?.handleLinkClosed(peer) }
       },
       isDirect: this.network.isDirect,
+      connect: async (peer, signal) => await this.network.connect(peer, 'circuit', signal),
       onFrame: this.options.onFrame,
       // Tor's EWMA circuit scheduler per channel: a bulk circuit cannot starve a chat circuit.
       newQueue: () => new CellScheduler({ clock: { now: () => performance.now() } })
@@ -197,7 +203,30 @@ export class OnionService {
       void directory.republishIfDue()
     }, GOSSIP_INTERVAL_MS))
     this.timers.push(setInterval(() => { this.publish() }, 2_000))
+    this.timers.push(setInterval(() => { this.settleGuardFailures() }, GUARD_FAILURE_SETTLE_MS / 2))
+    // Back from an outage: the relays that "failed" meanwhile were fine, we were not.
+    this.network.onRejoin(() => {
+      this.unreachable.clear()
+      this.pendingGuardFailures.length = 0
+      this.nextPath = null
+      this.publish()
+    })
     this.publish()
+  }
+
+  /**
+   * A build failure at the entry guard counts against it only once it is
+   * clear the failure was not ours: the tab was still online
+   * {@link GUARD_FAILURE_SETTLE_MS} later. An outage makes every build fail,
+   * and counting those would retire good guards and walk the tab to new ones
+   * (guard-spec §4.8: failures that are not the guard's own don't count).
+   */
+  private settleGuardFailures (): void {
+    const now = performance.now()
+    while (this.pendingGuardFailures.length > 0 && now - this.pendingGuardFailures[0]!.at >= GUARD_FAILURE_SETTLE_MS) {
+      const { peerId } = this.pendingGuardFailures.shift()!
+      if (this.network.getSnapshot().phase !== 'offline') this.directory?.reportFailure(peerId)
+    }
   }
 
   async stop (): Promise<void> {
@@ -329,8 +358,10 @@ export class OnionService {
         return circuit
       } catch (err) {
         lastError = err
-        if (hop === 0) this.directory!.reportFailure(chosen[0]!.peerId)
-        this.noteFailure(chosen[hop]!.peerId, err)
+        // While offline, nothing is the relays' fault.
+        const offline = this.network.getSnapshot().phase === 'offline'
+        if (hop === 0 && !offline) this.pendingGuardFailures.push({ peerId: chosen[0]!.peerId, at: performance.now() })
+        if (!offline) this.noteFailure(chosen[hop]!.peerId, err)
         if (fixedLast && hop === chosen.length - 1) throw err // the destination itself failed
         avoid.push(chosen[hop]!.peerId)
       }

@@ -22,17 +22,18 @@ import { lpStream } from '@libp2p/utils'
 import type { PrivateKey, Stream } from '@libp2p/interface'
 import { encodePeerExchange, PEER_EXCHANGE_PROTOCOL, PX_MAX_PEERS } from '../core/discovery/peer-exchange.js'
 import { encodeIceServers, ICE_SERVERS_PROTOCOL } from '../core/discovery/ice-servers.js'
+import { SIGNALLING_DATA_LIMIT_BYTES, SIGNALLING_DURATION_LIMIT_MS } from '../core/discovery/signalling.js'
 import type { Logger } from './log.js'
 import { issueIceServers, validateIceConfig, type IceConfig } from './turn-credentials.js'
 
 /** How many tabs may hold a reservation at once. The library default (15) is far too small for a network of tabs. */
 export const RELAY_MAX_RESERVATIONS = 1024
 
-/** A relayed connection lives at most this long: enough for WebRTC signalling, too short to carry a chat. (libp2p default, kept.) */
-export const RELAY_DURATION_LIMIT_MS = 2 * 60 * 1000
+/** A relayed connection lives at most this long: enough for WebRTC signalling, too short to carry a chat. */
+export const RELAY_DURATION_LIMIT_MS = SIGNALLING_DURATION_LIMIT_MS
 
-/** A relayed connection carries at most this many bytes each way: SDP and ICE fit many times over. (libp2p default, kept.) */
-export const RELAY_DATA_LIMIT_BYTES = 131_072n
+/** A relayed connection carries at most this many bytes each way: SDP and ICE fit many times over. */
+export const RELAY_DATA_LIMIT_BYTES = SIGNALLING_DATA_LIMIT_BYTES
 
 /** Most connections the relay accepts; beyond it the connection manager prunes. */
 export const RELAY_MAX_CONNECTIONS = 2048

@@ -12,6 +12,7 @@ describe('TURN REST API credentials (coturn use-auth-secret)', () => {
 
   it('hands out STUN without and TURN with a username "expiry:tag" valid for the TTL', () => {
     const reply = issueIceServers({ urls: ['stun:t.example:3478', 'turn:t.example:3478?transport=udp'], secret: 's3cret', ttlSeconds: 600 }, 1_700_000_000_500, 'abcd')
+    expect(reply.issuedAt).toBe(1_700_000_000)
     expect(reply.expiresAt).toBe(1_700_000_600)
     expect(reply.servers[0]).toEqual({ urls: ['stun:t.example:3478'] })
     expect(reply.servers[1]?.username).toBe('1700000600:abcd')

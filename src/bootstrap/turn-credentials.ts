@@ -72,12 +72,13 @@ export function issueIceServers (config: IceConfig, nowMs: number, tag: string =
   const turn = config.urls.filter(isTurnUrl)
   const servers: Array<IceServersReply['servers'][number]> = []
   if (stun.length > 0) servers.push({ urls: stun })
+  const issuedAt = Math.floor(nowMs / 1000)
   let expiresAt = 0
   if (turn.length > 0) {
     if (config.secret == null) throw new IceConfigError('turn: urls need the TURN secret')
-    expiresAt = Math.floor(nowMs / 1000) + (config.ttlSeconds ?? TURN_CREDENTIAL_TTL_S)
+    expiresAt = issuedAt + (config.ttlSeconds ?? TURN_CREDENTIAL_TTL_S)
     const username = `${expiresAt}:${tag}`
     servers.push({ urls: turn, username, credential: turnRestCredential(config.secret, username) })
   }
-  return { expiresAt, servers }
+  return { issuedAt, expiresAt, servers }
 }

@@ -60,7 +60,13 @@ async function peer (): Promise<Peer> {
   const manager = new ChannelManager({
     node: node as unknown as TabNode,
     sink: { handleCell: (from, cell) => { cells.push({ from, cell: cell.slice() }) }, handleLinkClosed: (p) => { closed.push(p) } },
-    isDirect: (c) => (c as unknown as FakeConnection).kind === 'direct'
+    isDirect: (c) => (c as unknown as FakeConnection).kind === 'direct',
+    // A dial that can only reach the peer the way the fake network links it (a relayed link stays relayed).
+    connect: async (p) => {
+      const existing = node.getConnections().find(c => c.remotePeer.toString() === p)
+      if (existing == null) throw new Error('no route in these tests')
+      return existing as unknown as Connection
+    }
   })
   await manager.start()
   return { id: node.peerId.toString(), node, manager, cells, closed }

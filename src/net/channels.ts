@@ -2,8 +2,9 @@
  * The link layer under the onion router: at most one live channel per
  * neighbour (see channel.ts), opened on demand over a *direct* WebRTC
  * connection. Extending a circuit to a tab we are not yet connected to first
- * opens a direct WebRTC connection to it (signalled through a bootstrap relay
- * or a neighbour's relay address), then the channel stream.
+ * opens a direct WebRTC connection to it (the injected `connect`: the
+ * network's dialer, which signals through a neighbour when it can and delays
+ * circuit dials at random, dialer.ts), then the channel stream.
  *
  * Cells that arrive are handed to the {@link CellSink} (the onion router in
  * core) with the neighbour's peer id; a channel closing is reported too, so the
@@ -12,7 +13,6 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, Stream } from '@libp2p/interface'
 import { Channel, CHANNEL_PROTOCOL, FifoCellQueue, type CellQueue } from './channel.ts'
-import { webrtcAddresses } from './discovery.ts'
 import type { TabNode } from './node.ts'
 
 /** Where inbound cells go: the onion router. */
@@ -38,8 +38,8 @@ export interface ChannelManagerOptions {
   node: TabNode
   sink: CellSink
   isDirect(connection: Connection): boolean
-  /** Addresses to reach a peer through when the peer store has none (relay-derived). */
-  fallbackAddresses?(peer: string): string[]
+  /** A direct WebRTC connection to `peer`, opened if needed (Network.connect with purpose 'circuit'). */
+  connect(peer: string, signal: AbortSignal): Promise<Connection>
   newQueue?(): CellQueue
   /** Every cell written or read, for tests that record what a relay forwards. */
   onFrame?(direction: 'in' | 'out', peer: string, cell: Uint8Array): void
@@ -115,15 +115,8 @@ export class ChannelManager {
     if (this.channels.size >= MAX_CHANNELS) throw new ChannelUnavailableError('too many channels')
     const signal = AbortSignal.timeout(CHANNEL_OPEN_TIMEOUT_MS)
     const peerId = peerIdFromString(peer)
-    let conn = node.getConnections(peerId).find(c => this.opts.isDirect(c))
-    if (conn == null) {
-      const addrs = await webrtcAddresses(node, peerId)
-      const { multiaddr } = await import('@multiformats/multiaddr')
-      const all = [...addrs, ...(this.opts.fallbackAddresses?.(peer) ?? []).map(a => multiaddr(a))]
-      if (all.length === 0) throw new ChannelUnavailableError('no WebRTC address for that peer')
-      conn = await node.dial(all, { signal })
-      if (!this.opts.isDirect(conn)) throw new ChannelUnavailableError('only a relayed connection could be made')
-    }
+    const conn = node.getConnections(peerId).find(c => this.opts.isDirect(c)) ?? await this.opts.connect(peer, signal)
+    if (!this.opts.isDirect(conn)) throw new ChannelUnavailableError('only a relayed connection could be made')
     const stream = await conn.newStream(CHANNEL_PROTOCOL, { signal })
     return this.adopt(peer, stream)
   }

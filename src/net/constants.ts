@@ -45,3 +45,77 @@ export const MAX_CANDIDATES = 256
 
 /** Time allowed for one peer-exchange request. */
 export const PEER_EXCHANGE_TIMEOUT_MS = 10_000
+
+/** Time allowed to fetch ICE servers from a bootstrap relay. */
+export const ICE_FETCH_TIMEOUT_MS = 10_000
+
+/** TURN credentials are renewed at this fraction of their lifetime, so a new connection never uses ones about to expire. */
+export const ICE_RENEW_FRACTION = 0.5
+
+/** After a failed ICE-server fetch, ask again this much later (also the shortest renewal interval). */
+export const ICE_RETRY_MS = 5_000
+
+// ---- the tab's circuit-relay-v2 hop, for its neighbours' WebRTC signalling (relay-control.ts)
+
+/** Reservations a tab holds for its neighbours at most (each neighbour holds one; neighbours can outnumber maxDirectPeers while circuits need them). */
+export const TAB_RELAY_MAX_RESERVATIONS = 32
+
+/** A neighbour's reservation lasts this long; the neighbour renews it 5 minutes before it ends (libp2p's refresh window). */
+export const TAB_RELAY_RESERVATION_TTL_MS = 10 * 60_000
+
+/** Relayed signalling connection limits: the bootstrap relay's (core/discovery/signalling.ts). */
+export { SIGNALLING_DURATION_LIMIT_MS as TAB_RELAY_DURATION_LIMIT_MS, SIGNALLING_DATA_LIMIT_BYTES as TAB_RELAY_DATA_LIMIT_BYTES } from '../core/discovery/signalling.ts'
+
+/** A hop request must be answered within this. */
+export const TAB_RELAY_HOP_TIMEOUT_MS = 15_000
+
+/** Hop streams one neighbour may have open at once. */
+export const TAB_RELAY_MAX_HOP_STREAMS = 4
+
+/** Stop streams the hop opens to one neighbour at once. */
+export const TAB_RELAY_MAX_STOP_STREAMS = 8
+
+// ---- dialing (dialer.ts)
+
+/**
+ * A dial made for a circuit (a hop extending to a tab it is not connected to)
+ * waits a random time up to this first: otherwise whoever relays the
+ * signalling sees hop i dial hop i+1 a few milliseconds after hop i−1 dialed
+ * hop i, and can chain a pipelined build's connections.
+ */
+export const CIRCUIT_DIAL_JITTER_MS = 200
+
+/** Signalling routes through neighbours tried per dial before the bootstrap relays. */
+export const MAX_NEIGHBOUR_ROUTES = 2
+
+// ---- liveness (liveness.ts)
+
+/**
+ * No answer over any connection (bootstrap relay or neighbour) for this long,
+ * while pings were tried, means the tab lost the network (a cut uplink looks
+ * like this: sockets stay open, nothing comes back).
+ */
+export const OFFLINE_AFTER_MS = 9_000
+
+/** A ping used to decide liveness gives up after this (shorter than the RTT-display ping's timeout). */
+export const LIVENESS_PING_TIMEOUT_MS = 4_000
+
+/**
+ * Connected to a bootstrap relay, others known, no direct peer: after this long
+ * (and at least {@link ISOLATED_AFTER_FAILED_DIALS} failed dials) the tab says
+ * it cannot reach peers outside its own network instead of "connecting".
+ */
+export const ISOLATED_AFTER_MS = 20_000
+export const ISOLATED_AFTER_FAILED_DIALS = 2
+
+/**
+ * A tab with neighbours dials only candidates a neighbour can signal to. Below
+ * this many neighbours, and with no such candidate for
+ * {@link BOOTSTRAP_DIAL_FALLBACK_MS}, it may dial through a bootstrap relay
+ * again (a tab left with one neighbour that knows nobody must not stay stuck).
+ */
+export const NEIGHBOUR_ONLY_DIALS_FROM = 2
+export const BOOTSTRAP_DIAL_FALLBACK_MS = 15_000
+
+/** A new neighbour is asked for its neighbours this long after it connected (identify runs first). */
+export const NEIGHBOUR_PX_DELAY_MS = 500

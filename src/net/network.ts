@@ -2,49 +2,59 @@
  * The tab's place in the network, as one object the app can start, watch and
  * stop. It owns the libp2p node and runs a small maintenance loop:
  *
- * 1. keep a connection to every configured bootstrap relay (re-dial with
- *    backoff; the circuit-relay transport reserves a slot on each, so other
- *    tabs can reach us at `<relay>/p2p-circuit`);
- * 2. learn peers by peer exchange from bootstrap relays and direct neighbours;
+ * 1. keep a connection and a reservation on every configured bootstrap relay
+ *    (re-dial with backoff), and fetch STUN/TURN servers from it (ice.ts);
+ * 2. learn peers by peer exchange from bootstrap relays and direct neighbours,
+ *    and from neighbours also who *their* neighbours are (adjacency.ts);
  * 3. keep up to `maxDirectPeers` direct WebRTC connections, dialing one or two
- *    candidates at a time (staggered), with per-peer backoff after failures;
+ *    candidates at a time (staggered), signalled through a neighbour when one
+ *    knows the candidate (dialer.ts), with per-peer backoff after failures;
  *    above the limit it closes the newest, but never a link that carries
- *    circuits ({@link Network.keepConnectionsWhere}): a circuit's hop need
- *    not be a mesh neighbour, so the limit is soft while circuits need it;
- * 4. ping each direct neighbour over *that* connection for the RTT shown in
- *    the Network panel.
+ *    circuits ({@link Network.keepConnectionsWhere});
+ * 4. hold a reservation on each neighbour, so its other neighbours can signal
+ *    to this tab through it (relay-control.ts);
+ * 5. ping everything it is connected to: the RTT shown in the Network panel,
+ *    the connection's path (direct or through TURN, connection-path.ts), and
+ *    whether the tab is online at all (liveness.ts). When answers come back
+ *    after an outage, or the browser says it is online again, or the page
+ *    becomes visible, it rejoins at once instead of waiting out backoffs.
  *
  * It publishes an immutable {@link NetworkSnapshot} to subscribers. Nothing here
  * logs peer ids or addresses.
  */
-import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { Connection, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Connection, PrivateKey } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Adjacency } from './adjacency.ts'
 import { Backoff } from './backoff.ts'
+import { fetchRelayAddrs, newBootstrapEntry, type BootstrapEntry, type BootstrapStatus } from './bootstraps.ts'
 import { connectionKind, type ConnectionKind } from './connection-kind.ts'
+import { connectionPath, type ConnectionPath } from './connection-path.ts'
+import { probeCandidateKinds } from './connectivity-probe.ts'
 import {
-  BACKOFF_BASE_MS, BACKOFF_MAX_MS, DEFAULT_MAX_DIRECT_PEERS, DIAL_STAGGER_MS, DISCOVERY_INTERVAL_MS,
-  MAINTENANCE_INTERVAL_MS, MAX_CANDIDATES, MAX_CONCURRENT_PEER_DIALS, PEER_BACKOFF_MAX_MS, PING_INTERVAL_MS
+  BACKOFF_BASE_MS, BACKOFF_MAX_MS, DEFAULT_MAX_DIRECT_PEERS, DIAL_STAGGER_MS, DISCOVERY_INTERVAL_MS, ISOLATED_AFTER_FAILED_DIALS,
+  ISOLATED_AFTER_MS, LIVENESS_PING_TIMEOUT_MS, MAINTENANCE_INTERVAL_MS, MAX_CANDIDATES, MAX_CONCURRENT_PEER_DIALS, NEIGHBOUR_ONLY_DIALS_FROM,
+  NEIGHBOUR_PX_DELAY_MS, BOOTSTRAP_DIAL_FALLBACK_MS,
+  PEER_BACKOFF_MAX_MS, PING_INTERVAL_MS
 } from './constants.ts'
-import { askPeerExchange, servePeerExchange, webrtcAddresses } from './discovery.ts'
+import { Dialer, type DialPurpose, type DialRecord } from './dialer.ts'
+import { askPeerExchange, servePeerExchange } from './discovery.ts'
+import { IceServerProvider, type IceSnapshot } from './ice.ts'
+import { Liveness } from './liveness.ts'
 import { createTabNode, type TabNode } from './node.ts'
 import { pingConnection } from './ping.ts'
+
+export type { BootstrapState, BootstrapStatus } from './bootstraps.ts'
+export { bootstrapLabel } from './bootstraps.ts'
 
 export interface NetworkConfig {
   /** Bootstrap relays: multiaddrs (`/ip4/…/tcp/…/ws/p2p/…`) or http(s) URLs of a relay's info endpoint. */
   bootstraps: string[]
   maxDirectPeers?: number
-  iceServers?: RTCIceServer[]
   allowLocalAddresses: boolean
-}
-
-export type BootstrapState = 'connecting' | 'connected' | 'unreachable'
-
-export interface BootstrapStatus {
-  /** The configured entry, shortened for display (no peer id). */
-  readonly label: string
-  readonly state: BootstrapState
+  /** Start with "hide my IP" on: every WebRTC connection through TURN. */
+  relayOnly?: boolean
 }
 
 export interface PeerStatus {
@@ -58,9 +68,30 @@ export interface PeerStatus {
   readonly pingFailed: boolean
   /** When the connection shown was opened (epoch ms). */
   readonly openedAt: number
+  /** How a direct connection travels (null until the browser says, or for non-WebRTC kinds). */
+  readonly path: ConnectionPath | null
 }
 
-export type NetworkPhase = 'starting' | 'connecting' | 'online' | 'offline' | 'unreachable' | 'stopped'
+/**
+ * - `starting`, `connecting`: before the first answer from a bootstrap relay;
+ * - `online`: connected to a bootstrap relay or to direct peers;
+ * - `isolated`: connected to a bootstrap relay, others are there, but no
+ *   direct connection works (no STUN/TURN, a firewall, or "hide my IP"
+ *   without TURN): the tab says so instead of "connecting" forever;
+ * - `offline`: the tab lost the network (nothing answers) after being on it;
+ * - `unreachable`: no bootstrap relay ever answered;
+ * - `stopped`.
+ */
+export type NetworkPhase = 'starting' | 'connecting' | 'online' | 'isolated' | 'offline' | 'unreachable' | 'stopped'
+
+export interface ConnectivitySnapshot {
+  readonly ice: IceSnapshot
+  /** Candidate kinds this tab gathered in its last probe (null: not probed yet). */
+  readonly candidateKinds: readonly string[] | null
+  /** Direct connections by path: through TURN, or not. */
+  readonly directConnections: number
+  readonly turnConnections: number
+}
 
 export interface NetworkSnapshot {
   readonly phase: NetworkPhase
@@ -72,19 +103,17 @@ export interface NetworkSnapshot {
   /** ms from start to the first direct WebRTC peer, once there was one. */
   readonly firstDirectPeerMs: number | null
   readonly selfShortId: string | null
+  /** Peers known (candidates) besides the direct ones: 0 means nobody else is on the network yet. */
+  readonly knownPeers: number
+  readonly connectivity: ConnectivitySnapshot
+  /** Successful outbound dials by signalling route. */
+  readonly signalledVia: { readonly neighbour: number, readonly bootstrap: number }
 }
 
-interface BootstrapEntry {
-  readonly configured: string
-  readonly label: string
-  addrs: Multiaddr[]
-  peerId: string | null
-  state: BootstrapState
-}
-
-interface PingState { rttMs: number | null, pings: number, failed: boolean, lastAt: number }
+interface PingState { rttMs: number | null, pings: number, failed: boolean, lastAt: number, path: ConnectionPath | null }
 
 export class NetworkUnavailableError extends Error {
+  readonly kind = 'network-unavailable' as const
   constructor (message: string) {
     super(message)
     this.name = 'NetworkUnavailableError'
@@ -121,9 +150,10 @@ export class Network {
   /** Per-tab Ed25519 transport key: libp2p peer id and relay-descriptor signing key. Memory only. */
   private transportKey: PrivateKey | null = null
   private readonly maxDirect: number
-  private readonly bootstraps: BootstrapEntry[]
+  private bootstraps: BootstrapEntry[]
   private readonly bootstrapBackoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS)
   private readonly peerBackoff = new Backoff(BACKOFF_BASE_MS * 2, PEER_BACKOFF_MAX_MS)
+  private readonly reservationBackoff = new Backoff(BACKOFF_BASE_MS * 2, PEER_BACKOFF_MAX_MS)
   private readonly candidates = new Set<string>()
   /** Peers never dialed and disconnected when they dial us (see OnionService.avoidPeer). */
   private readonly avoided = new Set<string>()
@@ -132,6 +162,13 @@ export class Network {
   private carriesCircuits: (peerId: string) => boolean = () => false
   private readonly pingState = new Map<string, PingState>()
   private readonly listeners = new Set<() => void>()
+  private readonly rejoinListeners = new Set<() => void>()
+  readonly ice = new IceServerProvider()
+  private readonly adjacency = new Adjacency()
+  private dialer: Dialer | null = null
+  private readonly liveness = new Liveness(() => performance.now())
+  private candidateKinds: string[] | null = null
+  private probing = false
   private snapshot: NetworkSnapshot
   private timer: ReturnType<typeof setInterval> | null = null
   private startedAt = 0
@@ -141,16 +178,18 @@ export class Network {
   private everReachedBootstrap = false
   private bootstrapAttempted = false
   private discoveryRound = 0
+  /** Since when the tab has been on the network with nobody direct (for the isolated state). */
+  private aloneSince: number | null = null
+  private failedDialsWhileAlone = 0
+  /** Since when the peer manager has had neighbours but no candidate any of them can signal to. */
+  private noNeighbourRouteSince: number | null = null
+  private readonly detach: Array<() => void> = []
 
   constructor (private readonly config: NetworkConfig) {
     this.maxDirect = config.maxDirectPeers ?? DEFAULT_MAX_DIRECT_PEERS
-    this.bootstraps = config.bootstraps.map(configured => ({
-      configured,
-      label: bootstrapLabel(configured),
-      addrs: [],
-      peerId: null,
-      state: 'connecting'
-    }))
+    this.bootstraps = config.bootstraps.map(newBootstrapEntry)
+    this.ice.setRelayOnly(config.relayOnly === true)
+    this.ice.subscribe(() => { this.publish() })
     this.snapshot = this.buildSnapshot('starting')
   }
 
@@ -161,29 +200,51 @@ export class Network {
 
   getSnapshot = (): NetworkSnapshot => this.snapshot
 
+  /**
+   * Called when the tab comes back after an outage (answers again, the
+   * browser went online, the page became visible): layers above forget
+   * failures that were the outage's, not their peers' (the onion layer's
+   * "unreachable" marks), and retry now.
+   */
+  onRejoin (listener: () => void): () => void {
+    this.rejoinListeners.add(listener)
+    return () => { this.rejoinListeners.delete(listener) }
+  }
+
   async start (): Promise<void> {
     if (this.node != null) return
     this.startedAt = performance.now()
     this.transportKey = await generateKeyPair('Ed25519')
     const node = await createTabNode({
       privateKey: this.transportKey,
-      reservations: Math.max(1, this.bootstraps.length),
-      iceServers: this.config.iceServers ?? [],
+      rtcConfiguration: this.ice.rtcConfiguration,
+      isNeighbour: (peer) => this.directConnection(peer) != null,
       allowLocalAddresses: this.config.allowLocalAddresses
     })
     this.node = node
+    this.dialer = new Dialer({ node, adjacency: this.adjacency, isDirect: this.isDirect })
     await servePeerExchange(node, conn => this.kindOf(conn) === 'direct-webrtc')
     node.addEventListener('connection:open', (evt) => {
-      if (this.avoided.has(evt.detail.remotePeer.toString())) void evt.detail.close().catch(() => {})
+      const conn = evt.detail
+      if (this.avoided.has(conn.remotePeer.toString())) void conn.close().catch(() => {})
+      // A new neighbour: learn at once whom it can signal to (its neighbours).
+      else setTimeout(() => { if (this.kindOf(conn) === 'direct-webrtc' && conn.status === 'open') void this.askNeighbour(node, conn) }, NEIGHBOUR_PX_DELAY_MS)
       this.publish()
     })
     node.addEventListener('connection:close', (evt) => {
       const id = evt.detail.remotePeer.toString()
-      if (!node.getConnections(evt.detail.remotePeer).some(c => this.kindOf(c) === 'direct-webrtc')) this.pingState.delete(id)
+      if (this.directConnection(id) == null) {
+        this.pingState.delete(id)
+        this.adjacency.forgetNeighbour(id)
+        node.services.relayControl.neighbourGone(id)
+        // The hop's reservation for this neighbour is useless now; free its slot.
+        node.services.relay.reservations.delete(evt.detail.remotePeer)
+      }
       this.publish()
     })
     node.addEventListener('self:peer:update', () => { this.publish() })
     await node.start()
+    this.watchBrowser()
     this.startedPromise.resolve(node)
     this.timer = setInterval(() => { void this.maintain() }, MAINTENANCE_INTERVAL_MS)
     void this.maintain()
@@ -193,6 +254,7 @@ export class Network {
   async stop (): Promise<void> {
     if (this.timer != null) clearInterval(this.timer)
     this.timer = null
+    for (const d of this.detach.splice(0)) d()
     const node = this.node
     this.node = null
     await node?.stop()
@@ -200,11 +262,47 @@ export class Network {
     this.emit()
   }
 
-  /** "Try again" from the UI: forget the backoff and dial every bootstrap now. */
+  /** "Try again" from the UI: forget the backoffs and dial every bootstrap now. */
   retryNow (): void {
-    for (const b of this.bootstraps) this.bootstrapBackoff.success(b.configured)
+    this.rejoin()
+  }
+
+  /**
+   * Use these bootstrap relays from now on (Settings changed): new ones are
+   * dialed at once, removed ones disconnected. Direct peers stay.
+   */
+  setBootstraps (list: readonly string[]): void {
+    const next = [...new Set(list)]
+    const keep = this.bootstraps.filter(b => next.includes(b.configured))
+    const removed = this.bootstraps.filter(b => !next.includes(b.configured))
+    this.bootstraps = [...keep, ...next.filter(c => !keep.some(b => b.configured === c)).map(newBootstrapEntry)]
+    for (const b of removed) {
+      if (b.peerId == null) continue
+      this.ice.forget(b.peerId)
+      void this.disconnectPeer(b.peerId).catch(() => {})
+    }
     this.bootstrapAttempted = false
+    this.publish()
     void this.maintain()
+  }
+
+  /**
+   * "Hide my IP address from other tabs": every WebRTC connection through
+   * TURN from now on. Connections made before are closed, so none keeps a
+   * direct path; the peer manager and the onion layer open new ones.
+   */
+  setRelayOnly (on: boolean): void {
+    if (this.ice.isRelayOnly === on) return
+    this.ice.setRelayOnly(on)
+    this.candidateKinds = null
+    const node = this.node
+    if (node != null && on) {
+      for (const c of node.getConnections()) {
+        if (this.kindOf(c) === 'direct-webrtc') void c.close().catch(() => { c.abort(new Error('hide my IP')) })
+      }
+    }
+    void this.probe()
+    this.publish()
   }
 
   /** Ping one peer now over its direct WebRTC connection. */
@@ -242,6 +340,22 @@ export class Network {
   /** True for a direct (non-relayed) WebRTC connection: the only kind onion protocols run on. */
   isDirect = (conn: Connection): boolean => this.kindOf(conn) === 'direct-webrtc'
 
+  /**
+   * A direct WebRTC connection to `peer`, opened if needed (signalled through
+   * a neighbour when one knows `peer`). `purpose: 'circuit'` adds the random
+   * delay a circuit's dials get (dialer.ts).
+   */
+  async connect (peer: string, purpose: DialPurpose, signal?: AbortSignal): Promise<Connection> {
+    if (this.dialer == null) throw new NetworkUnavailableError('network not started')
+    if (peer === this.node?.peerId.toString()) throw new NetworkUnavailableError('cannot connect to self')
+    return await this.dialer.dial(peer, purpose, signal)
+  }
+
+  /** Successful outbound dials with their signalling route (bench). */
+  dialRecords (): readonly DialRecord[] {
+    return this.dialer?.dialRecords() ?? []
+  }
+
   /** Resolves once the libp2p node is running. */
   get started (): Promise<TabNode> {
     return this.startedPromise.promise
@@ -258,6 +372,21 @@ export class Network {
     return this.node
   }
 
+  /** Gather candidates with the current ICE configuration, for the connectivity line. */
+  async probe (): Promise<void> {
+    if (this.probing || typeof RTCPeerConnection === 'undefined') return
+    this.probing = true
+    try {
+      const result = await probeCandidateKinds(this.ice.rtcConfiguration())
+      this.candidateKinds = [...result.kinds].sort()
+    } catch {
+      this.candidateKinds = []
+    } finally {
+      this.probing = false
+      this.publish()
+    }
+  }
+
   // ---- maintenance -------------------------------------------------------
 
   private maintaining = false
@@ -267,10 +396,16 @@ export class Network {
     if (node == null || this.maintaining) return
     this.maintaining = true
     try {
+      this.ice.prune()
       await this.maintainBootstraps(node)
-      this.maintainPeers(node)
-      if (this.shouldDiscover()) void this.discover(node)
+      this.maintainIce(node)
+      this.maintainNeighbourReservations(node)
+      if (!this.liveness.isOffline) {
+        this.maintainPeers(node)
+        if (this.shouldDiscover()) void this.discover(node)
+      }
       this.maintainPings(node)
+      if (this.liveness.check(node.getConnections().length > 0)) this.publish()
     } finally {
       this.maintaining = false
       this.publish()
@@ -281,10 +416,14 @@ export class Network {
     const now = performance.now()
     const attempts: Array<Promise<void>> = []
     for (const b of this.bootstraps) {
-      const connected = b.peerId != null && node.getConnections(peerIdFromString(b.peerId)).length > 0
-      if (connected) {
+      const conn = b.peerId != null ? node.getConnections(peerIdFromString(b.peerId))[0] : undefined
+      if (conn != null) {
         b.state = 'connected'
         this.everReachedBootstrap = true
+        // Reconnected by someone else (libp2p's keep-alive redial), or the reservation lapsed: reserve again.
+        if (!node.services.relayControl.hasReservation(conn.remotePeer) && this.reservationBackoff.ready(b.configured, now)) {
+          void this.reserveOnBootstrap(node, b)
+        }
         continue
       }
       if (b.state === 'connected') b.state = 'unreachable'
@@ -309,11 +448,64 @@ export class Network {
       b.state = 'connected'
       this.everReachedBootstrap = true
       this.bootstrapBackoff.success(b.configured)
+      if (this.liveness.answered()) this.rejoin()
+      void this.reserveOnBootstrap(node, b)
+      void this.fetchIce(node, b)
       this.lastDiscovery = 0 // ask the relay who is there right away
       void this.discover(node).catch(() => {})
     } catch {
       b.state = 'unreachable'
       this.bootstrapBackoff.failure(b.configured, performance.now())
+    }
+  }
+
+  private async reserveOnBootstrap (node: TabNode, b: BootstrapEntry): Promise<void> {
+    const addr = b.addrs[0]
+    if (addr == null || b.peerId == null) return
+    try {
+      await node.services.relayControl.reserveOnBootstrap(addr, b.peerId)
+      this.reservationBackoff.success(b.configured)
+    } catch {
+      this.reservationBackoff.failure(b.configured, performance.now())
+    }
+    this.publish()
+  }
+
+  /** Ask each connected bootstrap relay for STUN/TURN when due (first time, then at half the credentials' life). */
+  private maintainIce (node: TabNode): void {
+    for (const b of this.bootstraps) {
+      if (b.state !== 'connected' || b.peerId == null || !this.ice.due(b.peerId)) continue
+      void this.fetchIce(node, b)
+    }
+  }
+
+  private async fetchIce (node: TabNode, b: BootstrapEntry): Promise<void> {
+    if (b.peerId == null || !this.ice.due(b.peerId)) return
+    const conn = node.getConnections(peerIdFromString(b.peerId))[0]
+    if (conn == null) return
+    const hadAny = this.ice.snapshot().relaysWithIce > 0
+    try {
+      await this.ice.fetchFrom(b.peerId, conn)
+      if (!hadAny || this.candidateKinds == null) void this.probe()
+    } catch {
+      if (this.candidateKinds == null) void this.probe()
+    }
+  }
+
+  /** Reserve on every direct neighbour that has none of ours yet (it then signals for its other neighbours to us). */
+  private maintainNeighbourReservations (node: TabNode): void {
+    const now = performance.now()
+    for (const conn of node.getConnections()) {
+      if (this.kindOf(conn) !== 'direct-webrtc') continue
+      const id = conn.remotePeer.toString()
+      if (node.services.relayControl.hasReservation(conn.remotePeer) || !this.reservationBackoff.ready(id, now)) continue
+      // Give identify a moment: a reservation on a neighbour that just connected may race its hop handler.
+      if (Date.now() - conn.timeline.open < 1_000) continue
+      this.reservationBackoff.failure(id, now) // until it succeeds, no second attempt in flight
+      void node.services.relayControl.reserveOnNeighbour(conn.remotePeer).then(
+        () => { this.reservationBackoff.success(id) },
+        () => {}
+      )
     }
   }
 
@@ -333,12 +525,22 @@ export class Network {
     if (direct.size + this.dialing.size >= this.maxDirect) return
     if (this.dialing.size >= MAX_CONCURRENT_PEER_DIALS || now - this.lastDialStart < DIAL_STAGGER_MS) return
     const self = node.peerId.toString()
+    const bootstrapIds = this.bootstrapPeerIds()
     const choices = [...this.candidates].filter(id =>
-      id !== self && !direct.has(id) && !this.avoided.has(id) && !this.dialing.has(id) && this.peerBackoff.ready(id, now))
-    if (choices.length === 0) return
-    const id = choices[Math.floor(Math.random() * choices.length)]!
+      id !== self && !bootstrapIds.has(id) && !direct.has(id) && !this.avoided.has(id) && !this.dialing.has(id) && this.peerBackoff.ready(id, now))
+    // Once the tab has a few neighbours, it grows only through them: a
+    // neighbour signals the new connection, and the bootstrap relay never
+    // sees it (dialer.ts). With fewer, any candidate will do.
+    const viaNeighbour = choices.filter(id => this.adjacency.routesTo(id, p => direct.has(p)).length > 0)
+    if (viaNeighbour.length > 0 || direct.size === 0) this.noNeighbourRouteSince = null
+    else this.noNeighbourRouteSince ??= now
+    // Through a bootstrap relay only with no neighbour at all, or too few for a while with none that can help.
+    const stuck = direct.size < NEIGHBOUR_ONLY_DIALS_FROM && this.noNeighbourRouteSince != null && now - this.noNeighbourRouteSince >= BOOTSTRAP_DIAL_FALLBACK_MS
+    const pool = viaNeighbour.length > 0 ? viaNeighbour : (direct.size === 0 || stuck ? choices : [])
+    if (pool.length === 0) return
+    const id = pool[Math.floor(Math.random() * pool.length)]!
     this.lastDialStart = now
-    void this.dialPeer(node, id)
+    void this.dialPeer(id)
   }
 
   /**
@@ -357,20 +559,16 @@ export class Network {
     void this.disconnectPeer(id).catch(() => {})
   }
 
-  private async dialPeer (node: TabNode, id: string): Promise<void> {
+  private async dialPeer (id: string): Promise<void> {
     this.dialing.add(id)
     try {
-      const peerId = peerIdFromString(id)
-      const addrs = await webrtcAddresses(node, peerId)
-      if (addrs.length === 0) throw new NetworkUnavailableError('no WebRTC address')
-      await node.dial(addrs)
+      await this.connect(id, 'mesh')
       this.peerBackoff.success(id)
-      if (this.firstDirectPeerMs == null && this.directPeerIds(node).size > 0) {
-        this.firstDirectPeerMs = performance.now() - this.startedAt
-      }
+      this.failedDialsWhileAlone = 0
     } catch {
       const failures = this.peerBackoff.failures(id)
       this.peerBackoff.failure(id, performance.now())
+      this.failedDialsWhileAlone++
       // A peer that keeps failing has probably left; forget it until someone mentions it again.
       if (failures >= 4) this.candidates.delete(id)
     } finally {
@@ -390,24 +588,39 @@ export class Network {
     this.lastDiscovery = performance.now()
     this.discoveryRound++
     // Ask every connected bootstrap relay and one direct neighbour (rotating).
-    const asks: Array<Promise<PeerId[]>> = []
+    const asks: Array<Promise<unknown>> = []
+    const learned: string[] = []
     for (const b of this.bootstraps) {
       if (b.peerId == null) continue
       const conn = node.getConnections(peerIdFromString(b.peerId))[0]
       const relayAddr = b.addrs[0]
-      if (conn != null && relayAddr != null) asks.push(askPeerExchange(node, conn, relayAddr))
+      if (conn != null && relayAddr != null) asks.push(askPeerExchange(node, conn, relayAddr).then(ids => { learned.push(...ids.map(p => p.toString())) }))
     }
     const neighbours = [...node.getConnections()].filter(c => this.kindOf(c) === 'direct-webrtc')
     const neighbour = neighbours[this.discoveryRound % Math.max(1, neighbours.length)]
-    if (neighbour != null) asks.push(askPeerExchange(node, neighbour, null))
-    const results = await Promise.allSettled(asks)
+    if (neighbour != null) asks.push(this.askNeighbour(node, neighbour, false))
+    await Promise.allSettled(asks)
+    this.addCandidates(learned)
+  }
+
+  /** Peer exchange with one neighbour: its direct neighbours are candidates, each reachable for signalling through it. */
+  private async askNeighbour (node: TabNode, neighbour: Connection, dialNow = true): Promise<void> {
+    const via = neighbour.remotePeer.toString()
+    try {
+      const list = (await askPeerExchange(node, neighbour, null)).map(p => p.toString())
+      this.adjacency.record(via, list)
+      if (dialNow) this.addCandidates(list)
+      else for (const id of list) if (this.candidates.size < MAX_CANDIDATES) this.candidates.add(id)
+    } catch {
+      // An unhelpful neighbour: nothing learned from it this time.
+    }
+  }
+
+  private addCandidates (ids: readonly string[]): void {
     const before = this.candidates.size
-    for (const r of results) {
-      if (r.status !== 'fulfilled') continue
-      for (const p of r.value) {
-        if (this.candidates.size >= MAX_CANDIDATES) break
-        this.candidates.add(p.toString())
-      }
+    for (const id of ids) {
+      if (this.candidates.size >= MAX_CANDIDATES) break
+      this.candidates.add(id)
     }
     // New candidates: dial now rather than at the next tick.
     if (this.candidates.size > before) void this.maintain()
@@ -415,24 +628,30 @@ export class Network {
 
   private maintainPings (node: TabNode): void {
     const now = performance.now()
+    const bootstrapIds = this.bootstrapPeerIds()
     for (const conn of node.getConnections()) {
-      if (this.kindOf(conn) !== 'direct-webrtc') continue
+      const kind = this.kindOf(conn)
+      if (kind !== 'direct-webrtc' && kind !== 'bootstrap') continue
       const id = conn.remotePeer.toString()
       const state = this.pingState.get(id)
       if (state != null && now - state.lastAt < PING_INTERVAL_MS) continue
-      void this.pingOver(id, conn).catch(() => {})
+      if (bootstrapIds.has(id) && node.getConnections(conn.remotePeer)[0] !== conn) continue
+      void this.pingOver(id, conn, LIVENESS_PING_TIMEOUT_MS).catch(() => {})
     }
   }
 
-  private async pingOver (id: string, conn: Connection): Promise<number> {
-    const state = this.pingState.get(id) ?? { rttMs: null, pings: 0, failed: false, lastAt: 0 }
+  private async pingOver (id: string, conn: Connection, timeoutMs?: number): Promise<number> {
+    const state = this.pingState.get(id) ?? { rttMs: null, pings: 0, failed: false, lastAt: 0, path: null }
     state.lastAt = performance.now()
     this.pingState.set(id, state)
+    this.liveness.tried()
     try {
-      const rtt = await pingConnection(conn)
+      const rtt = await pingConnection(conn, timeoutMs)
       state.rttMs = rtt
       state.pings++
       state.failed = false
+      if (this.liveness.answered()) this.rejoin()
+      if (this.kindOf(conn) === 'direct-webrtc') state.path = await connectionPath(conn)
       return rtt
     } catch (err) {
       state.failed = true
@@ -440,6 +659,34 @@ export class Network {
     } finally {
       this.publish()
     }
+  }
+
+  /** Back from an outage (or asked to retry): forget backoffs, look for peers and relays now, tell the layers above. */
+  private rejoin (): void {
+    for (const b of this.bootstraps) this.bootstrapBackoff.success(b.configured)
+    for (const id of this.candidates) this.peerBackoff.success(id)
+    this.bootstrapAttempted = false
+    this.lastDiscovery = 0
+    this.failedDialsWhileAlone = 0
+    this.aloneSince = null
+    for (const l of this.rejoinListeners) l()
+    void this.maintain()
+  }
+
+  /** The browser's own hints: back online, or the page shown again (a phone bringing the app back). */
+  private watchBrowser (): void {
+    if (typeof window === 'undefined') return
+    const online = (): void => { this.rejoin() }
+    const offline = (): void => { if (this.liveness.markOffline()) this.publish() }
+    const visible = (): void => { if (document.visibilityState === 'visible') { this.pingState.forEach(s => { s.lastAt = 0 }); void this.maintain() } }
+    window.addEventListener('online', online)
+    window.addEventListener('offline', offline)
+    document.addEventListener('visibilitychange', visible)
+    this.detach.push(() => {
+      window.removeEventListener('online', online)
+      window.removeEventListener('offline', offline)
+      document.removeEventListener('visibilitychange', visible)
+    })
   }
 
   // ---- state -------------------------------------------------------------
@@ -460,18 +707,30 @@ export class Network {
     return this.node?.getConnections(peerIdFromString(id)).find(c => this.kindOf(c) === 'direct-webrtc')
   }
 
+  private phase (connected: number, direct: number): NetworkPhase {
+    const now = performance.now()
+    if (this.liveness.isOffline) return 'offline'
+    if (connected === 0 && direct === 0) {
+      if (!this.bootstrapAttempted) return this.everReachedBootstrap ? 'offline' : 'connecting'
+      return this.everReachedBootstrap ? 'offline' : 'unreachable'
+    }
+    if (direct > 0) {
+      this.aloneSince = null
+      return 'online'
+    }
+    this.aloneSince ??= now
+    const othersKnown = [...this.candidates].some(id => !this.bootstrapPeerIds().has(id))
+    if (othersKnown && now - this.aloneSince >= ISOLATED_AFTER_MS && this.failedDialsWhileAlone >= ISOLATED_AFTER_FAILED_DIALS) return 'isolated'
+    return 'online'
+  }
+
   private publish (): void {
     const node = this.node
     if (node == null) return
     const connected = this.bootstraps.filter(b => b.state === 'connected').length
     const direct = this.directPeerIds(node).size
-    let phase: NetworkPhase
-    if (connected > 0 || direct > 0) phase = 'online'
-    else if (!this.bootstrapAttempted) phase = 'connecting'
-    else if (this.everReachedBootstrap) phase = 'offline'
-    else phase = 'unreachable'
     if (this.firstDirectPeerMs == null && direct > 0) this.firstDirectPeerMs = performance.now() - this.startedAt
-    const next = this.buildSnapshot(phase)
+    const next = this.buildSnapshot(this.phase(connected, direct))
     if (JSON.stringify(next) === JSON.stringify(this.snapshot)) return
     this.snapshot = next
     this.emit()
@@ -490,51 +749,40 @@ export class Network {
         // A peer reached both ways is shown by its best connection.
         if (existing != null && existing.kind === 'direct-webrtc') continue
         const ping = kind === 'direct-webrtc' ? this.pingState.get(id) : undefined
-        peers.set(id, { id, shortId: shortPeerId(id), kind, rttMs: ping?.rttMs ?? null, pings: ping?.pings ?? 0, pingFailed: ping?.failed ?? false, openedAt: conn.timeline.open })
+        peers.set(id, {
+          id, shortId: shortPeerId(id), kind, rttMs: ping?.rttMs ?? null, pings: ping?.pings ?? 0, pingFailed: ping?.failed ?? false,
+          openedAt: conn.timeline.open, path: ping?.path ?? null
+        })
       }
     }
     const list = [...peers.values()].sort((a, b) => a.id.localeCompare(b.id))
+    const direct = list.filter(p => p.kind === 'direct-webrtc')
     const selfAddrs = node?.getMultiaddrs() ?? []
+    const records = this.dialer?.dialRecords() ?? []
     return {
       phase,
       bootstraps: this.bootstraps.map(b => ({ label: b.label, state: b.state })),
       connectedBootstraps: this.bootstraps.filter(b => b.state === 'connected').length,
       reservations: selfAddrs.filter(ma => ma.toString().endsWith(`/p2p-circuit/p2p/${node?.peerId.toString() ?? ''}`)).length,
       peers: list,
-      directPeers: list.filter(p => p.kind === 'direct-webrtc').length,
+      directPeers: direct.length,
       firstDirectPeerMs: this.firstDirectPeerMs,
-      selfShortId: node != null ? shortPeerId(node.peerId.toString()) : null
+      selfShortId: node != null ? shortPeerId(node.peerId.toString()) : null,
+      knownPeers: this.candidates.size,
+      connectivity: {
+        ice: this.ice.snapshot(),
+        candidateKinds: this.candidateKinds,
+        directConnections: direct.filter(p => p.path != null && !p.path.relayed).length,
+        turnConnections: direct.filter(p => p.path?.relayed === true).length
+      },
+      signalledVia: {
+        neighbour: records.filter(r => r.route === 'neighbour').length,
+        bootstrap: records.filter(r => r.route === 'bootstrap').length
+      }
     }
   }
 
   private emit (): void {
     for (const l of this.listeners) l()
   }
-}
-
-/** A bootstrap's display label: host and port, never the peer id. */
-export function bootstrapLabel (configured: string): string {
-  if (/^https?:\/\//.test(configured)) {
-    try {
-      return new URL(configured).host
-    } catch {
-      return 'bootstrap relay'
-    }
-  }
-  try {
-    const parts = multiaddr(configured).getComponents()
-    const host = parts.find(c => ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(c.name))?.value
-    const port = parts.find(c => c.name === 'tcp')?.value
-    return host != null ? `${host}${port != null ? `:${port}` : ''}` : 'bootstrap relay'
-  } catch {
-    return 'bootstrap relay'
-  }
-}
-
-async function fetchRelayAddrs (url: string): Promise<Multiaddr[]> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(5_000), cache: 'no-store' })
-  if (!res.ok) throw new NetworkUnavailableError(`relay info endpoint answered ${res.status}`)
-  const body = await res.json() as { multiaddrs?: unknown }
-  if (!Array.isArray(body.multiaddrs)) throw new NetworkUnavailableError('relay info endpoint sent no multiaddrs')
-  return body.multiaddrs.filter((a): a is string => typeof a === 'string').map(a => multiaddr(a))
 }

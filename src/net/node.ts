@@ -1,8 +1,9 @@
 /**
  * The tab's libp2p node: WebRTC (browser to browser), WebSockets (to reach the
- * bootstrap relays) and the circuit-relay transport, used only to signal WebRTC.
- * The transport key is made fresh for every tab and lives only in memory: it is
- * never stored and never linked to the user's chat identity.
+ * bootstrap relays) and the circuit-relay transport, used only to signal WebRTC,
+ * plus a circuit-relay-v2 hop that signals for the tab's neighbours
+ * (relay-control.ts). The transport key is made fresh for every tab and lives
+ * only in memory: it is never stored and never linked to the user's chat identity.
  */
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { webRTC } from '@libp2p/webrtc'
@@ -12,15 +13,21 @@ import { noise } from '@libp2p/noise'
 import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping, type Ping } from '@libp2p/ping'
-import type { PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { ADDRESS_DIAL_TIMEOUT_MS, DIAL_TIMEOUT_MS } from './constants.ts'
+import { relayControl, tabRelayServer, type RelayControl } from './relay-control.ts'
 
 export interface TabNodeOptions {
-  /** How many relay reservations to hold: one per configured bootstrap relay. */
-  reservations: number
-  /** ICE servers for WebRTC. Empty by default: no third-party STUN server learns of our tabs. */
-  iceServers: RTCIceServer[]
+  /**
+   * The configuration of each new RTCPeerConnection, asked per connection:
+   * ICE servers only from the bootstrap relays the tab joined (ice.ts), and the
+   * `relay` policy when the person hides their IP.
+   */
+  rtcConfiguration: () => RTCConfiguration
+  /** Whether `peer` is a direct WebRTC neighbour: the only peers the tab's hop reserves for and relays between. */
+  isNeighbour: (peer: string) => boolean
   /**
    * Allow dialing ws:// and private/loopback addresses. Only for local
    * development (the app turns it on when it is itself served from a loopback
@@ -31,7 +38,7 @@ export interface TabNodeOptions {
   privateKey: PrivateKey
 }
 
-export type TabNode = Libp2p<{ identify: Identify, ping: Ping }>
+export type TabNode = Libp2p<{ identify: Identify, ping: Ping, relay: CircuitRelayService, relayControl: RelayControl }>
 
 /**
  * Bytes a WebRTC data channel may hold unsent before libp2p waits for it to
@@ -44,24 +51,38 @@ export type TabNode = Libp2p<{ identify: Identify, ping: Ping }>
  */
 export const DATA_CHANNEL_MAX_BUFFERED_BYTES = 64 * 1024
 
+/**
+ * The connection gater: libp2p's strict browser rules for dialing (no ws://,
+ * no private addresses) unless developing locally, and the tab's hop limited
+ * to its direct neighbours. A reservation or relayed connection for anyone
+ * else is refused.
+ */
+export function tabConnectionGater (allowLocalAddresses: boolean, isNeighbour: (peer: string) => boolean): ConnectionGater {
+  const notNeighbour = (p: PeerId): boolean => !isNeighbour(p.toString())
+  return {
+    // Left undefined in production so libp2p applies its browser default.
+    ...(allowLocalAddresses ? { denyDialMultiaddr: async () => false } : {}),
+    denyInboundRelayReservation: async (source) => notNeighbour(source),
+    denyOutboundRelayedConnection: async (source, destination) => notNeighbour(source) || notNeighbour(destination)
+  }
+}
+
 export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
   return await createLibp2p({
     privateKey: opts.privateKey,
     addresses: {
-      // One '/p2p-circuit' per reservation wanted: the circuit-relay transport
-      // reserves a slot on that many relays it discovers (our bootstraps).
-      listen: [...Array.from({ length: Math.max(1, opts.reservations) }, () => '/p2p-circuit'), '/webrtc']
+      // No '/p2p-circuit' search listeners: reservations are made explicitly,
+      // on bootstrap relays and on neighbours (relay-control.ts).
+      listen: ['/webrtc']
     },
     transports: [
       webSockets(),
-      webRTC({ rtcConfiguration: { iceServers: opts.iceServers }, dataChannel: { maxBufferedAmount: DATA_CHANNEL_MAX_BUFFERED_BYTES } }),
+      webRTC({ rtcConfiguration: opts.rtcConfiguration, dataChannel: { maxBufferedAmount: DATA_CHANNEL_MAX_BUFFERED_BYTES } }),
       circuitRelayTransport({ reservationCompletionTimeout: 15_000 })
     ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: opts.allowLocalAddresses
-      ? { denyDialMultiaddr: async () => false }
-      : {},
+    connectionGater: tabConnectionGater(opts.allowLocalAddresses, opts.isNeighbour),
     connectionManager: {
       dialTimeout: DIAL_TIMEOUT_MS,
       addressDialTimeout: ADDRESS_DIAL_TIMEOUT_MS,
@@ -71,7 +92,9 @@ export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
     },
     services: {
       identify: identify(),
-      ping: ping()
+      ping: ping(),
+      relay: tabRelayServer(),
+      relayControl: relayControl()
     }
   })
 }

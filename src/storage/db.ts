@@ -8,7 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import type { Sealed } from './seal.ts'
 
 export const DB_NAME = 'shallot-profile'
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export type SealedRow = Sealed
 export interface ContactRow extends Sealed { readonly id: string }
@@ -23,6 +23,8 @@ export interface ProfileSchema extends DBSchema {
   contacts: { key: string, value: ContactRow }
   conversations: { key: string, value: ConversationRow, indexes: { byContact: string } }
   messages: { key: [string, string], value: MessageRow }
+  /** 'network' → sealed network settings (relays, hide my IP); kept with or without an identity. */
+  settings: { key: string, value: SealedRow }
 }
 
 export type ProfileDb = IDBPDatabase<ProfileSchema>
@@ -37,6 +39,10 @@ const MIGRATIONS: Array<(db: ProfileDb, tx: UpgradeTx) => void> = [
     db.createObjectStore('contacts', { keyPath: 'id' })
     db.createObjectStore('conversations', { keyPath: 'id' }).createIndex('byContact', 'contactId')
     db.createObjectStore('messages', { keyPath: ['conversationId', 'id'] })
+  },
+  // 1 → 2: settings (sealed with the storage key, which may now exist before an identity does)
+  (db) => {
+    db.createObjectStore('settings')
   }
 ]
 

@@ -9,3 +9,4 @@ export { generateIdentityKey, importSigningKey, signWith, type GeneratedIdentity
 export { RecordCipher, generateStorageKey, type Sealed } from './seal.ts'
 export { wipeOrigin, type WipeReport } from './nuke.ts'
 export { memoryProfileBackend, type MemoryProfileBackend } from './memory.ts'
+export { idbSettingsBackend, memorySettingsBackend, type SettingsBackend } from './settings.ts'

@@ -146,7 +146,8 @@ export function idbProfileBackend (onBlocking?: () => void): ProfileBackend {
       if (await d.get('keys', 'signing') != null) throw new IdentityExistsError()
       const signing = await importSigningKey(n.seed, n.publicKey)
       n.seed.fill(0)
-      const storage = await generateStorageKey()
+      // Settings saved before the identity existed are sealed with a storage key already: keep it.
+      const storage = await d.get('keys', 'storage') ?? await generateStorageKey()
       const cipher = new RecordCipher(storage)
       const identity: StoredIdentity = { publicKey: n.publicKey, displayName: n.displayName, createdAt: n.createdAt }
       const selfRow = await cipher.seal('profile', ['self'], identity)

@@ -1,8 +1,9 @@
 import { useSyncExternalStore } from 'react'
-import { configuredBootstraps, getNetwork, getOnion } from '../app/network.ts'
+import { getNetwork, getOnion, getSettings } from '../app/network.ts'
 import { getChatService } from '../app/chat/index.ts'
 import { ChatArea } from './chat/index.ts'
 import { IdentityArea } from './identity/index.ts'
+import { HideIpChoice, SettingsPanel, type SettingsActions } from './settings/index.ts'
 import { CircuitPanel } from './CircuitPanel.tsx'
 import { NetworkPanel } from './NetworkPanel.tsx'
 import { NetworkStatus } from './NetworkStatus.tsx'
@@ -12,21 +13,41 @@ import { useOnline } from './useOnline.ts'
 export function App () {
   const network = getNetwork()
   const snapshot = useSyncExternalStore(network.subscribe, network.getSnapshot)
+  const settings = getSettings()
+  const settingsSnapshot = useSyncExternalStore(settings.subscribe, settings.getSnapshot)
   const onion = getOnion()
   const circuits = useSyncExternalStore(onion.subscribe, onion.getSnapshot)
   const online = useOnline()
   const chat = getChatService()
   const chatSnapshot = useSyncExternalStore(chat.subscribe, chat.getSnapshot)
+  const settingsActions: SettingsActions = {
+    setHideIp: async (on) => { await settings.setHideIp(on) },
+    addRelay: async (text) => await settings.addRelay(text),
+    removeRelay: async (address) => { await settings.removeRelay(address) },
+    restoreRelay: async (address) => await settings.restoreRelay(address),
+    acceptSuggested: async (address) => { await settings.acceptSuggested(address) },
+    dismissSuggested: (address) => { settings.dismissSuggested(address) },
+    dismissNotice: () => { settings.dismissNotice() },
+    checkConnectivity: () => { void network.probe() }
+  }
+  const turnAvailable = snapshot.connectivity.ice.fetches === 0 ? null : snapshot.connectivity.ice.hasTurn
   return (
     <div className="app">
       <header className="app-header">
         <h1>Shallot</h1>
         <NetworkStatus snapshot={snapshot} online={online} onRetry={() => { network.retryNow() }} />
+        {settingsSnapshot.suggested.length > 0 && (
+          <p className="status status-note" role="status">A link you opened suggests another bootstrap relay. It is not used unless you add it in Settings.</p>
+        )}
       </header>
       <main>
         {/* Conversations first, as in any messenger (after an invite being opened). */}
-        <IdentityArea bootstrapAddrs={configuredBootstraps()} conversations={<ChatArea snapshot={chatSnapshot} actions={chat} />} />
+        <IdentityArea
+          conversations={<ChatArea snapshot={chatSnapshot} actions={chat} />}
+          firstRunExtra={<HideIpChoice checked={settingsSnapshot.hideIp} turnAvailable={turnAvailable} onChange={(on) => { void settings.setHideIp(on) }} />}
+        />
         <CircuitPanel state={circuits} onTest={() => { void onion.testCircuit() }} />
+        <SettingsPanel settings={settingsSnapshot} network={snapshot} actions={settingsActions} />
         <NetworkPanel
           snapshot={snapshot}
           onPing={async (id) => await network.pingPeer(id)}

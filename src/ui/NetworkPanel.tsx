@@ -14,6 +14,18 @@ const KIND_LABEL: Record<PeerStatus['kind'], string> = {
   other: 'other'
 }
 
+/** How a direct connection travels, in words (connection-path.ts). */
+function pathWords (p: PeerStatus): string {
+  if (p.kind !== 'direct-webrtc' || p.path == null) return ''
+  if (p.path.relayed) return 'through TURN'
+  return p.path.local === 'host' && p.path.remote === 'host' ? 'local network' : 'public address'
+}
+
+function pathTag (p: PeerStatus): string {
+  if (p.path == null) return ''
+  return p.path.relayed ? 'turn' : p.path.local === 'host' && p.path.remote === 'host' ? 'local' : 'public'
+}
+
 function formatRtt (ms: number | null): string {
   if (ms == null) return '—'
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
@@ -55,9 +67,9 @@ export function NetworkPanel ({ snapshot, onPing, onDisconnect }: NetworkPanelPr
             </thead>
             <tbody>
               {snapshot.peers.map(p => (
-                <tr key={p.id} data-peer-kind={p.kind} data-pings={p.pings} data-opened-at={p.openedAt}>
+                <tr key={p.id} data-peer-kind={p.kind} data-pings={p.pings} data-opened-at={p.openedAt} data-path={pathTag(p)}>
                   <td className="mono">{p.shortId}</td>
-                  <td>{KIND_LABEL[p.kind]}</td>
+                  <td>{KIND_LABEL[p.kind]}{pathWords(p) !== '' && <span className="muted"> · {pathWords(p)}</span>}</td>
                   <td aria-label={`Round trip to ${p.shortId}`}>
                     {p.pingFailed || pingErrors[p.id] ? 'no answer' : formatRtt(p.rttMs)}
                   </td>

@@ -284,8 +284,12 @@ export class IdentityStore {
     }
   }
 
-  /** Make a signed invite link carrying these bootstrap relay addresses. */
-  async createInvite (relays: readonly string[]): Promise<OutgoingInvite | null> {
+  /**
+   * Make a signed invite link. The app itself carries no relay addresses in it
+   * (`relays` stays empty): the link's origin is the network, and an address in
+   * a link is never used without the person's confirmation (app/config.ts).
+   */
+  async createInvite (relays: readonly string[] = []): Promise<OutgoingInvite | null> {
     const p = this.profile
     if (p == null) return null
     this.set({ busy: { task: 'invite', progress: null }, notice: null })

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { decodeIceServers, encodeIceServers, IceServersFormatError, isIceUrl, ICE_MAX_REPLY_BYTES, type IceServersReply } from './ice-servers.ts'
 
 const sample: IceServersReply = {
+  issuedAt: 1_799_996_400,
   expiresAt: 1_800_000_000,
   servers: [
     { urls: ['stun:turn.example.org:3478'] },
@@ -20,19 +21,26 @@ describe('ICE server hand-out format', () => {
     expect(isIceUrl('turn:[2001:db8::1]:3478?transport=tcp')).toBe(true)
     for (const bad of ['http://evil.example/', 'javascript:alert(1)', 'turn:host:3478?transport=udp&x=1', 'stun:', 'turn:a b', 'data:,x']) {
       expect(isIceUrl(bad), bad).toBe(false)
-      expect(() => encodeIceServers({ expiresAt: 0, servers: [{ urls: [bad] }] })).toThrow(IceServersFormatError)
+      expect(() => encodeIceServers({ issuedAt: 0, expiresAt: 0, servers: [{ urls: [bad] }] })).toThrow(IceServersFormatError)
     }
   })
 
   it('refuses a TURN URL without credentials and a username without a credential', () => {
-    expect(() => encodeIceServers({ expiresAt: 0, servers: [{ urls: ['turn:h:3478'] }] })).toThrow(/without credentials/)
-    expect(() => encodeIceServers({ expiresAt: 0, servers: [{ urls: ['stun:h:3478'], username: 'u' }] })).toThrow(/username without credential/)
+    expect(() => encodeIceServers({ issuedAt: 0, expiresAt: 0, servers: [{ urls: ['turn:h:3478'] }] })).toThrow(/without credentials/)
+    expect(() => encodeIceServers({ issuedAt: 0, expiresAt: 0, servers: [{ urls: ['stun:h:3478'], username: 'u' }] })).toThrow(/username without credential/)
   })
 
   it('a decoded reply never smuggles in a URL the encoder would refuse (hand-made bytes)', () => {
     const url = new TextEncoder().encode('http://x')
-    const bytes = Uint8Array.of(1, 0, 0, 0, 0, 1, 1, url.length, ...url, 0, 0)
+    const bytes = Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, url.length, ...url, 0, 0)
     expect(() => decodeIceServers(bytes)).toThrow(IceServersFormatError)
+  })
+
+  it('refuses credentials that expire before they were issued', () => {
+    expect(() => encodeIceServers({ ...sample, expiresAt: sample.issuedAt - 1 })).toThrow(/expires before issued/)
+    const bytes = encodeIceServers(sample)
+    bytes.set([0xff, 0xff, 0xff, 0xff], 1)
+    expect(() => decodeIceServers(bytes)).toThrow(/expires before issued/)
   })
 
   it('truncations, trailing bytes and random bytes give only the named error', () => {

@@ -38,7 +38,13 @@ export interface IceServerEntry {
 }
 
 export interface IceServersReply {
-  /** When the credentials stop working for new allocations (Unix seconds). 0: no credentials (STUN only). */
+  /**
+   * The relay's clock when it made the reply (Unix seconds). A tab measures the
+   * credentials' lifetime as expiresAt − issuedAt against its own clock, so a
+   * tab whose clock is off still renews in time.
+   */
+  readonly issuedAt: number
+  /** When the credentials stop working for new allocations (Unix seconds, relay's clock). 0: no credentials (STUN only). */
   readonly expiresAt: number
   readonly servers: readonly IceServerEntry[]
 }
@@ -66,16 +72,20 @@ export function isIceUrl (url: string): boolean {
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
 
+const u32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
+const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff
+
 /**
- * Layout: u8 version (1) | u32 BE expiresAt | u8 count |
+ * Layout: u8 version (1) | u32 BE issuedAt | u32 BE expiresAt | u8 count |
  * count × (u8 urlCount | urlCount × (u8 len | url) | u8 len | username | u8 len | credential).
  * An empty username and credential mean none (a STUN entry).
  */
 export function encodeIceServers (reply: IceServersReply): Uint8Array {
   const { servers } = reply
   if (servers.length > ICE_MAX_SERVERS) throw new IceServersFormatError('too many servers')
-  if (!Number.isInteger(reply.expiresAt) || reply.expiresAt < 0 || reply.expiresAt > 0xffffffff) throw new IceServersFormatError('bad expiry')
-  const parts: Uint8Array[] = [Uint8Array.of(1, reply.expiresAt >>> 24, (reply.expiresAt >>> 16) & 0xff, (reply.expiresAt >>> 8) & 0xff, reply.expiresAt & 0xff, servers.length)]
+  if (!isU32(reply.issuedAt) || !isU32(reply.expiresAt)) throw new IceServersFormatError('bad time')
+  if (reply.expiresAt !== 0 && reply.expiresAt < reply.issuedAt) throw new IceServersFormatError('expires before issued')
+  const parts: Uint8Array[] = [Uint8Array.of(1, ...u32(reply.issuedAt), ...u32(reply.expiresAt), servers.length)]
   const field = (value: string): void => {
     const bytes = textEncoder.encode(value)
     if (bytes.length > ICE_MAX_FIELD_BYTES) throw new IceServersFormatError('field too long')
@@ -98,11 +108,14 @@ export function encodeIceServers (reply: IceServersReply): Uint8Array {
 
 export function decodeIceServers (bytes: Uint8Array): IceServersReply {
   if (bytes.length > ICE_MAX_REPLY_BYTES) throw new IceServersFormatError('reply too large')
-  if (bytes.length < 6 || bytes[0] !== 1) throw new IceServersFormatError('unknown version')
-  const expiresAt = (((bytes[1] ?? 0) << 24) >>> 0) + ((bytes[2] ?? 0) << 16) + ((bytes[3] ?? 0) << 8) + (bytes[4] ?? 0)
-  const count = bytes[5] ?? 0
+  if (bytes.length < 10 || bytes[0] !== 1) throw new IceServersFormatError('unknown version')
+  const readU32 = (at: number): number => (((bytes[at] ?? 0) << 24) >>> 0) + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0)
+  const issuedAt = readU32(1)
+  const expiresAt = readU32(5)
+  if (expiresAt !== 0 && expiresAt < issuedAt) throw new IceServersFormatError('expires before issued')
+  const count = bytes[9] ?? 0
   if (count > ICE_MAX_SERVERS) throw new IceServersFormatError('too many servers')
-  let offset = 6
+  let offset = 10
   const take = (n: number): Uint8Array => {
     if (offset + n > bytes.length) throw new IceServersFormatError('truncated reply')
     const slice = bytes.subarray(offset, offset + n)
@@ -130,7 +143,7 @@ export function decodeIceServers (bytes: Uint8Array): IceServersReply {
     servers.push(entry)
   }
   if (offset !== bytes.length) throw new IceServersFormatError('trailing bytes')
-  return { expiresAt, servers }
+  return { issuedAt, expiresAt, servers }
 }
 
 function validateEntry (entry: IceServerEntry): void {

@@ -1,11 +1,11 @@
-import { useId, useState, type FormEvent } from 'react'
+import { useId, useState, type FormEvent, type ReactNode } from 'react'
 import { MIN_PASSPHRASE_LENGTH, type IdentitySnapshot, type IdentityStore } from '../../app/identity/index.ts'
 import { MAX_BACKUP_BYTES } from '../../core/identity/backup.ts'
 import { NoticeLine } from './Notice.tsx'
 import { Progress } from './Progress.tsx'
 
-/** No identity yet: create one, or restore one from a backup file. */
-export function FirstRun ({ snapshot, store }: { snapshot: IdentitySnapshot, store: IdentityStore }) {
+/** No identity yet: create one, or restore one from a backup file. `extra`: more first-run choices (the network's). */
+export function FirstRun ({ snapshot, store, extra }: { snapshot: IdentitySnapshot, store: IdentityStore, extra?: ReactNode }) {
   const id = useId()
   const [name, setName] = useState('')
   const [pass, setPass] = useState('')
@@ -34,6 +34,7 @@ export function FirstRun ({ snapshot, store }: { snapshot: IdentitySnapshot, sto
         Your identity is a signing key that lives only in this browser. Choose a name and a passphrase:
         an encrypted backup is made now, and the passphrase is the only way to open it.
       </p>
+      {extra}
       <NoticeLine snapshot={snapshot} area="first-run" onDismiss={() => { store.dismissNotice() }} />
       {busy != null && <Progress busy={busy} />}
       <div className="identity-forms">

@@ -11,7 +11,7 @@ import './identity.css'
  * section, contacts, and an invite link the page was opened with; once there
  * is an identity, `conversations` (the chat) right after that invite.
  */
-export function IdentityArea ({ bootstrapAddrs, conversations }: { bootstrapAddrs: string[], conversations?: ReactNode }) {
+export function IdentityArea ({ conversations, firstRunExtra }: { conversations?: ReactNode, firstRunExtra?: ReactNode }) {
   const store = getIdentityStore()
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot)
 
@@ -42,11 +42,11 @@ export function IdentityArea ({ bootstrapAddrs, conversations }: { bootstrapAddr
           <p role="alert">{snapshot.notice?.text ?? 'Your identity could not be opened.'}</p>
         </section>
       )}
-      {snapshot.phase === 'first-run' && <FirstRun snapshot={snapshot} store={store} />}
+      {snapshot.phase === 'first-run' && <FirstRun snapshot={snapshot} store={store} extra={firstRunExtra} />}
       {snapshot.phase === 'ready' && snapshot.self != null && (
         <>
           {conversations}
-          <YouSection self={snapshot.self} snapshot={snapshot} store={store} bootstrapAddrs={bootstrapAddrs} />
+          <YouSection self={snapshot.self} snapshot={snapshot} store={store} />
           <ContactList snapshot={snapshot} store={store} />
         </>
       )}

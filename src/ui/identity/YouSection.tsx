@@ -18,11 +18,10 @@ function download (bytes: Uint8Array, fileName: string): void {
 }
 
 /** The compact "You" section: name, key fingerprint, backup, invite, nuke. */
-export function YouSection ({ self, snapshot, store, bootstrapAddrs }: {
+export function YouSection ({ self, snapshot, store }: {
   self: SelfView
   snapshot: IdentitySnapshot
   store: IdentityStore
-  bootstrapAddrs: string[]
 }) {
   const id = useId()
   const busy = snapshot.busy
@@ -43,7 +42,7 @@ export function YouSection ({ self, snapshot, store, bootstrapAddrs }: {
         <button type="button" onClick={() => { void store.backupFile().then((f) => { if (f != null) download(f.bytes, f.fileName) }) }}>
           Download backup
         </button>
-        <button type="button" disabled={busy != null} onClick={() => { void store.createInvite(bootstrapAddrs) }}>
+        <button type="button" disabled={busy != null} onClick={() => { void store.createInvite() }}>
           Invite someone
         </button>
         <ConfirmButton
