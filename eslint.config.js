@@ -21,12 +21,12 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/bootstrap/**', 'scripts/**', 'e2e/**', '*.config.*', 'test/**'],
+    files: ['src/bootstrap/**', 'scripts/**', 'e2e/**', 'e2e-net/**', '*.config.*', 'test/**'],
     languageOptions: { globals: { ...globals.node } }
   },
   {
     // Playwright fixtures use `use` and `{}` by design.
-    files: ['e2e/**'],
+    files: ['e2e/**', 'e2e-net/**'],
     rules: { 'react-hooks/rules-of-hooks': 'off', 'no-empty-pattern': 'off' }
   },
   {

@@ -45,6 +45,10 @@ export interface Harness {
   cellsOut(): number
   /** Which running-digest engine the router uses ('wasm' unless WebAssembly failed its check). */
   digestEngine(): 'wasm' | 'noble' | 'none'
+  /** Close every connection to `peer` (the peer manager may dial it again). */
+  disconnect(peer: string): Promise<void>
+  /** The network snapshot's figures the tests and the bench read. */
+  networkFigures(): { phase: string, firstDirectPeerMs: number | null, directPeers: number, paths: Array<{ local: string, remote: string, relayed: boolean } | null>, signalledVia: { neighbour: number, bootstrap: number } }
   /** This tab's successful outbound dials with the route their signalling took (ms since start). */
   dialRecords(): Array<{ at: number, route: 'neighbour' | 'bootstrap', purpose: 'mesh' | 'circuit' }>
 }
@@ -159,6 +163,12 @@ export function createHarness (): Harness {
     },
     cellsOut: () => cellsOut,
     dialRecords: () => network.dialRecords().map(r => ({ ...r })),
+    disconnect: async (peer) => { await network.disconnectPeer(peer) },
+    networkFigures: () => {
+      const s = network.getSnapshot()
+      const direct = s.peers.filter(p => p.kind === 'direct-webrtc')
+      return { phase: s.phase, firstDirectPeerMs: s.firstDirectPeerMs, directPeers: s.directPeers, paths: direct.map(p => p.path), signalledVia: s.signalledVia }
+    },
     digestEngine: () => { const e = onion.onionRouter?.runningDigest; return e == null ? 'none' : e === nobleRunningDigest ? 'noble' : 'wasm' },
     async sendGarbage (peer, bytes) {
       const stream = await directConn(peer).newStream(CHANNEL_PROTOCOL)

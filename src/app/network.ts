@@ -18,7 +18,12 @@ let instance: Network | null = null
 let settings: SettingsStore | null = null
 
 const buildBootstraps = (): string | undefined => import.meta.env.VITE_BOOTSTRAP as string | undefined
-const resolve = (choices?: RelayChoices) => resolveNetworkConfig(window.location, buildBootstraps(), choices)
+/** The address the page was opened with (the query leaves the address bar once read). */
+let opened: Pick<Location, 'search' | 'hostname' | 'hash'> | null = null
+const resolve = (choices?: RelayChoices) => {
+  opened ??= { search: window.location.search, hostname: window.location.hostname, hash: window.location.hash }
+  return resolveNetworkConfig(opened, buildBootstraps(), choices)
+}
 
 /** Settings changes reach every tab of this browser profile. */
 function settingsChannel (): { post(): void, listen(onChange: () => void): void } | undefined {

@@ -61,7 +61,7 @@ export function SettingsPanel ({ settings, network, actions }: SettingsPanelProp
         </div>
       )}
 
-      <h3 id={`${id}-relays`}>Bootstrap relays</h3>
+      <h3 id={`${id}-relays`}>Bootstrap relays in use</h3>
       <p className="muted">They introduce your tab to others and hand it STUN/TURN servers; chat never passes through them.</p>
       {settings.urlControlled && (
         <p className="muted">This page was opened with relays in its address (development on this machine): those are in use, not the list below.</p>
