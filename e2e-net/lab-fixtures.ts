@@ -16,16 +16,16 @@
  * `turnTtl` sets the relay's --turn-ttl (e.g. `test.use({ turnTtl: 20 })` to
  * watch credential renewal). Everything is torn down at the end, on failure too.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { test as base, chromium, type Browser } from '@playwright/test'
 import { CHROMIUM_ARGS } from '../playwright.config'
 // @ts-expect-error plain ESM module (scripts/netlab), typed by the interfaces below
 import { createLab, ensurePrerequisites, sweepStale } from '../scripts/netlab/lab.mjs'
 // @ts-expect-error plain ESM module (scripts/netlab), typed by the interfaces below
-import { labChromiumArgs, startServerStack, startRelayInLab, ICE_URLS, RELAY_INFO_URL } from '../scripts/netlab/services.mjs'
+import { labChromiumArgs, startServerStack, startRelayInLab, ICE_URLS } from '../scripts/netlab/services.mjs'
+// @ts-expect-error plain ESM module (scripts/netlab)
+import { buildLabApp } from '../scripts/netlab/build-app.mjs'
 
 export { expect } from '@playwright/test'
 
@@ -89,26 +89,6 @@ export const LAB_HOMES = [
   { name: 'h4', nat: 'cone' }
 ] as const
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
-
-/** Build the app for the lab: tabs learn the relay's address from its info endpoint via Caddy. */
-async function buildApp (outDir: string): Promise<void> {
-  const vite = join(ROOT, 'node_modules/vite/bin/vite.js')
-  const child = spawn(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-    cwd: ROOT,
-    env: { ...process.env, VITE_BOOTSTRAP: RELAY_INFO_URL as string },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let log = ''
-  child.stdout.on('data', (d: Buffer) => { log += d.toString() })
-  child.stderr.on('data', (d: Buffer) => { log += d.toString() })
-  const code = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, 120_000)
-    child.once('close', (c) => { clearTimeout(timer); resolve(c) })
-  })
-  if (code !== 0) throw new Error(`vite build for the lab failed (${code}):\n${log.slice(-4000)}`)
-}
-
 export const test = base.extend<object, { turnTtl: number, netlab: NetLab }>({
   // Short, so credentials expire and are renewed many times during the suite (and under live TURN connections).
   turnTtl: [30, { scope: 'worker', option: true }],
@@ -122,7 +102,7 @@ export const test = base.extend<object, { turnTtl: number, netlab: NetLab }>({
       let appRoot = process.env.SHALLOT_NETLAB_DIST
       if (appRoot == null || appRoot === '') {
         appRoot = join(lab.tmpDir, 'dist')
-        await buildApp(appRoot)
+        await (buildLabApp as (dir: string) => Promise<void>)(appRoot)
       } else if (!existsSync(join(appRoot, 'index.html'))) {
         throw new Error(`SHALLOT_NETLAB_DIST=${appRoot} holds no built app (index.html)`)
       }

@@ -50,7 +50,7 @@ export interface Harness {
   /** The network snapshot's figures the tests and the bench read. */
   networkFigures(): { phase: string, firstDirectPeerMs: number | null, directPeers: number, paths: Array<{ local: string, remote: string, relayed: boolean } | null>, signalledVia: { neighbour: number, bootstrap: number } }
   /** This tab's successful outbound dials with the route their signalling took (ms since start). */
-  dialRecords(): Array<{ at: number, route: 'neighbour' | 'bootstrap', purpose: 'mesh' | 'circuit' }>
+  dialRecords(): Array<{ at: number, route: 'neighbour' | 'bootstrap', purpose: 'mesh' | 'circuit', neighbourFailures: readonly string[], hadNeighbourRoute: boolean }>
 }
 
 export function createHarness (): Harness {

@@ -14,8 +14,12 @@
  * takes what it reported with it.
  */
 
-/** What a neighbour reported is trusted this long (it re-reports on the next exchange). */
-export const ADJACENCY_TTL_MS = 5 * 60_000
+/**
+ * What a neighbour reported is trusted this long: tabs come and go, and a
+ * stale route costs a failed signalling attempt. Neighbours are asked in turn
+ * often enough to renew it (network.ts).
+ */
+export const ADJACENCY_TTL_MS = 90_000
 
 /** Most peers remembered per neighbour (a peer-exchange reply lists at most 32). */
 const MAX_PER_NEIGHBOUR = 64

@@ -69,11 +69,15 @@ export { SIGNALLING_DURATION_LIMIT_MS as TAB_RELAY_DURATION_LIMIT_MS, SIGNALLING
 /** A hop request must be answered within this. */
 export const TAB_RELAY_HOP_TIMEOUT_MS = 15_000
 
-/** Hop streams one neighbour may have open at once. */
-export const TAB_RELAY_MAX_HOP_STREAMS = 4
+/**
+ * Hop streams one neighbour may have open at once: each relayed connection
+ * keeps its hop stream until it closes (a second after the direct connection
+ * it set up opened, or when its dial fails).
+ */
+export const TAB_RELAY_MAX_HOP_STREAMS = 8
 
-/** Stop streams the hop opens to one neighbour at once. */
-export const TAB_RELAY_MAX_STOP_STREAMS = 8
+/** Stop streams the hop opens to one neighbour at once (one per relayed connection to it). */
+export const TAB_RELAY_MAX_STOP_STREAMS = 16
 
 // ---- dialing (dialer.ts)
 
@@ -117,5 +121,11 @@ export const ISOLATED_AFTER_FAILED_DIALS = 2
 export const NEIGHBOUR_ONLY_DIALS_FROM = 2
 export const BOOTSTRAP_DIAL_FALLBACK_MS = 15_000
 
+/** Between discovery rounds, one neighbour (in turn) is asked for its neighbours this often: with 8 neighbours each is asked about every 50 s, within the adjacency's lifetime (adjacency.ts). */
+export const NEIGHBOUR_PX_INTERVAL_MS = 6_000
+
 /** A new neighbour is asked for its neighbours this long after it connected (identify runs first). */
 export const NEIGHBOUR_PX_DELAY_MS = 500
+
+/** A relayed signalling connection is closed this long after the direct connection it set up opened (its last signalling messages are through by then). */
+export const SIGNALLING_LINGER_MS = 1_000

@@ -41,6 +41,10 @@ export interface DialRecord {
   readonly at: number
   readonly route: SignallingRoute
   readonly purpose: DialPurpose
+  /** Neighbour routes tried first that failed to signal (error names), when the route is 'bootstrap'. */
+  readonly neighbourFailures: readonly string[]
+  /** Whether a neighbour route was known at all. */
+  readonly hadNeighbourRoute: boolean
 }
 
 /** Most dial records kept (for the bench's share; oldest dropped first). */
@@ -109,13 +113,15 @@ export class Dialer {
     const isNeighbour = (id: string): boolean => this.existing(id) != null
     const vias = adjacency.routesTo(peer, isNeighbour).slice(0, MAX_NEIGHBOUR_ROUTES)
     let lastError: unknown = null
+    const failures: string[] = []
     for (const via of vias) {
       try {
         const conn = await this.dialOne([multiaddr(`/p2p/${via}/p2p-circuit/webrtc/p2p/${peer}`)], signal)
-        this.record('neighbour', purpose)
+        this.record('neighbour', purpose, failures, true)
         return conn
       } catch (err) {
         lastError = err
+        failures.push(`${(err as Error).name ?? 'Error'}: ${String((err as Error).message ?? '').slice(0, 60)}`)
         adjacency.forgetRoute(via, peer)
         if (endsDial(err) || signal?.aborted === true) throw err
       }
@@ -123,7 +129,7 @@ export class Dialer {
     const addrs = await this.bootstrapAddresses(peer)
     if (addrs.length === 0) throw lastError ?? new NoRouteError()
     const conn = await this.dialOne(addrs, signal)
-    this.record('bootstrap', purpose)
+    this.record('bootstrap', purpose, failures, vias.length > 0)
     return conn
   }
 
@@ -133,21 +139,34 @@ export class Dialer {
   }
 
   private async bootstrapAddresses (peer: string): Promise<Multiaddr[]> {
-    const fromStore = await webrtcAddresses(this.opts.node, peerIdFromString(peer))
-    const fallback = (this.opts.fallbackAddresses?.(peer) ?? []).map(a => multiaddr(a))
-    // Only addresses through a relay that is not a tab: a neighbour route is tried above.
-    return [...fromStore, ...fallback].filter(a => !a.toString().startsWith('/p2p/'))
+    const fromStore = (await webrtcAddresses(this.opts.node, peerIdFromString(peer)))
+      // Only addresses through a relay that is not a tab: a neighbour route is tried above.
+      .filter(a => !a.toString().startsWith('/p2p/'))
+    if (fromStore.length > 0) return fromStore
+    return (this.opts.fallbackAddresses?.(peer) ?? []).map(a => multiaddr(a))
   }
 
   private async dialOne (addrs: Multiaddr[], signal?: AbortSignal): Promise<Connection> {
     const timeout = AbortSignal.timeout(ADDRESS_DIAL_TIMEOUT_MS)
-    const conn = await this.opts.node.dial(addrs, { signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout })
-    if (!this.opts.isDirect(conn)) throw new RelayedOnlyError()
-    return conn
+    try {
+      const conn = await this.opts.node.dial(addrs, { signal: signal != null ? AbortSignal.any([signal, timeout]) : timeout })
+      if (!this.opts.isDirect(conn)) throw new RelayedOnlyError()
+      return conn
+    } catch (err) {
+      // A failed dial may leave its relayed signalling connection open (up to
+      // its 2-minute limit), holding a hop stream on the relay: close it.
+      const peer = addrs[0]?.getComponents().findLast(c => c.name === 'p2p')?.value
+      if (peer != null) {
+        for (const c of this.opts.node.getConnections(peerIdFromString(peer))) {
+          if (c.limits != null) void c.close().catch(() => { c.abort(new Error('dial failed')) })
+        }
+      }
+      throw err
+    }
   }
 
-  private record (route: SignallingRoute, purpose: DialPurpose): void {
-    this.records.push({ at: performance.now() - this.startedAt, route, purpose })
+  private record (route: SignallingRoute, purpose: DialPurpose, neighbourFailures: string[], hadNeighbourRoute: boolean): void {
+    this.records.push({ at: performance.now() - this.startedAt, route, purpose, neighbourFailures, hadNeighbourRoute })
     if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS)
   }
 }

@@ -3,7 +3,7 @@
  *
  * Serving: a tab answers with the signed peer records (libp2p RecordEnvelopes,
  * signed by each peer's own transport key) of the peers it is directly
- * connected to. Asking: records are verified by the peer store
+ * connected to and relays signalling for. Asking: records are verified by the peer store
  * (`consumePeerRecord` checks the signature and that it names the expected
  * peer) before their addresses are used; bare ids from a bootstrap relay become
  * `<relay>/p2p-circuit/webrtc/p2p/<id>` addresses, i.e. "reachable through the
@@ -20,7 +20,14 @@ import {
 import { PEER_EXCHANGE_TIMEOUT_MS } from './constants.ts'
 import type { TabNode } from './node.ts'
 
-export async function servePeerExchange (node: TabNode, isDirect: (connection: Connection) => boolean): Promise<void> {
+/**
+ * Answer peer exchange with the neighbours that can be reached *through this
+ * tab*: direct WebRTC neighbours holding a signalling reservation on it
+ * (`reachable`, relay-control.ts). The asker both learns them as candidates
+ * and may signal to them through this tab (adjacency.ts); a neighbour that
+ * has not reserved yet is listed a second or so later.
+ */
+export async function servePeerExchange (node: TabNode, isDirect: (connection: Connection) => boolean, reachable: (peer: string) => boolean = () => true): Promise<void> {
   await node.handle(PEER_EXCHANGE_PROTOCOL, async (stream: Stream, connection: Connection) => {
     try {
       const asker = connection.remotePeer.toString()
@@ -28,7 +35,7 @@ export async function servePeerExchange (node: TabNode, isDirect: (connection: C
       const seen = new Set<string>([asker])
       for (const conn of node.getConnections()) {
         const id = conn.remotePeer.toString()
-        if (seen.has(id) || !isDirect(conn)) continue
+        if (seen.has(id) || !isDirect(conn) || !reachable(id)) continue
         seen.add(id)
         const peer = await node.peerStore.get(conn.remotePeer).catch(() => undefined)
         if (peer?.peerRecordEnvelope == null) continue

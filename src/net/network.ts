@@ -35,7 +35,7 @@ import { probeCandidateKinds } from './connectivity-probe.ts'
 import {
   BACKOFF_BASE_MS, BACKOFF_MAX_MS, DEFAULT_MAX_DIRECT_PEERS, DIAL_STAGGER_MS, DISCOVERY_INTERVAL_MS, ISOLATED_AFTER_FAILED_DIALS,
   ISOLATED_AFTER_MS, LIVENESS_PING_TIMEOUT_MS, MAINTENANCE_INTERVAL_MS, MAX_CANDIDATES, MAX_CONCURRENT_PEER_DIALS, NEIGHBOUR_ONLY_DIALS_FROM,
-  NEIGHBOUR_PX_DELAY_MS, BOOTSTRAP_DIAL_FALLBACK_MS,
+  NEIGHBOUR_PX_DELAY_MS, NEIGHBOUR_PX_INTERVAL_MS, BOOTSTRAP_DIAL_FALLBACK_MS, SIGNALLING_LINGER_MS,
   PEER_BACKOFF_MAX_MS, PING_INTERVAL_MS
 } from './constants.ts'
 import { Dialer, type DialPurpose, type DialRecord } from './dialer.ts'
@@ -177,7 +177,8 @@ export class Network {
   private lastDialStart = 0
   private everReachedBootstrap = false
   private bootstrapAttempted = false
-  private discoveryRound = 0
+  private neighbourRound = 0
+  private lastNeighbourAsk = 0
   /** Since when the tab has been on the network with nobody direct (for the isolated state). */
   private aloneSince: number | null = null
   private failedDialsWhileAlone = 0
@@ -222,13 +223,25 @@ export class Network {
       allowLocalAddresses: this.config.allowLocalAddresses
     })
     this.node = node
-    this.dialer = new Dialer({ node, adjacency: this.adjacency, isDirect: this.isDirect })
-    await servePeerExchange(node, conn => this.kindOf(conn) === 'direct-webrtc')
+    this.dialer = new Dialer({
+      node,
+      adjacency: this.adjacency,
+      isDirect: this.isDirect,
+      // A peer known only from its relay descriptor: try it through our own bootstrap relays.
+      fallbackAddresses: (peer) => this.bootstraps
+        .filter(b => b.state === 'connected' && b.addrs[0] != null)
+        .map(b => `${b.addrs[0]!.toString()}/p2p-circuit/webrtc/p2p/${peer}`)
+    })
+    await servePeerExchange(node, conn => this.kindOf(conn) === 'direct-webrtc', peer => node.services.relay.reservations.has(peerIdFromString(peer)))
     node.addEventListener('connection:open', (evt) => {
       const conn = evt.detail
       if (this.avoided.has(conn.remotePeer.toString())) void conn.close().catch(() => {})
-      // A new neighbour: learn at once whom it can signal to (its neighbours).
-      else setTimeout(() => { if (this.kindOf(conn) === 'direct-webrtc' && conn.status === 'open') void this.askNeighbour(node, conn) }, NEIGHBOUR_PX_DELAY_MS)
+      // A new neighbour: learn at once whom it can signal to (its neighbours),
+      // and close the relayed connection its signalling used.
+      else {
+        setTimeout(() => { if (this.kindOf(conn) === 'direct-webrtc' && conn.status === 'open') void this.askNeighbour(node, conn) }, NEIGHBOUR_PX_DELAY_MS)
+        if (this.kindOf(conn) === 'direct-webrtc') setTimeout(() => { this.closeSignallingConnections(node, conn.remotePeer.toString()) }, SIGNALLING_LINGER_MS)
+      }
       this.publish()
     })
     node.addEventListener('connection:close', (evt) => {
@@ -400,9 +413,11 @@ export class Network {
       await this.maintainBootstraps(node)
       this.maintainIce(node)
       this.maintainNeighbourReservations(node)
+      for (const id of this.directPeerIds(node)) this.closeSignallingConnections(node, id)
       if (!this.liveness.isOffline) {
         this.maintainPeers(node)
         if (this.shouldDiscover()) void this.discover(node)
+        else if (performance.now() - this.lastNeighbourAsk >= NEIGHBOUR_PX_INTERVAL_MS) this.askNextNeighbour(node)
       }
       this.maintainPings(node)
       if (this.liveness.check(node.getConnections().length > 0)) this.publish()
@@ -586,7 +601,6 @@ export class Network {
 
   private async discover (node: TabNode): Promise<void> {
     this.lastDiscovery = performance.now()
-    this.discoveryRound++
     // Ask every connected bootstrap relay and one direct neighbour (rotating).
     const asks: Array<Promise<unknown>> = []
     const learned: string[] = []
@@ -596,11 +610,43 @@ export class Network {
       const relayAddr = b.addrs[0]
       if (conn != null && relayAddr != null) asks.push(askPeerExchange(node, conn, relayAddr).then(ids => { learned.push(...ids.map(p => p.toString())) }))
     }
-    const neighbours = [...node.getConnections()].filter(c => this.kindOf(c) === 'direct-webrtc')
-    const neighbour = neighbours[this.discoveryRound % Math.max(1, neighbours.length)]
+    const neighbour = this.nextNeighbour(node)
     if (neighbour != null) asks.push(this.askNeighbour(node, neighbour, false))
     await Promise.allSettled(asks)
     this.addCandidates(learned)
+  }
+
+  /**
+   * A relayed connection only carried the WebRTC signalling: once the direct
+   * connection is up it has no use, and left open (up to its 2-minute limit)
+   * it ties up a slot on the relay, tells the relay for longer that the two
+   * tabs are connected, and can even be picked instead of the direct one by
+   * libp2p code that takes a peer's first connection (the circuit-relay
+   * transport does, for the neighbour it signals through).
+   */
+  private closeSignallingConnections (node: TabNode, peer: string): void {
+    if (this.directConnection(peer) == null) return
+    for (const c of node.getConnections(peerIdFromString(peer))) {
+      if (c.limits != null) void c.close().catch(() => { c.abort(new Error('signalling done')) })
+    }
+  }
+
+  /** The next direct neighbour to ask, in turn. */
+  private nextNeighbour (node: TabNode): Connection | undefined {
+    const neighbours = [...node.getConnections()].filter(c => this.kindOf(c) === 'direct-webrtc')
+    this.lastNeighbourAsk = performance.now()
+    return neighbours[this.neighbourRound++ % Math.max(1, neighbours.length)]
+  }
+
+  /**
+   * Between discovery rounds (rarer once the tab has its neighbours), keep
+   * asking neighbours in turn: who is reachable through whom changes with
+   * every tab that comes or goes, and a stale answer costs a failed
+   * signalling attempt.
+   */
+  private askNextNeighbour (node: TabNode): void {
+    const neighbour = this.nextNeighbour(node)
+    if (neighbour != null) void this.askNeighbour(node, neighbour, false)
   }
 
   /** Peer exchange with one neighbour: its direct neighbours are candidates, each reachable for signalling through it. */

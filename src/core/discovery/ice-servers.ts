@@ -15,6 +15,9 @@
  * This module is only the wire format: pure, bounded and strict.
  */
 
+import { ByteReader, concatBytes, writeU32 } from '../bytes.ts'
+import { MalformedCellError } from '../errors.ts'
+
 /** Protocol id of the ICE-server stream. */
 export const ICE_SERVERS_PROTOCOL = '/shallot/ice/1.0.0'
 
@@ -69,11 +72,9 @@ export function isIceUrl (url: string): boolean {
   return url.length <= ICE_MAX_FIELD_BYTES && ICE_URL.test(url)
 }
 
+const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
-
-const u32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]
-const isU32 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffffffff
 
 /**
  * Layout: u8 version (1) | u32 BE issuedAt | u32 BE expiresAt | u8 count |
@@ -85,7 +86,12 @@ export function encodeIceServers (reply: IceServersReply): Uint8Array {
   if (servers.length > ICE_MAX_SERVERS) throw new IceServersFormatError('too many servers')
   if (!isU32(reply.issuedAt) || !isU32(reply.expiresAt)) throw new IceServersFormatError('bad time')
   if (reply.expiresAt !== 0 && reply.expiresAt < reply.issuedAt) throw new IceServersFormatError('expires before issued')
-  const parts: Uint8Array[] = [Uint8Array.of(1, ...u32(reply.issuedAt), ...u32(reply.expiresAt), servers.length)]
+  const head = new Uint8Array(10)
+  head[0] = 1
+  writeU32(head, 1, reply.issuedAt)
+  writeU32(head, 5, reply.expiresAt)
+  head[9] = servers.length
+  const parts: Uint8Array[] = [head]
   const field = (value: string): void => {
     const bytes = textEncoder.encode(value)
     if (bytes.length > ICE_MAX_FIELD_BYTES) throw new IceServersFormatError('field too long')
@@ -98,52 +104,48 @@ export function encodeIceServers (reply: IceServersReply): Uint8Array {
     field(server.username ?? '')
     field(server.credential ?? '')
   }
-  const total = parts.reduce((n, p) => n + p.length, 0)
-  if (total > ICE_MAX_REPLY_BYTES) throw new IceServersFormatError('reply too large')
-  const out = new Uint8Array(total)
-  let offset = 0
-  for (const p of parts) { out.set(p, offset); offset += p.length }
+  const out = concatBytes(...parts)
+  if (out.length > ICE_MAX_REPLY_BYTES) throw new IceServersFormatError('reply too large')
   return out
 }
 
 export function decodeIceServers (bytes: Uint8Array): IceServersReply {
   if (bytes.length > ICE_MAX_REPLY_BYTES) throw new IceServersFormatError('reply too large')
   if (bytes.length < 10 || bytes[0] !== 1) throw new IceServersFormatError('unknown version')
-  const readU32 = (at: number): number => (((bytes[at] ?? 0) << 24) >>> 0) + ((bytes[at + 1] ?? 0) << 16) + ((bytes[at + 2] ?? 0) << 8) + (bytes[at + 3] ?? 0)
-  const issuedAt = readU32(1)
-  const expiresAt = readU32(5)
-  if (expiresAt !== 0 && expiresAt < issuedAt) throw new IceServersFormatError('expires before issued')
-  const count = bytes[9] ?? 0
-  if (count > ICE_MAX_SERVERS) throw new IceServersFormatError('too many servers')
-  let offset = 10
-  const take = (n: number): Uint8Array => {
-    if (offset + n > bytes.length) throw new IceServersFormatError('truncated reply')
-    const slice = bytes.subarray(offset, offset + n)
-    offset += n
-    return slice
-  }
-  const field = (): string => {
-    const len = take(1)[0] ?? 0
-    try {
-      return textDecoder.decode(take(len))
-    } catch {
-      throw new IceServersFormatError('field is not utf-8')
+  const r = new ByteReader(bytes, 'ice servers')
+  try {
+    r.u8()
+    const issuedAt = r.u32()
+    const expiresAt = r.u32()
+    if (expiresAt !== 0 && expiresAt < issuedAt) throw new IceServersFormatError('expires before issued')
+    const count = r.u8()
+    if (count > ICE_MAX_SERVERS) throw new IceServersFormatError('too many servers')
+    const field = (): string => {
+      try {
+        return textDecoder.decode(r.bytes(r.u8()))
+      } catch (err) {
+        if (err instanceof TypeError) throw new IceServersFormatError('field is not utf-8')
+        throw err
+      }
     }
+    const servers: IceServerEntry[] = []
+    for (let i = 0; i < count; i++) {
+      const urlCount = r.u8()
+      if (urlCount === 0 || urlCount > ICE_MAX_URLS) throw new IceServersFormatError('bad url count')
+      const urls: string[] = []
+      for (let u = 0; u < urlCount; u++) urls.push(field())
+      const username = field()
+      const credential = field()
+      const entry: IceServerEntry = username === '' && credential === '' ? { urls } : { urls, username, credential }
+      validateEntry(entry)
+      servers.push(entry)
+    }
+    if (r.remaining !== 0) throw new IceServersFormatError('trailing bytes')
+    return { issuedAt, expiresAt, servers }
+  } catch (err) {
+    if (err instanceof MalformedCellError) throw new IceServersFormatError('truncated reply')
+    throw err
   }
-  const servers: IceServerEntry[] = []
-  for (let i = 0; i < count; i++) {
-    const urlCount = take(1)[0] ?? 0
-    if (urlCount === 0 || urlCount > ICE_MAX_URLS) throw new IceServersFormatError('bad url count')
-    const urls: string[] = []
-    for (let u = 0; u < urlCount; u++) urls.push(field())
-    const username = field()
-    const credential = field()
-    const entry: IceServerEntry = username === '' && credential === '' ? { urls } : { urls, username, credential }
-    validateEntry(entry)
-    servers.push(entry)
-  }
-  if (offset !== bytes.length) throw new IceServersFormatError('trailing bytes')
-  return { issuedAt, expiresAt, servers }
 }
 
 function validateEntry (entry: IceServerEntry): void {
