@@ -15,9 +15,9 @@ export async function runNetBench ({ log, loopback, lab, relayLoad }) {
   if (loopback != null) result.signalling = await benchSignalling({ ...loopback, log })
   if (lab) result.lab = await benchLab({ log, stats })
   if (relayLoad != null) {
-    const { runRelayLoad, relayLoadRows } = await import('./relay-load/index.mjs')
+    const { runRelayLoad, relayLoadTable } = await import('./relay-load/index.mjs')
     result.relayLoad = await runRelayLoad({ sizes: relayLoad, log })
-    result.relayLoadRows = relayLoadRows(result.relayLoad)
+    result.relayLoadRows = relayLoadTable(result.relayLoad)
   }
   return result
 }

@@ -108,12 +108,12 @@ describe('bootstrap relay', () => {
       await expect(lpStream(again).read()).rejects.toThrow()
       expect(relay.stats().iceHandouts).toBe(1)
 
-      // A tab that left is not handed out by peer exchange, though its reservation lives on.
+      // A tab that left is not handed out by peer exchange, and its slot is free at once.
       await b.dial(addr)
       await expect.poll(() => relay.stats().reservations, { timeout: 15_000 }).toBe(2)
       await b.stop()
       await expect.poll(() => relay.stats().connections, { timeout: 5_000 }).toBe(1)
-      expect(relay.stats().reservations).toBe(2)
+      await expect.poll(() => relay.stats().reservations, { timeout: 5_000 }).toBe(1)
       const px = await a.dialProtocol(addr, PEER_EXCHANGE_PROTOCOL)
       expect(decodePeerExchange((await lpStream(px).read()).subarray())).toEqual([])
       await expect.poll(() => lines.some(l => l.includes('ice_handouts=1')), { timeout: 5_000 }).toBe(true)
@@ -121,6 +121,32 @@ describe('bootstrap relay', () => {
     } finally {
       await a.stop()
       await b.stop()
+      await relay.stop()
+    }
+  })
+
+  it('a full relay refuses a new tab, and takes one again as soon as a tab leaves (slots are not held for the TTL)', async () => {
+    const { key } = await loadOrCreateKey(undefined)
+    const relay = await startBootstrapRelay({ host: '127.0.0.1', port: 0, httpPort: null, privateKey: key, log: createLogger('error'), maxReservations: 1 })
+    const [a, b] = [await client(), await client()]
+    let c: Awaited<ReturnType<typeof client>> | null = null
+    try {
+      const addr = multiaddr(relay.multiaddrs[0]!)
+      await a.dial(addr)
+      await expect.poll(() => relay.stats().reservations, { timeout: 15_000 }).toBe(1)
+      await b.dial(addr)
+      await new Promise(resolve => setTimeout(resolve, 1_000))
+      expect(relay.node.services.relay.reservations.has(b.peerId)).toBe(false)
+      await a.stop()
+      await b.stop()
+      await expect.poll(() => relay.stats().reservations, { timeout: 5_000 }).toBe(0)
+      c = await client()
+      await c.dial(addr)
+      await expect.poll(() => relay.node.services.relay.reservations.has(c!.peerId), { timeout: 15_000 }).toBe(true)
+    } finally {
+      await a.stop()
+      await b.stop()
+      await c?.stop()
       await relay.stop()
     }
   })

@@ -38,6 +38,40 @@ export const RELAY_DATA_LIMIT_BYTES = SIGNALLING_DATA_LIMIT_BYTES
 /** Most connections the relay accepts; beyond it the connection manager prunes. */
 export const RELAY_MAX_CONNECTIONS = 2048
 
+/**
+ * A reservation lasts this long unless renewed (tabs renew 5 minutes before
+ * it ends) and ends at once when its tab disconnects. libp2p's default is
+ * 2 hours and never on disconnect: every page load is a new peer id, so the
+ * table filled with tabs long gone and new ones were refused
+ * (`npm run bench:net`, relay load, "rejoin").
+ */
+export const RELAY_RESERVATION_TTL_MS = 30 * 60 * 1000
+
+/**
+ * Connections that may be in their handshake at once. libp2p's default, 10,
+ * capped joins at a few dozen tabs a second and let ten stalled handshakes
+ * hold everyone up; a join costs the relay ~25 ms of CPU, so 64 at once is
+ * still well within a core.
+ */
+export const RELAY_MAX_PENDING_CONNECTIONS = 64
+
+/**
+ * New connections per second from one IP address. Behind a TLS proxy on the
+ * same host (deploy/: Caddy) every tab arrives from 127.0.0.1, and libp2p's
+ * default of 5 would admit five tabs a second in all; so a relay listening on
+ * loopback takes this many, and one listening on a public address keeps
+ * libp2p's per-IP default.
+ */
+export const RELAY_PROXIED_CONNECTIONS_PER_SECOND = 1000
+
+/**
+ * How often the relay pings each connection to find dead ones. libp2p pings
+ * every connection every 10 s, which was most of an idle relay's CPU with a
+ * thousand tabs and, on a loaded relay, aborted thousands of slow-to-answer
+ * connections at once.
+ */
+export const RELAY_PING_INTERVAL_MS = 30_000
+
 /** How often the relay logs its counts at info level. */
 export const RELAY_STATS_INTERVAL_MS = 30_000
 
@@ -87,18 +121,29 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
     transports: [webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: { maxConnections: opts.maxConnections ?? RELAY_MAX_CONNECTIONS },
+    connectionManager: {
+      maxConnections: opts.maxConnections ?? RELAY_MAX_CONNECTIONS,
+      maxIncomingPendingConnections: RELAY_MAX_PENDING_CONNECTIONS,
+      ...(isLoopback(opts.host) ? { inboundConnectionThreshold: RELAY_PROXIED_CONNECTIONS_PER_SECOND } : {})
+    },
+    connectionMonitor: { pingInterval: RELAY_PING_INTERVAL_MS, pingTimeout: { minTimeout: 10_000, maxTimeout: 30_000 } },
     services: {
       identify: identify(),
       ping: ping(),
       relay: circuitRelayServer({
         reservations: {
           maxReservations: opts.maxReservations ?? RELAY_MAX_RESERVATIONS,
+          reservationTtl: RELAY_RESERVATION_TTL_MS,
           defaultDurationLimit: RELAY_DURATION_LIMIT_MS,
           defaultDataLimit: RELAY_DATA_LIMIT_BYTES
         }
       })
     }
+  })
+
+  // A tab that left frees its slot at once (libp2p would keep it until the TTL).
+  node.addEventListener('connection:close', (evt) => {
+    if (node.getConnections(evt.detail.remotePeer).length === 0) node.services.relay.reservations.delete(evt.detail.remotePeer)
   })
 
   // Peer exchange: a random sample of peers holding a reservation here. The
@@ -200,4 +245,8 @@ function shuffle<T> (items: T[]): void {
     items[i] = items[j]!
     items[j] = tmp
   }
+}
+
+function isLoopback (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host)
 }

@@ -44,6 +44,7 @@ import { IceServerProvider, type IceSnapshot } from './ice.ts'
 import { Liveness } from './liveness.ts'
 import { createTabNode, type TabNode } from './node.ts'
 import { pingConnection } from './ping.ts'
+import { HOP_PROTOCOL } from './relay-control.ts'
 
 export type { BootstrapState, BootstrapStatus } from './bootstraps.ts'
 export { bootstrapLabel } from './bootstraps.ts'
@@ -514,13 +515,25 @@ export class Network {
       if (this.kindOf(conn) !== 'direct-webrtc') continue
       const id = conn.remotePeer.toString()
       if (node.services.relayControl.hasReservation(conn.remotePeer) || !this.reservationBackoff.ready(id, now)) continue
-      // Give identify a moment: a reservation on a neighbour that just connected may race its hop handler.
-      if (Date.now() - conn.timeline.open < 1_000) continue
       this.reservationBackoff.failure(id, now) // until it succeeds, no second attempt in flight
-      void node.services.relayControl.reserveOnNeighbour(conn.remotePeer).then(
-        () => { this.reservationBackoff.success(id) },
-        () => {}
-      )
+      void this.reserveOnNeighbour(node, conn)
+    }
+  }
+
+  /**
+   * Only once identify has shown the neighbour runs the hop: libp2p's
+   * reservation store never again tries a relay that once failed with
+   * "unsupported protocol".
+   */
+  private async reserveOnNeighbour (node: TabNode, conn: Connection): Promise<void> {
+    const id = conn.remotePeer.toString()
+    const peer = await node.peerStore.get(conn.remotePeer).catch(() => undefined)
+    if (peer?.protocols.includes(HOP_PROTOCOL) !== true || conn.status !== 'open') return
+    try {
+      await node.services.relayControl.reserveOnNeighbour(conn.remotePeer)
+      this.reservationBackoff.success(id)
+    } catch {
+      // Backoff already set: try again later.
     }
   }
 
@@ -675,9 +688,13 @@ export class Network {
   private maintainPings (node: TabNode): void {
     const now = performance.now()
     const bootstrapIds = this.bootstrapPeerIds()
+    // Bootstrap relays are pinged only by a tab with no neighbour to tell it
+    // whether it is online: a thousand tabs pinging a relay every few seconds
+    // would be most of its work.
+    const hasNeighbours = this.directPeerIds(node).size > 0
     for (const conn of node.getConnections()) {
       const kind = this.kindOf(conn)
-      if (kind !== 'direct-webrtc' && kind !== 'bootstrap') continue
+      if (kind !== 'direct-webrtc' && (kind !== 'bootstrap' || hasNeighbours)) continue
       const id = conn.remotePeer.toString()
       const state = this.pingState.get(id)
       if (state != null && now - state.lastAt < PING_INTERVAL_MS) continue

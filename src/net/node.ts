@@ -83,6 +83,11 @@ export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: tabConnectionGater(opts.allowLocalAddresses, opts.isNeighbour),
+    // libp2p pings every connection every 10 s by default: the liveness pings
+    // (network.ts) already watch neighbours, and a bootstrap relay serves
+    // thousands of tabs; 30 s keeps proxies' idle timers from closing the
+    // WebSocket and costs a relay a third as much.
+    connectionMonitor: { pingInterval: 30_000 },
     connectionManager: {
       dialTimeout: DIAL_TIMEOUT_MS,
       addressDialTimeout: ADDRESS_DIAL_TIMEOUT_MS,

@@ -46,6 +46,9 @@ export function tabRelayServer (): ReturnType<typeof circuitRelayServer> {
   })
 }
 
+/** circuit-relay-v2's hop protocol (a peer that speaks it can relay for us). */
+export const HOP_PROTOCOL = '/libp2p/circuit/relay/0.2.0/hop'
+
 /** libp2p's keep-alive tag the reservation store puts on a relay it reserved on. */
 const RELAY_KEEP_ALIVE_TAG = 'keep-alive-circuit-relay'
 
