@@ -1,11 +1,14 @@
 // `npm run bench`: Shallot's figures on this machine, in one run, as ratios to
 // baselines measured in the same run (issue #4 §7).
 //
-//   npm run bench -- [--tabs 6] [--builds 200] [--json FILE] [--no-build] [--no-chat]
+//   npm run bench -- [--tabs 6] [--builds 200] [--json FILE] [--no-build] [--no-chat] [--no-net] [--relay-sizes 100,1000,5000]
 //
 // Starts a bootstrap relay, `vite preview` of the built app and N Chromium
 // tabs running harness.html (the app's network and onion layers, no UI).
-// Then the chat figures (./lib/bench-chat.mjs: two app tabs, Alice and Bob).
+// Then the chat figures (./lib/bench-chat.mjs: two app tabs, Alice and Bob),
+// then the network figures (./lib/bench-net.mjs: signalling routes on
+// loopback, NAT kinds and TURN in the network lab when run as root, and the
+// bootstrap relay's capacity, ./lib/relay-load/).
 // Prints a table (median and p95) and writes one JSON object.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -14,13 +17,16 @@ import { fileURLToPath } from 'node:url'
 import { startRelay } from './lib/relay-process.mjs'
 import { freePort, launchChromium, startPreview } from './lib/browser.mjs'
 import { benchChat, chatRows } from './lib/bench-chat.mjs'
+import { printNetRows, runNetBench } from './lib/bench-net-run.mjs'
 
 const { values } = parseArgs({ options: {
   tabs: { type: 'string', default: '6' },
   builds: { type: 'string', default: '200' },
   json: { type: 'string' },
   'no-build': { type: 'boolean', default: false },
-  'no-chat': { type: 'boolean', default: false }
+  'no-chat': { type: 'boolean', default: false },
+  'no-net': { type: 'boolean', default: false },
+  'relay-sizes': { type: 'string', default: '100,1000,5000' }
 } })
 const TABS = Number(values.tabs)
 const BUILDS = Number(values.builds)
@@ -213,6 +219,15 @@ try {
   result.cryptoUsPerCellOriginate = cb.originateUs
 
   if (!values['no-chat']) Object.assign(result, await benchChat({ browser, origin: `http://127.0.0.1:${appPort}`, bootstrap: relay.multiaddrs[0], relays: tabs, log, stats }))
+  for (const t of tabs) await t.context.close().catch(() => {})
+  if (!values['no-net']) {
+    result.net = await runNetBench({
+      log,
+      loopback: { browser, origin: `http://127.0.0.1:${appPort}`, bootstrap: relay.multiaddrs[0] },
+      lab: true,
+      relayLoad: values['relay-sizes'].split(',').map(Number)
+    })
+  }
 } finally {
   await browser.close()
   preview.kill('SIGTERM')
@@ -238,6 +253,10 @@ const rows = [
 ]
 console.log(`\nShallot bench — ${new Date().toISOString()} — ${TABS} tabs, Chromium, loopback + WebRTC`)
 for (const r of rows) console.log(`${r[0].padEnd(38)} | ${r[1].padEnd(22)} | ${r[2].padEnd(22)} | ${r[3]}`)
+if (result.net != null) {
+  console.log('\nNetwork')
+  printNetRows(result.net)
+}
 const out = values.json ?? 'bench-results/latest.json'
 mkdirSync(fileURLToPath(new URL('../bench-results/', import.meta.url)), { recursive: true })
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), tabs: TABS, builds: BUILDS, ...result }, null, 2))

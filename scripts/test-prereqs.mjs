@@ -19,7 +19,13 @@ const playwrightChromium = () => {
 }
 
 const needed = []
-if (!existsSync('/usr/bin/chromium') && !existsSync('/usr/bin/chromium-browser') && !playwrightChromium()) needed.push('chromium')
+const hasChromium = () => existsSync('/usr/bin/chromium') || existsSync('/usr/bin/chromium-browser') || playwrightChromium()
+if (!hasChromium() && !isRoot) {
+  // Not root, so no apt: Playwright's own Chromium, where it can be downloaded.
+  console.log('no Chromium found: trying `npx playwright install chromium`')
+  spawnSync(process.execPath, ['node_modules/@playwright/test/cli.js', 'install', 'chromium'], { stdio: 'inherit', timeout: 600_000 })
+}
+if (!hasChromium()) needed.push('chromium')
 if (!skipNetlab) {
   for (const [cmd, pkg] of [['nft', 'nftables'], ['turnserver', 'coturn'], ['caddy', 'caddy'], ['ip', 'iproute2']]) {
     if (!hasCommand(cmd)) needed.push(pkg)
