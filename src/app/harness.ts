@@ -45,6 +45,8 @@ export interface Harness {
   cellsOut(): number
   /** Which running-digest engine the router uses ('wasm' unless WebAssembly failed its check). */
   digestEngine(): 'wasm' | 'noble' | 'none'
+  /** This tab's failed outbound dials, with what each signalling route said. */
+  dialFailures(): Array<{ at: number, purpose: 'mesh' | 'circuit', errors: readonly string[], neighbourRoutes: number }>
   /** Close every connection to `peer` (the peer manager may dial it again). */
   disconnect(peer: string): Promise<void>
   /** The network snapshot's figures the tests and the bench read. */
@@ -163,6 +165,7 @@ export function createHarness (): Harness {
     },
     cellsOut: () => cellsOut,
     dialRecords: () => network.dialRecords().map(r => ({ ...r })),
+    dialFailures: () => network.dialFailures().map(r => ({ ...r })),
     disconnect: async (peer) => { await network.disconnectPeer(peer) },
     networkFigures: () => {
       const s = network.getSnapshot()

@@ -124,8 +124,14 @@ export const BOOTSTRAP_DIAL_FALLBACK_MS = 15_000
 /** Between discovery rounds, one neighbour (in turn) is asked for its neighbours this often: with 8 neighbours each is asked about every 50 s, within the adjacency's lifetime (adjacency.ts). */
 export const NEIGHBOUR_PX_INTERVAL_MS = 6_000
 
-/** A new neighbour is asked for its neighbours this long after it connected (identify runs first). */
+/** A new neighbour is asked for its neighbours this long after it connected (identify runs first)… */
 export const NEIGHBOUR_PX_DELAY_MS = 500
+
+/** …and again this long after, once its other neighbours' reservations on it have settled. */
+export const NEIGHBOUR_PX_SETTLED_MS = 5_000
 
 /** A relayed signalling connection is closed this long after the direct connection it set up opened (its last signalling messages are through by then). */
 export const SIGNALLING_LINGER_MS = 1_000
+
+/** Time allowed to dial a bootstrap relay (WebSocket, Noise, Yamux). */
+export const BOOTSTRAP_DIAL_TIMEOUT_MS = 10_000

@@ -47,6 +47,18 @@ export interface DialRecord {
   readonly hadNeighbourRoute: boolean
 }
 
+export interface DialFailure {
+  readonly at: number
+  readonly purpose: DialPurpose
+  /** What each route tried said, in order (error names and the start of their messages). */
+  readonly errors: readonly string[]
+  readonly neighbourRoutes: number
+}
+
+function describe (err: unknown): string {
+  return `${(err as Error)?.name ?? 'Error'}: ${String((err as Error)?.message ?? '').slice(0, 60)}`
+}
+
 /** Most dial records kept (for the bench's share; oldest dropped first). */
 const MAX_RECORDS = 2048
 
@@ -87,6 +99,7 @@ export function endsDial (err: unknown): boolean {
 
 export class Dialer {
   private readonly records: DialRecord[] = []
+  private readonly failed: DialFailure[] = []
   private readonly startedAt = performance.now()
   private readonly random: () => number
   private readonly sleep: (ms: number) => Promise<void>
@@ -121,16 +134,36 @@ export class Dialer {
         return conn
       } catch (err) {
         lastError = err
-        failures.push(`${(err as Error).name ?? 'Error'}: ${String((err as Error).message ?? '').slice(0, 60)}`)
+        failures.push(describe(err))
         adjacency.forgetRoute(via, peer)
-        if (endsDial(err) || signal?.aborted === true) throw err
+        if (endsDial(err) || signal?.aborted === true) {
+          this.recordFailure(purpose, failures, vias.length)
+          throw err
+        }
       }
     }
     const addrs = await this.bootstrapAddresses(peer)
-    if (addrs.length === 0) throw lastError ?? new NoRouteError()
-    const conn = await this.dialOne(addrs, signal)
-    this.record('bootstrap', purpose, failures, vias.length > 0)
-    return conn
+    try {
+      if (addrs.length === 0) throw lastError ?? new NoRouteError()
+      const conn = await this.dialOne(addrs, signal)
+      this.record('bootstrap', purpose, failures, vias.length > 0)
+      return conn
+    } catch (err) {
+      if (addrs.length > 0) failures.push(describe(err))
+      else failures.push('no address through a bootstrap relay')
+      this.recordFailure(purpose, failures, vias.length)
+      throw err
+    }
+  }
+
+  /** Dials that failed, with what each route said (diagnostics, bench). */
+  dialFailures (): readonly DialFailure[] {
+    return this.failed
+  }
+
+  private recordFailure (purpose: DialPurpose, errors: string[], neighbourRoutes: number): void {
+    this.failed.push({ at: performance.now() - this.startedAt, purpose, errors, neighbourRoutes })
+    if (this.failed.length > MAX_RECORDS) this.failed.splice(0, this.failed.length - MAX_RECORDS)
   }
 
   /** Successful dials so far, by route (the bench reads them). */

@@ -1,117 +1,47 @@
 /**
  * The tab's place in the network, as one object the app can start, watch and
- * stop. It owns the libp2p node and runs a small maintenance loop:
+ * stop. It owns the libp2p node and wires the parts that keep it connected,
+ * each in its own module:
  *
- * 1. keep a connection and a reservation on every configured bootstrap relay
- *    (re-dial with backoff), and fetch STUN/TURN servers from it (ice.ts);
- * 2. learn peers by peer exchange from bootstrap relays and direct neighbours,
- *    and from neighbours also who *their* neighbours are (adjacency.ts);
- * 3. keep up to `maxDirectPeers` direct WebRTC connections, dialing one or two
- *    candidates at a time (staggered), signalled through a neighbour when one
- *    knows the candidate (dialer.ts), with per-peer backoff after failures;
- *    above the limit it closes the newest, but never a link that carries
- *    circuits ({@link Network.keepConnectionsWhere});
- * 4. hold a reservation on each neighbour, so its other neighbours can signal
- *    to this tab through it (relay-control.ts);
- * 5. ping everything it is connected to: the RTT shown in the Network panel,
- *    the connection's path (direct or through TURN, connection-path.ts), and
- *    whether the tab is online at all (liveness.ts). When answers come back
- *    after an outage, or the browser says it is online again, or the page
- *    becomes visible, it rejoins at once instead of waiting out backoffs.
+ * - bootstrap-links.ts: a connection, a reservation and STUN/TURN from every
+ *   configured bootstrap relay;
+ * - peer-manager.ts: the mesh of direct WebRTC neighbours, peer exchange,
+ *   who can signal to whom, reservations on neighbours;
+ * - dialer.ts: opening a connection, signalled through a neighbour when one
+ *   can (for the mesh and for circuits);
+ * - pings.ts / liveness.ts: round trips, each connection's path, and whether
+ *   the tab is online at all;
+ * - ice.ts: the ICE configuration of each new connection ("hide my IP").
  *
- * It publishes an immutable {@link NetworkSnapshot} to subscribers. Nothing here
- * logs peer ids or addresses.
+ * When answers come back after an outage, or the browser says it is online
+ * again, or the page becomes visible, it rejoins at once instead of waiting
+ * out backoffs, and tells the layers above ({@link Network.onRejoin}).
+ *
+ * It publishes an immutable {@link NetworkSnapshot} (snapshot.ts) to
+ * subscribers. Nothing here logs peer ids or addresses. (A little over 400
+ * lines: most of it is the documented API the app and the onion layer use.)
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, PrivateKey } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { multiaddr } from '@multiformats/multiaddr'
-import { Adjacency } from './adjacency.ts'
-import { Backoff } from './backoff.ts'
-import { fetchRelayAddrs, newBootstrapEntry, type BootstrapEntry, type BootstrapStatus } from './bootstraps.ts'
+import { BootstrapLinks } from './bootstrap-links.ts'
 import { connectionKind, type ConnectionKind } from './connection-kind.ts'
-import { connectionPath, type ConnectionPath } from './connection-path.ts'
 import { probeCandidateKinds } from './connectivity-probe.ts'
-import {
-  BACKOFF_BASE_MS, BACKOFF_MAX_MS, DEFAULT_MAX_DIRECT_PEERS, DIAL_STAGGER_MS, DISCOVERY_INTERVAL_MS, ISOLATED_AFTER_FAILED_DIALS,
-  ISOLATED_AFTER_MS, LIVENESS_PING_TIMEOUT_MS, MAINTENANCE_INTERVAL_MS, MAX_CANDIDATES, MAX_CONCURRENT_PEER_DIALS, NEIGHBOUR_ONLY_DIALS_FROM,
-  NEIGHBOUR_PX_DELAY_MS, NEIGHBOUR_PX_INTERVAL_MS, BOOTSTRAP_DIAL_FALLBACK_MS, SIGNALLING_LINGER_MS,
-  PEER_BACKOFF_MAX_MS, PING_INTERVAL_MS
-} from './constants.ts'
-import { Dialer, type DialPurpose, type DialRecord } from './dialer.ts'
-import { askPeerExchange, servePeerExchange } from './discovery.ts'
-import { IceServerProvider, type IceSnapshot } from './ice.ts'
-import { Liveness } from './liveness.ts'
+import { DEFAULT_MAX_DIRECT_PEERS, ISOLATED_AFTER_FAILED_DIALS, ISOLATED_AFTER_MS, MAINTENANCE_INTERVAL_MS } from './constants.ts'
+import { Dialer, type DialFailure, type DialPurpose, type DialRecord } from './dialer.ts'
+import { servePeerExchange } from './discovery.ts'
+import { IceServerProvider } from './ice.ts'
+import type { NetView } from './net-view.ts'
 import { createTabNode, type TabNode } from './node.ts'
-import { pingConnection } from './ping.ts'
-import { HOP_PROTOCOL } from './relay-control.ts'
+import { PeerManager } from './peer-manager.ts'
+import { PingMonitor } from './pings.ts'
+
+import type { NetworkConfig, NetworkPhase, NetworkSnapshot, PeerStatus } from './snapshot.ts'
 
 export type { BootstrapState, BootstrapStatus } from './bootstraps.ts'
 export { bootstrapLabel } from './bootstraps.ts'
-
-export interface NetworkConfig {
-  /** Bootstrap relays: multiaddrs (`/ip4/…/tcp/…/ws/p2p/…`) or http(s) URLs of a relay's info endpoint. */
-  bootstraps: string[]
-  maxDirectPeers?: number
-  allowLocalAddresses: boolean
-  /** Start with "hide my IP" on: every WebRTC connection through TURN. */
-  relayOnly?: boolean
-}
-
-export interface PeerStatus {
-  readonly id: string
-  readonly shortId: string
-  readonly kind: ConnectionKind
-  /** Last round trip over this connection, ms. */
-  readonly rttMs: number | null
-  /** How many pings over this connection succeeded (tests wait for it to grow). */
-  readonly pings: number
-  readonly pingFailed: boolean
-  /** When the connection shown was opened (epoch ms). */
-  readonly openedAt: number
-  /** How a direct connection travels (null until the browser says, or for non-WebRTC kinds). */
-  readonly path: ConnectionPath | null
-}
-
-/**
- * - `starting`, `connecting`: before the first answer from a bootstrap relay;
- * - `online`: connected to a bootstrap relay or to direct peers;
- * - `isolated`: connected to a bootstrap relay, others are there, but no
- *   direct connection works (no STUN/TURN, a firewall, or "hide my IP"
- *   without TURN): the tab says so instead of "connecting" forever;
- * - `offline`: the tab lost the network (nothing answers) after being on it;
- * - `unreachable`: no bootstrap relay ever answered;
- * - `stopped`.
- */
-export type NetworkPhase = 'starting' | 'connecting' | 'online' | 'isolated' | 'offline' | 'unreachable' | 'stopped'
-
-export interface ConnectivitySnapshot {
-  readonly ice: IceSnapshot
-  /** Candidate kinds this tab gathered in its last probe (null: not probed yet). */
-  readonly candidateKinds: readonly string[] | null
-  /** Direct connections by path: through TURN, or not. */
-  readonly directConnections: number
-  readonly turnConnections: number
-}
-
-export interface NetworkSnapshot {
-  readonly phase: NetworkPhase
-  readonly bootstraps: readonly BootstrapStatus[]
-  readonly connectedBootstraps: number
-  readonly reservations: number
-  readonly peers: readonly PeerStatus[]
-  readonly directPeers: number
-  /** ms from start to the first direct WebRTC peer, once there was one. */
-  readonly firstDirectPeerMs: number | null
-  readonly selfShortId: string | null
-  /** Peers known (candidates) besides the direct ones: 0 means nobody else is on the network yet. */
-  readonly knownPeers: number
-  readonly connectivity: ConnectivitySnapshot
-  /** Successful outbound dials by signalling route. */
-  readonly signalledVia: { readonly neighbour: number, readonly bootstrap: number }
-}
-
-interface PingState { rttMs: number | null, pings: number, failed: boolean, lastAt: number, path: ConnectionPath | null }
+export { SURPLUS_GRACE_MS, surplusConnections } from './peer-manager.ts'
+export type { ConnectivitySnapshot, NetworkConfig, NetworkPhase, NetworkSnapshot, PeerStatus } from './snapshot.ts'
 
 export class NetworkUnavailableError extends Error {
   readonly kind = 'network-unavailable' as const
@@ -125,71 +55,47 @@ export function shortPeerId (id: string): string {
   return id.length > 10 ? `…${id.slice(-8)}` : id
 }
 
-/**
- * A connection this young is never closed as surplus: a predecessor that
- * connected to extend a circuit through us sends its CREATE right after, and
- * until then the link carries no circuit.
- */
-export const SURPLUS_GRACE_MS = 5_000
-
-/**
- * Which direct connections to close to get `excess` fewer neighbours: the
- * newest first, but never one younger than {@link SURPLUS_GRACE_MS} or to a
- * peer that carries circuits (closing it would destroy them). Fewer than
- * `excess` when too many are young or carry circuits.
- */
-export function surplusConnections<T extends { peer: string, openedAt: number }> (conns: readonly T[], excess: number, carriesCircuits: (peer: string) => boolean, now: number): T[] {
-  if (excess <= 0) return []
-  return conns
-    .filter(c => now - c.openedAt >= SURPLUS_GRACE_MS && !carriesCircuits(c.peer))
-    .sort((a, b) => b.openedAt - a.openedAt)
-    .slice(0, excess)
-}
-
 export class Network {
   private node: TabNode | null = null
+  private view: NetView | null = null
   /** Per-tab Ed25519 transport key: libp2p peer id and relay-descriptor signing key. Memory only. */
   private transportKey: PrivateKey | null = null
-  private readonly maxDirect: number
-  private bootstraps: BootstrapEntry[]
-  private readonly bootstrapBackoff = new Backoff(BACKOFF_BASE_MS, BACKOFF_MAX_MS)
-  private readonly peerBackoff = new Backoff(BACKOFF_BASE_MS * 2, PEER_BACKOFF_MAX_MS)
-  private readonly reservationBackoff = new Backoff(BACKOFF_BASE_MS * 2, PEER_BACKOFF_MAX_MS)
-  private readonly candidates = new Set<string>()
-  /** Peers never dialed and disconnected when they dial us (see OnionService.avoidPeer). */
-  private readonly avoided = new Set<string>()
-  private readonly dialing = new Set<string>()
-  /** Peers whose connection must not be closed as surplus (they carry circuits); set by the onion layer. */
-  private carriesCircuits: (peerId: string) => boolean = () => false
-  private readonly pingState = new Map<string, PingState>()
+  readonly ice = new IceServerProvider()
+  private readonly bootstraps: BootstrapLinks
+  private readonly peers: PeerManager
+  private readonly pings: PingMonitor
+  private dialer: Dialer | null = null
   private readonly listeners = new Set<() => void>()
   private readonly rejoinListeners = new Set<() => void>()
-  readonly ice = new IceServerProvider()
-  private readonly adjacency = new Adjacency()
-  private dialer: Dialer | null = null
-  private readonly liveness = new Liveness(() => performance.now())
   private candidateKinds: string[] | null = null
   private probing = false
   private snapshot: NetworkSnapshot
   private timer: ReturnType<typeof setInterval> | null = null
   private startedAt = 0
   private firstDirectPeerMs: number | null = null
-  private lastDiscovery = 0
-  private lastDialStart = 0
-  private everReachedBootstrap = false
-  private bootstrapAttempted = false
-  private neighbourRound = 0
-  private lastNeighbourAsk = 0
   /** Since when the tab has been on the network with nobody direct (for the isolated state). */
   private aloneSince: number | null = null
-  private failedDialsWhileAlone = 0
-  /** Since when the peer manager has had neighbours but no candidate any of them can signal to. */
-  private noNeighbourRouteSince: number | null = null
+  private maintaining = false
   private readonly detach: Array<() => void> = []
 
   constructor (private readonly config: NetworkConfig) {
-    this.maxDirect = config.maxDirectPeers ?? DEFAULT_MAX_DIRECT_PEERS
-    this.bootstraps = config.bootstraps.map(newBootstrapEntry)
+    this.bootstraps = new BootstrapLinks(config.bootstraps, {
+      ice: this.ice,
+      onJoined: (view) => {
+        if (this.pings.liveness.answered()) this.rejoin()
+        this.peers.discoverNow(view)
+      },
+      onIceFetched: (first) => { if (first || this.candidateKinds == null) void this.probe() },
+      publish: () => { this.publish() }
+    })
+    this.peers = new PeerManager({
+      maxDirect: config.maxDirectPeers ?? DEFAULT_MAX_DIRECT_PEERS,
+      bootstraps: this.bootstraps,
+      connect: async (peer) => await this.connect(peer, 'mesh'),
+      kick: () => { void this.maintain() },
+      publish: () => { this.publish() }
+    })
+    this.pings = new PingMonitor({ onBackOnline: () => { this.rejoin() }, publish: () => { this.publish() } })
     this.ice.setRelayOnly(config.relayOnly === true)
     this.ice.subscribe(() => { this.publish() })
     this.snapshot = this.buildSnapshot('starting')
@@ -224,35 +130,32 @@ export class Network {
       allowLocalAddresses: this.config.allowLocalAddresses
     })
     this.node = node
+    const view: NetView = {
+      node,
+      kindOf: (conn) => this.kindOf(conn),
+      directPeerIds: () => this.directPeerIds(),
+      directConnection: (peer) => this.directConnection(peer)
+    }
+    this.view = view
     this.dialer = new Dialer({
       node,
-      adjacency: this.adjacency,
+      adjacency: this.peers.adjacency,
       isDirect: this.isDirect,
       // A peer known only from its relay descriptor: try it through our own bootstrap relays.
-      fallbackAddresses: (peer) => this.bootstraps
-        .filter(b => b.state === 'connected' && b.addrs[0] != null)
-        .map(b => `${b.addrs[0]!.toString()}/p2p-circuit/webrtc/p2p/${peer}`)
+      fallbackAddresses: (peer) => this.bootstraps.connected(view).map(({ addr }) => `${addr.toString()}/p2p-circuit/webrtc/p2p/${peer}`)
     })
     await servePeerExchange(node, conn => this.kindOf(conn) === 'direct-webrtc', peer => node.services.relay.reservations.has(peerIdFromString(peer)))
     node.addEventListener('connection:open', (evt) => {
       const conn = evt.detail
-      if (this.avoided.has(conn.remotePeer.toString())) void conn.close().catch(() => {})
-      // A new neighbour: learn at once whom it can signal to (its neighbours),
-      // and close the relayed connection its signalling used.
-      else {
-        setTimeout(() => { if (this.kindOf(conn) === 'direct-webrtc' && conn.status === 'open') void this.askNeighbour(node, conn) }, NEIGHBOUR_PX_DELAY_MS)
-        if (this.kindOf(conn) === 'direct-webrtc') setTimeout(() => { this.closeSignallingConnections(node, conn.remotePeer.toString()) }, SIGNALLING_LINGER_MS)
-      }
+      if (this.peers.isAvoided(conn.remotePeer.toString())) void conn.close().catch(() => {})
+      else this.peers.onConnectionOpen(view, conn)
       this.publish()
     })
     node.addEventListener('connection:close', (evt) => {
       const id = evt.detail.remotePeer.toString()
       if (this.directConnection(id) == null) {
-        this.pingState.delete(id)
-        this.adjacency.forgetNeighbour(id)
-        node.services.relayControl.neighbourGone(id)
-        // The hop's reservation for this neighbour is useless now; free its slot.
-        node.services.relay.reservations.delete(evt.detail.remotePeer)
+        this.pings.forget(id)
+        this.peers.onNeighbourGone(view, id)
       }
       this.publish()
     })
@@ -271,6 +174,7 @@ export class Network {
     for (const d of this.detach.splice(0)) d()
     const node = this.node
     this.node = null
+    this.view = null
     await node?.stop()
     this.snapshot = this.buildSnapshot('stopped')
     this.emit()
@@ -286,16 +190,9 @@ export class Network {
    * dialed at once, removed ones disconnected. Direct peers stay.
    */
   setBootstraps (list: readonly string[]): void {
-    const next = [...new Set(list)]
-    const keep = this.bootstraps.filter(b => next.includes(b.configured))
-    const removed = this.bootstraps.filter(b => !next.includes(b.configured))
-    this.bootstraps = [...keep, ...next.filter(c => !keep.some(b => b.configured === c)).map(newBootstrapEntry)]
-    for (const b of removed) {
-      if (b.peerId == null) continue
-      this.ice.forget(b.peerId)
-      void this.disconnectPeer(b.peerId).catch(() => {})
+    for (const b of this.bootstraps.set(list)) {
+      if (b.peerId != null) void this.disconnectPeer(b.peerId).catch(() => {})
     }
-    this.bootstrapAttempted = false
     this.publish()
     void this.maintain()
   }
@@ -322,8 +219,8 @@ export class Network {
   /** Ping one peer now over its direct WebRTC connection. */
   async pingPeer (id: string): Promise<number> {
     const conn = this.directConnection(id)
-    if (conn == null) throw new NetworkUnavailableError('no direct connection to that peer')
-    return await this.pingOver(id, conn)
+    if (conn == null || this.view == null) throw new NetworkUnavailableError('no direct connection to that peer')
+    return await this.pings.ping(this.view, id, conn)
   }
 
   /**
@@ -335,6 +232,21 @@ export class Network {
     if (node == null) return
     await Promise.all(node.getConnections(peerIdFromString(id)).map(async c => { await c.close().catch(() => { c.abort(new Error('disconnect')) }) }))
     this.publish()
+  }
+
+  /** Never be a direct neighbour of `id`: close what there is and refuse it from now on. */
+  avoidPeer (id: string): void {
+    this.peers.avoid(id)
+    void this.disconnectPeer(id).catch(() => {})
+  }
+
+  /**
+   * Tell the peer manager which neighbours carry circuits: their connections
+   * are never closed to get back under `maxDirectPeers`, so the limit is soft
+   * while circuits need them (peer-manager.ts).
+   */
+  keepConnectionsWhere (carriesCircuits: (peerId: string) => boolean): void {
+    this.peers.keepConnectionsWhere(carriesCircuits)
   }
 
   /** Sign with this tab's transport key (relay descriptors). Never the user's identity key. */
@@ -370,6 +282,11 @@ export class Network {
     return this.dialer?.dialRecords() ?? []
   }
 
+  /** Outbound dials that failed, with what each route said (diagnostics). */
+  dialFailures (): readonly DialFailure[] {
+    return this.dialer?.dialFailures() ?? []
+  }
+
   /** Resolves once the libp2p node is running. */
   get started (): Promise<TabNode> {
     return this.startedPromise.promise
@@ -403,334 +320,26 @@ export class Network {
 
   // ---- maintenance -------------------------------------------------------
 
-  private maintaining = false
-
   private async maintain (): Promise<void> {
-    const node = this.node
-    if (node == null || this.maintaining) return
+    const view = this.view
+    if (view == null || this.maintaining) return
     this.maintaining = true
     try {
       this.ice.prune()
-      await this.maintainBootstraps(node)
-      this.maintainIce(node)
-      this.maintainNeighbourReservations(node)
-      for (const id of this.directPeerIds(node)) this.closeSignallingConnections(node, id)
-      if (!this.liveness.isOffline) {
-        this.maintainPeers(node)
-        if (this.shouldDiscover()) void this.discover(node)
-        else if (performance.now() - this.lastNeighbourAsk >= NEIGHBOUR_PX_INTERVAL_MS) this.askNextNeighbour(node)
-      }
-      this.maintainPings(node)
-      if (this.liveness.check(node.getConnections().length > 0)) this.publish()
+      await this.bootstraps.maintain(view)
+      this.peers.maintain(view, this.pings.liveness.isOffline)
+      this.pings.maintain(view, this.bootstraps.peerIds())
+      if (this.pings.liveness.check(view.node.getConnections().length > 0)) this.publish()
     } finally {
       this.maintaining = false
       this.publish()
     }
   }
 
-  private async maintainBootstraps (node: TabNode): Promise<void> {
-    const now = performance.now()
-    const attempts: Array<Promise<void>> = []
-    for (const b of this.bootstraps) {
-      const conn = b.peerId != null ? node.getConnections(peerIdFromString(b.peerId))[0] : undefined
-      if (conn != null) {
-        b.state = 'connected'
-        this.everReachedBootstrap = true
-        // Reconnected by someone else (libp2p's keep-alive redial), or the reservation lapsed: reserve again.
-        if (!node.services.relayControl.hasReservation(conn.remotePeer) && this.reservationBackoff.ready(b.configured, now)) {
-          void this.reserveOnBootstrap(node, b)
-        }
-        continue
-      }
-      if (b.state === 'connected') b.state = 'unreachable'
-      if (!this.bootstrapBackoff.ready(b.configured, now)) continue
-      attempts.push(this.dialBootstrap(node, b))
-    }
-    if (attempts.length > 0) {
-      await Promise.all(attempts)
-      this.bootstrapAttempted = true
-    }
-  }
-
-  private async dialBootstrap (node: TabNode, b: BootstrapEntry): Promise<void> {
-    if (b.state !== 'unreachable') b.state = 'connecting'
-    try {
-      if (/^https?:\/\//.test(b.configured)) b.addrs = await fetchRelayAddrs(b.configured)
-      else if (b.addrs.length === 0) b.addrs = [multiaddr(b.configured)]
-      const peer = b.addrs[0]?.getComponents().findLast(c => c.name === 'p2p')?.value
-      if (peer == null) throw new NetworkUnavailableError('bootstrap address has no peer id')
-      b.peerId = peer
-      await node.dial(b.addrs, { signal: AbortSignal.timeout(10_000) })
-      b.state = 'connected'
-      this.everReachedBootstrap = true
-      this.bootstrapBackoff.success(b.configured)
-      if (this.liveness.answered()) this.rejoin()
-      void this.reserveOnBootstrap(node, b)
-      void this.fetchIce(node, b)
-      this.lastDiscovery = 0 // ask the relay who is there right away
-      void this.discover(node).catch(() => {})
-    } catch {
-      b.state = 'unreachable'
-      this.bootstrapBackoff.failure(b.configured, performance.now())
-    }
-  }
-
-  private async reserveOnBootstrap (node: TabNode, b: BootstrapEntry): Promise<void> {
-    const addr = b.addrs[0]
-    if (addr == null || b.peerId == null) return
-    try {
-      await node.services.relayControl.reserveOnBootstrap(addr, b.peerId)
-      this.reservationBackoff.success(b.configured)
-    } catch {
-      this.reservationBackoff.failure(b.configured, performance.now())
-    }
-    this.publish()
-  }
-
-  /** Ask each connected bootstrap relay for STUN/TURN when due (first time, then at half the credentials' life). */
-  private maintainIce (node: TabNode): void {
-    for (const b of this.bootstraps) {
-      if (b.state !== 'connected' || b.peerId == null || !this.ice.due(b.peerId)) continue
-      void this.fetchIce(node, b)
-    }
-  }
-
-  private async fetchIce (node: TabNode, b: BootstrapEntry): Promise<void> {
-    if (b.peerId == null || !this.ice.due(b.peerId)) return
-    const conn = node.getConnections(peerIdFromString(b.peerId))[0]
-    if (conn == null) return
-    const hadAny = this.ice.snapshot().relaysWithIce > 0
-    try {
-      await this.ice.fetchFrom(b.peerId, conn)
-      if (!hadAny || this.candidateKinds == null) void this.probe()
-    } catch {
-      if (this.candidateKinds == null) void this.probe()
-    }
-  }
-
-  /** Reserve on every direct neighbour that has none of ours yet (it then signals for its other neighbours to us). */
-  private maintainNeighbourReservations (node: TabNode): void {
-    const now = performance.now()
-    for (const conn of node.getConnections()) {
-      if (this.kindOf(conn) !== 'direct-webrtc') continue
-      const id = conn.remotePeer.toString()
-      if (node.services.relayControl.hasReservation(conn.remotePeer) || !this.reservationBackoff.ready(id, now)) continue
-      this.reservationBackoff.failure(id, now) // until it succeeds, no second attempt in flight
-      void this.reserveOnNeighbour(node, conn)
-    }
-  }
-
-  /**
-   * Only once identify has shown the neighbour runs the hop: libp2p's
-   * reservation store never again tries a relay that once failed with
-   * "unsupported protocol".
-   */
-  private async reserveOnNeighbour (node: TabNode, conn: Connection): Promise<void> {
-    const id = conn.remotePeer.toString()
-    const peer = await node.peerStore.get(conn.remotePeer).catch(() => undefined)
-    if (peer?.protocols.includes(HOP_PROTOCOL) !== true || conn.status !== 'open') return
-    try {
-      await node.services.relayControl.reserveOnNeighbour(conn.remotePeer)
-      this.reservationBackoff.success(id)
-    } catch {
-      // Backoff already set: try again later.
-    }
-  }
-
-  private maintainPeers (node: TabNode): void {
-    const direct = this.directPeerIds(node)
-    if (direct.size > this.maxDirect) {
-      // Too many (others dialed us, or circuits needed new hops): close the
-      // newest surplus connections that carry no circuit.
-      const conns = node.getConnections().filter(c => this.kindOf(c) === 'direct-webrtc')
-      const surplus = surplusConnections(
-        conns.map(c => ({ peer: c.remotePeer.toString(), openedAt: c.timeline.open, conn: c })),
-        direct.size - this.maxDirect, this.carriesCircuits, Date.now())
-      for (const { conn } of surplus) void conn.close().catch(() => {})
-      return
-    }
-    const now = performance.now()
-    if (direct.size + this.dialing.size >= this.maxDirect) return
-    if (this.dialing.size >= MAX_CONCURRENT_PEER_DIALS || now - this.lastDialStart < DIAL_STAGGER_MS) return
-    const self = node.peerId.toString()
-    const bootstrapIds = this.bootstrapPeerIds()
-    const choices = [...this.candidates].filter(id =>
-      id !== self && !bootstrapIds.has(id) && !direct.has(id) && !this.avoided.has(id) && !this.dialing.has(id) && this.peerBackoff.ready(id, now))
-    // Once the tab has a few neighbours, it grows only through them: a
-    // neighbour signals the new connection, and the bootstrap relay never
-    // sees it (dialer.ts). With fewer, any candidate will do.
-    const viaNeighbour = choices.filter(id => this.adjacency.routesTo(id, p => direct.has(p)).length > 0)
-    if (viaNeighbour.length > 0 || direct.size === 0) this.noNeighbourRouteSince = null
-    else this.noNeighbourRouteSince ??= now
-    // Through a bootstrap relay only with no neighbour at all, or too few for a while with none that can help.
-    const stuck = direct.size < NEIGHBOUR_ONLY_DIALS_FROM && this.noNeighbourRouteSince != null && now - this.noNeighbourRouteSince >= BOOTSTRAP_DIAL_FALLBACK_MS
-    const pool = viaNeighbour.length > 0 ? viaNeighbour : (direct.size === 0 || stuck ? choices : [])
-    if (pool.length === 0) return
-    const id = pool[Math.floor(Math.random() * pool.length)]!
-    this.lastDialStart = now
-    void this.dialPeer(id)
-  }
-
-  /**
-   * Tell the peer manager which neighbours carry circuits: their connections
-   * are never closed to get back under `maxDirectPeers` (a circuit's next hop
-   * may be a tab that is not one of our mesh neighbours, tor-spec §5.1.2
-   * EXTEND), so the limit is soft while circuits need them.
-   */
-  keepConnectionsWhere (carriesCircuits: (peerId: string) => boolean): void {
-    this.carriesCircuits = carriesCircuits
-  }
-
-  /** Never be a direct neighbour of `id`: close what there is and refuse it from now on. */
-  avoidPeer (id: string): void {
-    this.avoided.add(id)
-    void this.disconnectPeer(id).catch(() => {})
-  }
-
-  private async dialPeer (id: string): Promise<void> {
-    this.dialing.add(id)
-    try {
-      await this.connect(id, 'mesh')
-      this.peerBackoff.success(id)
-      this.failedDialsWhileAlone = 0
-    } catch {
-      const failures = this.peerBackoff.failures(id)
-      this.peerBackoff.failure(id, performance.now())
-      this.failedDialsWhileAlone++
-      // A peer that keeps failing has probably left; forget it until someone mentions it again.
-      if (failures >= 4) this.candidates.delete(id)
-    } finally {
-      this.dialing.delete(id)
-      this.publish()
-    }
-  }
-
-  private shouldDiscover (): boolean {
-    const now = performance.now()
-    const below = this.snapshot.directPeers < this.maxDirect
-    const interval = below ? DISCOVERY_INTERVAL_MS : DISCOVERY_INTERVAL_MS * 6
-    return now - this.lastDiscovery >= interval
-  }
-
-  private async discover (node: TabNode): Promise<void> {
-    this.lastDiscovery = performance.now()
-    // Ask every connected bootstrap relay and one direct neighbour (rotating).
-    const asks: Array<Promise<unknown>> = []
-    const learned: string[] = []
-    for (const b of this.bootstraps) {
-      if (b.peerId == null) continue
-      const conn = node.getConnections(peerIdFromString(b.peerId))[0]
-      const relayAddr = b.addrs[0]
-      if (conn != null && relayAddr != null) asks.push(askPeerExchange(node, conn, relayAddr).then(ids => { learned.push(...ids.map(p => p.toString())) }))
-    }
-    const neighbour = this.nextNeighbour(node)
-    if (neighbour != null) asks.push(this.askNeighbour(node, neighbour, false))
-    await Promise.allSettled(asks)
-    this.addCandidates(learned)
-  }
-
-  /**
-   * A relayed connection only carried the WebRTC signalling: once the direct
-   * connection is up it has no use, and left open (up to its 2-minute limit)
-   * it ties up a slot on the relay, tells the relay for longer that the two
-   * tabs are connected, and can even be picked instead of the direct one by
-   * libp2p code that takes a peer's first connection (the circuit-relay
-   * transport does, for the neighbour it signals through).
-   */
-  private closeSignallingConnections (node: TabNode, peer: string): void {
-    if (this.directConnection(peer) == null) return
-    for (const c of node.getConnections(peerIdFromString(peer))) {
-      if (c.limits != null) void c.close().catch(() => { c.abort(new Error('signalling done')) })
-    }
-  }
-
-  /** The next direct neighbour to ask, in turn. */
-  private nextNeighbour (node: TabNode): Connection | undefined {
-    const neighbours = [...node.getConnections()].filter(c => this.kindOf(c) === 'direct-webrtc')
-    this.lastNeighbourAsk = performance.now()
-    return neighbours[this.neighbourRound++ % Math.max(1, neighbours.length)]
-  }
-
-  /**
-   * Between discovery rounds (rarer once the tab has its neighbours), keep
-   * asking neighbours in turn: who is reachable through whom changes with
-   * every tab that comes or goes, and a stale answer costs a failed
-   * signalling attempt.
-   */
-  private askNextNeighbour (node: TabNode): void {
-    const neighbour = this.nextNeighbour(node)
-    if (neighbour != null) void this.askNeighbour(node, neighbour, false)
-  }
-
-  /** Peer exchange with one neighbour: its direct neighbours are candidates, each reachable for signalling through it. */
-  private async askNeighbour (node: TabNode, neighbour: Connection, dialNow = true): Promise<void> {
-    const via = neighbour.remotePeer.toString()
-    try {
-      const list = (await askPeerExchange(node, neighbour, null)).map(p => p.toString())
-      this.adjacency.record(via, list)
-      if (dialNow) this.addCandidates(list)
-      else for (const id of list) if (this.candidates.size < MAX_CANDIDATES) this.candidates.add(id)
-    } catch {
-      // An unhelpful neighbour: nothing learned from it this time.
-    }
-  }
-
-  private addCandidates (ids: readonly string[]): void {
-    const before = this.candidates.size
-    for (const id of ids) {
-      if (this.candidates.size >= MAX_CANDIDATES) break
-      this.candidates.add(id)
-    }
-    // New candidates: dial now rather than at the next tick.
-    if (this.candidates.size > before) void this.maintain()
-  }
-
-  private maintainPings (node: TabNode): void {
-    const now = performance.now()
-    const bootstrapIds = this.bootstrapPeerIds()
-    // Bootstrap relays are pinged only by a tab with no neighbour to tell it
-    // whether it is online: a thousand tabs pinging a relay every few seconds
-    // would be most of its work.
-    const hasNeighbours = this.directPeerIds(node).size > 0
-    for (const conn of node.getConnections()) {
-      const kind = this.kindOf(conn)
-      if (kind !== 'direct-webrtc' && (kind !== 'bootstrap' || hasNeighbours)) continue
-      const id = conn.remotePeer.toString()
-      const state = this.pingState.get(id)
-      if (state != null && now - state.lastAt < PING_INTERVAL_MS) continue
-      if (bootstrapIds.has(id) && node.getConnections(conn.remotePeer)[0] !== conn) continue
-      void this.pingOver(id, conn, LIVENESS_PING_TIMEOUT_MS).catch(() => {})
-    }
-  }
-
-  private async pingOver (id: string, conn: Connection, timeoutMs?: number): Promise<number> {
-    const state = this.pingState.get(id) ?? { rttMs: null, pings: 0, failed: false, lastAt: 0, path: null }
-    state.lastAt = performance.now()
-    this.pingState.set(id, state)
-    this.liveness.tried()
-    try {
-      const rtt = await pingConnection(conn, timeoutMs)
-      state.rttMs = rtt
-      state.pings++
-      state.failed = false
-      if (this.liveness.answered()) this.rejoin()
-      if (this.kindOf(conn) === 'direct-webrtc') state.path = await connectionPath(conn)
-      return rtt
-    } catch (err) {
-      state.failed = true
-      throw err
-    } finally {
-      this.publish()
-    }
-  }
-
   /** Back from an outage (or asked to retry): forget backoffs, look for peers and relays now, tell the layers above. */
   private rejoin (): void {
-    for (const b of this.bootstraps) this.bootstrapBackoff.success(b.configured)
-    for (const id of this.candidates) this.peerBackoff.success(id)
-    this.bootstrapAttempted = false
-    this.lastDiscovery = 0
-    this.failedDialsWhileAlone = 0
+    this.bootstraps.forgetBackoffs()
+    this.peers.forgetBackoffs()
     this.aloneSince = null
     for (const l of this.rejoinListeners) l()
     void this.maintain()
@@ -740,8 +349,8 @@ export class Network {
   private watchBrowser (): void {
     if (typeof window === 'undefined') return
     const online = (): void => { this.rejoin() }
-    const offline = (): void => { if (this.liveness.markOffline()) this.publish() }
-    const visible = (): void => { if (document.visibilityState === 'visible') { this.pingState.forEach(s => { s.lastAt = 0 }); void this.maintain() } }
+    const offline = (): void => { if (this.pings.liveness.markOffline()) this.publish() }
+    const visible = (): void => { if (document.visibilityState === 'visible') { this.pings.soon(); void this.maintain() } }
     window.addEventListener('online', online)
     window.addEventListener('offline', offline)
     document.addEventListener('visibilitychange', visible)
@@ -754,16 +363,12 @@ export class Network {
 
   // ---- state -------------------------------------------------------------
 
-  private bootstrapPeerIds (): Set<string> {
-    return new Set(this.bootstraps.map(b => b.peerId).filter((id): id is string => id != null))
-  }
-
   private kindOf (conn: Connection): ConnectionKind {
-    return connectionKind(conn, this.bootstrapPeerIds(), conn.remotePeer.toString())
+    return connectionKind(conn, this.bootstraps.peerIds(), conn.remotePeer.toString())
   }
 
-  private directPeerIds (node: TabNode): Set<string> {
-    return new Set(node.getConnections().filter(c => this.kindOf(c) === 'direct-webrtc').map(c => c.remotePeer.toString()))
+  private directPeerIds (): Set<string> {
+    return new Set((this.node?.getConnections() ?? []).filter(c => this.kindOf(c) === 'direct-webrtc').map(c => c.remotePeer.toString()))
   }
 
   private directConnection (id: string): Connection | undefined {
@@ -772,28 +377,25 @@ export class Network {
 
   private phase (connected: number, direct: number): NetworkPhase {
     const now = performance.now()
-    if (this.liveness.isOffline) return 'offline'
+    if (this.pings.liveness.isOffline) return 'offline'
     if (connected === 0 && direct === 0) {
-      if (!this.bootstrapAttempted) return this.everReachedBootstrap ? 'offline' : 'connecting'
-      return this.everReachedBootstrap ? 'offline' : 'unreachable'
+      if (!this.bootstraps.attempted) return this.bootstraps.everReached ? 'offline' : 'connecting'
+      return this.bootstraps.everReached ? 'offline' : 'unreachable'
     }
     if (direct > 0) {
       this.aloneSince = null
       return 'online'
     }
     this.aloneSince ??= now
-    const othersKnown = [...this.candidates].some(id => !this.bootstrapPeerIds().has(id))
-    if (othersKnown && now - this.aloneSince >= ISOLATED_AFTER_MS && this.failedDialsWhileAlone >= ISOLATED_AFTER_FAILED_DIALS) return 'isolated'
+    if (this.peers.knownPeers() > 0 && now - this.aloneSince >= ISOLATED_AFTER_MS && this.peers.failedDials >= ISOLATED_AFTER_FAILED_DIALS) return 'isolated'
     return 'online'
   }
 
   private publish (): void {
-    const node = this.node
-    if (node == null) return
-    const connected = this.bootstraps.filter(b => b.state === 'connected').length
-    const direct = this.directPeerIds(node).size
+    if (this.node == null) return
+    const direct = this.directPeerIds().size
     if (this.firstDirectPeerMs == null && direct > 0) this.firstDirectPeerMs = performance.now() - this.startedAt
-    const next = this.buildSnapshot(this.phase(connected, direct))
+    const next = this.buildSnapshot(this.phase(this.bootstraps.connectedCount(), direct))
     if (JSON.stringify(next) === JSON.stringify(this.snapshot)) return
     this.snapshot = next
     this.emit()
@@ -803,7 +405,7 @@ export class Network {
     const node = this.node
     const peers = new Map<string, PeerStatus>()
     if (node != null) {
-      const boot = this.bootstrapPeerIds()
+      const boot = this.bootstraps.peerIds()
       for (const conn of node.getConnections()) {
         const id = conn.remotePeer.toString()
         const kind = connectionKind(conn, boot, id)
@@ -811,7 +413,7 @@ export class Network {
         const existing = peers.get(id)
         // A peer reached both ways is shown by its best connection.
         if (existing != null && existing.kind === 'direct-webrtc') continue
-        const ping = kind === 'direct-webrtc' ? this.pingState.get(id) : undefined
+        const ping = kind === 'direct-webrtc' ? this.pings.status(id) : undefined
         peers.set(id, {
           id, shortId: shortPeerId(id), kind, rttMs: ping?.rttMs ?? null, pings: ping?.pings ?? 0, pingFailed: ping?.failed ?? false,
           openedAt: conn.timeline.open, path: ping?.path ?? null
@@ -824,14 +426,14 @@ export class Network {
     const records = this.dialer?.dialRecords() ?? []
     return {
       phase,
-      bootstraps: this.bootstraps.map(b => ({ label: b.label, state: b.state })),
-      connectedBootstraps: this.bootstraps.filter(b => b.state === 'connected').length,
+      bootstraps: this.bootstraps.statuses(),
+      connectedBootstraps: this.bootstraps.connectedCount(),
       reservations: selfAddrs.filter(ma => ma.toString().endsWith(`/p2p-circuit/p2p/${node?.peerId.toString() ?? ''}`)).length,
       peers: list,
       directPeers: direct.length,
       firstDirectPeerMs: this.firstDirectPeerMs,
       selfShortId: node != null ? shortPeerId(node.peerId.toString()) : null,
-      knownPeers: this.candidates.size,
+      knownPeers: this.peers.knownPeers(),
       connectivity: {
         ice: this.ice.snapshot(),
         candidateKinds: this.candidateKinds,

@@ -52,10 +52,11 @@ const EXCHANGES = 200
 const PARALLEL_EXCHANGES = 4
 /**
  * New clients per second, all processes together. A reservation costs the
- * relay ~25 ms of CPU (a core sets up ~40/s), and it lets only 10 connections
- * upgrade at once (libp2p's maxIncomingPendingConnections): at 50–100/s on
- * this 2-core machine, where the clients' own set-up competes for the same
- * cores, most first attempts were refused and the ramp measured retries.
+ * relay ~25 ms of CPU (a core sets up ~40/s), and only so many connections
+ * may be in their handshake at once (libp2p's maxIncomingPendingConnections:
+ * 10 by default, 64 on our relay): at 50–100/s on this 2-core machine, where
+ * the clients' own set-up competes for the same cores, most first attempts
+ * were refused and the ramp measured retries.
  */
 const RAMP_PER_SECOND = 25
 const CLIENTS_PER_WORKER = 500
@@ -91,7 +92,7 @@ const FD_SLACK = 1_000
  */
 const RELAY_DEBUG = 'libp2p:connection-manager,libp2p:connection-manager:connection-pruner,libp2p:connection-monitor:error'
 const RELAY_EVENTS = [
-  [/refused - incomingPendingConnections exceeded/, 'connection refused: maxIncomingPendingConnections (10 upgrading at once)'],
+  [/refused - incomingPendingConnections exceeded/, 'connection refused: maxIncomingPendingConnections (too many upgrading at once)'],
   [/refused - inboundConnectionThreshold exceeded/, 'connection refused: inboundConnectionThreshold (5/s per IP)'],
   [/refused - maxConnections exceeded/, 'connection refused: maxConnections'],
   [/too many connections open - closing/, 'connection pruned: maxConnections'],
