@@ -32,7 +32,13 @@ async function tabIn (netlab: NetLab, home: string, url = netlab.appUrl): Promis
   const context = await browsers.get(home)!.newContext()
   contexts.push(context)
   await context.addInitScript(recordPeerConnections)
+  if (process.env.NETLAB_DEBUG != null) await context.addInitScript((d) => { localStorage.setItem('debug', d) }, process.env.NETLAB_DEBUG)
   const page = await context.newPage()
+  // The tab's phase changes (and libp2p's debug lines with NETLAB_DEBUG=<namespaces>), to read a failure by.
+  page.on('console', (m) => {
+    const text = m.text()
+    if (text.startsWith('shallot network:') || (process.env.NETLAB_DEBUG != null && text.includes('libp2p'))) console.log('[netlab]', home, new Date().toISOString().slice(11, 23), text.slice(0, 400))
+  })
   await page.goto(url)
   return page
 }
@@ -58,19 +64,24 @@ test('tabs behind the two cone NATs connect directly, the tab behind the symmetr
   test.info().annotations.push({ type: 'full mesh after', description: `${Date.now() - t0} ms` })
 
   const wan = (home: string): string => netlab.lab.homes[home]!.wanIp
+  // (Two tabs that dial each other at once may briefly hold two connections: counts are "at least".)
   for (const [page, home, otherCone] of [[h1[0]!, 'h1', 'h2'], [h1[1]!, 'h1', 'h2'], [h2[0]!, 'h2', 'h1'], [h2[1]!, 'h2', 'h1']] as const) {
-    await expect.poll(async () => (await connections(page)).filter(c => c.local != null).length, { timeout: 20_000 }).toBe(4)
-    const conns = await connections(page)
+    await expect.poll(async () => (await connections(page)).filter(c => c.local != null).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(4)
+    const conns = (await connections(page)).filter(c => c.local != null)
     // To the other cone home: a direct (srflx/prflx/host) pair, straight to that home's router address, no TURN.
     const toOtherCone = conns.filter(c => c.remote?.address === wan(otherCone))
-    expect(toOtherCone.length, `${home} → ${otherCone}`).toBe(2)
+    expect(toOtherCone.length, `${home} → ${otherCone}`).toBeGreaterThanOrEqual(2)
     for (const c of toOtherCone) expect(relayed(c), JSON.stringify(c)).toBe(false)
-    // Only the symmetric home's tab is reached through TURN.
-    expect(conns.filter(relayed), `${home}: ${JSON.stringify(conns)}`).toHaveLength(1)
+    // No connection goes to TURN's address but through a relayed pair, and only the
+    // symmetric home's one tab is reached that way.
+    for (const c of conns) if (c.remote?.address === SERVER_IP) expect(relayed(c), JSON.stringify(c)).toBe(true)
+    const viaTurn = conns.filter(relayed)
+    expect(viaTurn.length, `${home}: ${JSON.stringify(conns)}`).toBeGreaterThanOrEqual(1)
+    expect(viaTurn.length, `${home}: ${JSON.stringify(conns)}`).toBeLessThanOrEqual(2)
   }
   // Behind the symmetric NAT, every connection goes through TURN; the Network panel says so.
-  const sym = await connections(h3)
-  expect(sym).toHaveLength(4)
+  const sym = (await connections(h3)).filter(c => c.local != null)
+  expect(sym.length).toBeGreaterThanOrEqual(4)
   for (const c of sym) expect(relayed(c), JSON.stringify(c)).toBe(true)
   await expect.poll(async () => await h3.locator('tr[data-peer-kind="direct-webrtc"][data-path="turn"]').count(), { timeout: 20_000 }).toBe(4)
   await expect(h1[0]!.locator('tr[data-peer-kind="direct-webrtc"][data-path="public"]')).toHaveCount(2, { timeout: 20_000 })
@@ -88,7 +99,7 @@ test('with "hide my IP" on, every connection of that tab is relayed and no other
   for (const page of others) await expect.poll(() => directCount(page), { timeout: 60_000 }).toBe(2)
 
   const mine = await connections(hidden)
-  expect(mine).toHaveLength(2)
+  expect(mine.length).toBeGreaterThanOrEqual(2)
   for (const c of mine) {
     expect(c.policy).toBe('relay')
     expect(c.local?.type, JSON.stringify(c)).toBe('relay')

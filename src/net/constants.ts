@@ -105,6 +105,21 @@ export const OFFLINE_AFTER_MS = 9_000
 export const LIVENESS_PING_TIMEOUT_MS = 4_000
 
 /**
+ * A tab with neighbours pings its bootstrap relays this seldom (the relay
+ * pings its tabs as often, and serves thousands); a relay that misses
+ * {@link GONE_AFTER_MISSED_PINGS} in a row while neighbours answer is dropped
+ * and dialled again.
+ */
+export const BOOTSTRAP_PING_INTERVAL_MS = 30_000
+
+/**
+ * Missed pings in a row (while other connections answered) after which a
+ * connection's peer is taken for gone and the connection closed (pings.ts).
+ * Two, not one: on a loaded machine a single ping can miss its timeout.
+ */
+export const GONE_AFTER_MISSED_PINGS = 2
+
+/**
  * Connected to a bootstrap relay, others known, no direct peer: after this long
  * (and at least {@link ISOLATED_AFTER_FAILED_DIALS} failed dials) the tab says
  * it cannot reach peers outside its own network instead of "connecting".

@@ -396,6 +396,8 @@ export class Network {
     const direct = this.directPeerIds().size
     if (this.firstDirectPeerMs == null && direct > 0) this.firstDirectPeerMs = performance.now() - this.startedAt
     const next = this.buildSnapshot(this.phase(this.bootstraps.connectedCount(), direct))
+    // Phase changes only (no peer, no address): what a developer looks for first.
+    if (next.phase !== this.snapshot.phase) console.debug(`shallot network: ${this.snapshot.phase} → ${next.phase}`)
     if (JSON.stringify(next) === JSON.stringify(this.snapshot)) return
     this.snapshot = next
     this.emit()

@@ -83,11 +83,13 @@ export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: tabConnectionGater(opts.allowLocalAddresses, opts.isNeighbour),
-    // libp2p pings every connection every 10 s by default: the liveness pings
-    // (network.ts) already watch neighbours, and a bootstrap relay serves
-    // thousands of tabs; 30 s keeps proxies' idle timers from closing the
-    // WebSocket and costs a relay a third as much.
-    connectionMonitor: { pingInterval: 30_000 },
+    // Off: pings.ts watches every connection a tab keeps (neighbours every
+    // 5 s, bootstrap relays every 30 s) and closes one only after two missed
+    // pings while others answered; libp2p's monitor aborted a connection on
+    // a single slow ping, which on a busy machine closed live TURN links.
+    // The relay's own monitor keeps proxies' idle timers from closing the
+    // WebSocket.
+    connectionMonitor: { enabled: false },
     connectionManager: {
       dialTimeout: DIAL_TIMEOUT_MS,
       addressDialTimeout: ADDRESS_DIAL_TIMEOUT_MS,

@@ -5,21 +5,28 @@
  * whether the tab is online at all (liveness.ts: a cut uplink closes nothing,
  * it only stops answers).
  *
- * Neighbours are pinged every PING_INTERVAL_MS; bootstrap relays only by a tab
- * with no neighbour (a thousand tabs pinging a relay every few seconds would
- * be most of its work). A neighbour that does not answer while others do is
- * disconnected (its tab is gone); libp2p's own connection monitor pings only
- * every 30 s (node.ts).
+ * Neighbours are pinged every PING_INTERVAL_MS; bootstrap relays every
+ * PING_INTERVAL_MS by a tab with no neighbour, otherwise only every
+ * BOOTSTRAP_PING_INTERVAL_MS (a thousand tabs pinging a relay every few seconds
+ * would be most of its work). These pings replace libp2p's connection monitor
+ * (off in node.ts): that one aborts a connection on a single slow ping, which
+ * on a busy machine closed live TURN connections.
+ *
+ * A connection that stays silent while others answer is closed: its peer is
+ * gone (a tab closed without a goodbye, its network dropped), and closing
+ * tears the circuits through it down now (tor-spec §5.4) rather than when ICE
+ * gives up half a minute later. The rule ({@link isGone}) needs two missed
+ * pings in a row and an answer from a *different* connection since the first
+ * of them was sent: one late answer on a loaded machine is not a death, and
+ * when nobody answers it is this tab that is offline, whose connections are
+ * kept for when it is back.
  */
 import type { Connection } from '@libp2p/interface'
 import { connectionPath, type ConnectionPath } from './connection-path.ts'
-import { LIVENESS_PING_TIMEOUT_MS, PING_INTERVAL_MS } from './constants.ts'
+import { BOOTSTRAP_PING_INTERVAL_MS, GONE_AFTER_MISSED_PINGS, LIVENESS_PING_TIMEOUT_MS, PING_INTERVAL_MS } from './constants.ts'
 import { Liveness } from './liveness.ts'
 import type { NetView } from './net-view.ts'
 import { pingConnection } from './ping.ts'
-
-/** Another connection answered within this (while this one did not): the silent peer is gone, not us. */
-const OTHERS_ANSWERED_WITHIN_MS = 6_000
 
 export class PeerUnresponsiveError extends Error {
   readonly kind = 'peer-unresponsive' as const
@@ -29,7 +36,35 @@ export class PeerUnresponsiveError extends Error {
   }
 }
 
-export interface PingState { rttMs: number | null, pings: number, failed: boolean, lastAt: number, path: ConnectionPath | null }
+export interface PingState {
+  rttMs: number | null
+  /** Answers so far. */
+  pings: number
+  /** The last ping went unanswered. */
+  failed: boolean
+  /** When the last ping was sent (performance.now()). */
+  lastAt: number
+  /** When this connection last answered. */
+  lastAnswerAt: number
+  /** Pings missed in a row, and when the first of them was sent. */
+  missed: number
+  firstMissSentAt: number
+  path: ConnectionPath | null
+}
+
+/**
+ * Is the peer behind `peer` gone? Yes when it missed {@link GONE_AFTER_MISSED_PINGS}
+ * pings in a row and some other connection answered after the first of them
+ * was sent (so this tab was online the whole time).
+ */
+export function isGone (peer: string, state: ReadonlyMap<string, Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>>): boolean {
+  const s = state.get(peer)
+  if (s == null || s.missed < GONE_AFTER_MISSED_PINGS) return false
+  for (const [other, o] of state) {
+    if (other !== peer && o.lastAnswerAt > s.firstMissSentAt) return true
+  }
+  return false
+}
 
 export class PingMonitor {
   private readonly state = new Map<string, PingState>()
@@ -60,18 +95,20 @@ export class PingMonitor {
     const hasNeighbours = view.directPeerIds().size > 0
     for (const conn of node.getConnections()) {
       const kind = view.kindOf(conn)
-      if (kind !== 'direct-webrtc' && (kind !== 'bootstrap' || hasNeighbours)) continue
+      if (kind !== 'direct-webrtc' && kind !== 'bootstrap') continue
       const id = conn.remotePeer.toString()
+      const interval = kind === 'bootstrap' && hasNeighbours ? BOOTSTRAP_PING_INTERVAL_MS : PING_INTERVAL_MS
       const s = this.state.get(id)
-      if (s != null && now - s.lastAt < PING_INTERVAL_MS) continue
+      if (s != null && now - s.lastAt < interval) continue
       if (bootstrapIds.has(id) && node.getConnections(conn.remotePeer)[0] !== conn) continue
       void this.ping(view, id, conn, LIVENESS_PING_TIMEOUT_MS).catch(() => {})
     }
   }
 
   async ping (view: NetView, id: string, conn: Connection, timeoutMs?: number): Promise<number> {
-    const s = this.state.get(id) ?? { rttMs: null, pings: 0, failed: false, lastAt: 0, path: null }
-    s.lastAt = performance.now()
+    const s = this.state.get(id) ?? { rttMs: null, pings: 0, failed: false, lastAt: 0, lastAnswerAt: -Infinity, missed: 0, firstMissSentAt: 0, path: null }
+    const sentAt = performance.now()
+    s.lastAt = sentAt
     this.state.set(id, s)
     this.liveness.tried()
     try {
@@ -79,17 +116,16 @@ export class PingMonitor {
       s.rttMs = rtt
       s.pings++
       s.failed = false
+      s.missed = 0
+      s.lastAnswerAt = performance.now()
       if (this.liveness.answered()) this.hooks.onBackOnline()
       if (view.kindOf(conn) === 'direct-webrtc') s.path = await connectionPath(conn)
       return rtt
     } catch (err) {
       s.failed = true
-      // Silent while others answer: that neighbour is gone (its tab closed
-      // without a goodbye, its network dropped). Close the connection, so the
-      // circuits through it are torn down now (tor-spec §5.4) rather than when
-      // ICE gives up half a minute later. When nobody answers, it is this tab
-      // that is offline, and its connections are kept for when it is back.
-      if (view.kindOf(conn) === 'direct-webrtc' && !this.liveness.isOffline && performance.now() - this.liveness.lastAnswer < OTHERS_ANSWERED_WITHIN_MS) {
+      if (s.missed++ === 0) s.firstMissSentAt = sentAt
+      if (!this.liveness.isOffline && isGone(id, this.state)) {
+        this.state.delete(id)
         conn.abort(new PeerUnresponsiveError())
       }
       throw err

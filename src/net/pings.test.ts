@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { isGone, type PingState } from './pings.ts'
+import { GONE_AFTER_MISSED_PINGS } from './constants.ts'
+
+type S = Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>
+const answering = (lastAnswerAt: number): S => ({ missed: 0, firstMissSentAt: 0, lastAnswerAt })
+const silent = (missed: number, firstMissSentAt: number, lastAnswerAt = 0): S => ({ missed, firstMissSentAt, lastAnswerAt })
+
+describe('isGone: a connection silent while others answer', () => {
+  it('takes a peer for gone after two missed pings when another peer answered meanwhile', () => {
+    const state = new Map<string, S>([['a', silent(GONE_AFTER_MISSED_PINGS, 1_000)], ['b', answering(1_500)]])
+    expect(isGone('a', state)).toBe(true)
+    expect(isGone('b', state)).toBe(false)
+  })
+
+  it('not after one missed ping (a loaded machine can miss one)', () => {
+    const state = new Map<string, S>([['a', silent(1, 1_000)], ['b', answering(1_500)]])
+    expect(isGone('a', state)).toBe(false)
+  })
+
+  it('its own earlier answers do not count as "others answered" (a single neighbour is never dropped for being slow)', () => {
+    // The failure behind CI run 15: with one neighbour, its own answer 5 s before counted as another's.
+    // Even a record claiming its own answer after the first miss is not "another's".
+    const state = new Map<string, S>([['a', silent(5, 1_000, 1_100)]])
+    expect(isGone('a', state)).toBe(false)
+  })
+
+  it('an answer from another peer before the first miss was sent does not count (everyone may have gone quiet: this tab is offline)', () => {
+    const state = new Map<string, S>([['a', silent(3, 1_000)], ['b', answering(999)], ['c', silent(2, 1_200, 800)]])
+    expect(isGone('a', state)).toBe(false)
+    expect(isGone('c', state)).toBe(false)
+  })
+
+  it('an unknown peer is never gone', () => {
+    expect(isGone('x', new Map())).toBe(false)
+  })
+
+  it('property: gone exactly when missed ≥ threshold and another answered after the first miss', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 10_000 }),
+      fc.array(fc.integer({ min: -1, max: 10_000 }), { maxLength: 4 }),
+      (missed, firstMiss, others) => {
+        const state = new Map<string, S>([['p', silent(missed, firstMiss, firstMiss + 5_000)]])
+        others.forEach((at, i) => state.set(`o${i}`, answering(at)))
+        const expected = missed >= GONE_AFTER_MISSED_PINGS && others.some(at => at > firstMiss)
+        expect(isGone('p', state)).toBe(expected)
+      }))
+  })
+})
