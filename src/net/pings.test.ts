@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { isGone, type PingState } from './pings.ts'
+import { closeAfterMiss, isGone, type PingState } from './pings.ts'
 import { GONE_AFTER_MISSED_PINGS } from './constants.ts'
 
 type S = Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>
@@ -46,5 +46,23 @@ describe('isGone: a connection silent while others answer', () => {
         const expected = missed >= GONE_AFTER_MISSED_PINGS && others.some(at => at > firstMiss)
         expect(isGone('p', state)).toBe(expected)
       }))
+  })
+})
+
+describe('closeAfterMiss: which silent connection is closed', () => {
+  it('a bootstrap relay after two misses even when nobody else answers (a fresh connection is what ends an outage)', () => {
+    // The failure this guards against: after a 20 s cut uplink the old WebSocket sat in TCP
+    // retransmission backoff, nothing answered, and the tab stayed "offline" after the network was back.
+    const state = new Map<string, S>([['relay', silent(GONE_AFTER_MISSED_PINGS, 1_000)]])
+    expect(closeAfterMiss('bootstrap', 'relay', state, true)).toBe(true)
+    expect(closeAfterMiss('bootstrap', 'relay', state, false)).toBe(true)
+    expect(closeAfterMiss('bootstrap', 'relay', new Map([['relay', silent(1, 1_000)]]), true)).toBe(false)
+  })
+
+  it('a neighbour never while this tab is offline (kept for when it is back), and as isGone says otherwise', () => {
+    const state = new Map<string, S>([['a', silent(3, 1_000)], ['b', answering(2_000)]])
+    expect(closeAfterMiss('neighbour', 'a', state, true)).toBe(false)
+    expect(closeAfterMiss('neighbour', 'a', state, false)).toBe(true)
+    expect(closeAfterMiss('neighbour', 'b', state, false)).toBe(false)
   })
 })

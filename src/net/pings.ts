@@ -12,14 +12,21 @@
  * (off in node.ts): that one aborts a connection on a single slow ping, which
  * on a busy machine closed live TURN connections.
  *
- * A connection that stays silent while others answer is closed: its peer is
- * gone (a tab closed without a goodbye, its network dropped), and closing
- * tears the circuits through it down now (tor-spec §5.4) rather than when ICE
- * gives up half a minute later. The rule ({@link isGone}) needs two missed
- * pings in a row and an answer from a *different* connection since the first
- * of them was sent: one late answer on a loaded machine is not a death, and
- * when nobody answers it is this tab that is offline, whose connections are
- * kept for when it is back.
+ * A neighbour that stays silent while others answer is disconnected: its
+ * peer is gone (a tab closed without a goodbye, its network dropped), and
+ * closing tears the circuits through it down now (tor-spec §5.4) rather than
+ * when ICE gives up half a minute later. The rule ({@link isGone}) needs two
+ * missed pings in a row and an answer from a *different* connection since the
+ * first of them was sent: one late answer on a loaded machine is not a death,
+ * and when nobody answers it is this tab that is offline, whose neighbour
+ * connections are kept for when it is back.
+ *
+ * A bootstrap relay that misses two pings is disconnected whoever else
+ * answers, and dialled again (bootstrap-links.ts): after a cut uplink the old
+ * WebSocket is a half-open TCP connection that may stay silent for minutes in
+ * retransmission backoff, while a fresh one answers at once when the network
+ * is back, and that answer is what ends the offline state. An offline tab
+ * therefore pings its relays every PING_INTERVAL_MS ({@link closeAfterMiss}).
  */
 import type { Connection } from '@libp2p/interface'
 import { connectionPath, type ConnectionPath } from './connection-path.ts'
@@ -31,7 +38,7 @@ import { pingConnection } from './ping.ts'
 export class PeerUnresponsiveError extends Error {
   readonly kind = 'peer-unresponsive' as const
   constructor () {
-    super('the peer stopped answering pings while others answered')
+    super('the peer stopped answering pings')
     this.name = 'PeerUnresponsiveError'
   }
 }
@@ -57,6 +64,16 @@ export interface PingState {
  * pings in a row and some other connection answered after the first of them
  * was sent (so this tab was online the whole time).
  */
+/**
+ * After a missed ping: close this connection? A bootstrap relay after
+ * {@link GONE_AFTER_MISSED_PINGS} misses in a row (a fresh connection is the
+ * probe); a neighbour only when it {@link isGone} and this tab is not offline.
+ */
+export function closeAfterMiss (kind: 'bootstrap' | 'neighbour', peer: string, state: ReadonlyMap<string, Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>>, offline: boolean): boolean {
+  if (kind === 'bootstrap') return (state.get(peer)?.missed ?? 0) >= GONE_AFTER_MISSED_PINGS
+  return !offline && isGone(peer, state)
+}
+
 export function isGone (peer: string, state: ReadonlyMap<string, Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>>): boolean {
   const s = state.get(peer)
   if (s == null || s.missed < GONE_AFTER_MISSED_PINGS) return false
@@ -97,7 +114,7 @@ export class PingMonitor {
       const kind = view.kindOf(conn)
       if (kind !== 'direct-webrtc' && kind !== 'bootstrap') continue
       const id = conn.remotePeer.toString()
-      const interval = kind === 'bootstrap' && hasNeighbours ? BOOTSTRAP_PING_INTERVAL_MS : PING_INTERVAL_MS
+      const interval = kind === 'bootstrap' && hasNeighbours && !this.liveness.isOffline ? BOOTSTRAP_PING_INTERVAL_MS : PING_INTERVAL_MS
       const s = this.state.get(id)
       if (s != null && now - s.lastAt < interval) continue
       if (bootstrapIds.has(id) && node.getConnections(conn.remotePeer)[0] !== conn) continue
@@ -124,7 +141,8 @@ export class PingMonitor {
     } catch (err) {
       s.failed = true
       if (s.missed++ === 0) s.firstMissSentAt = sentAt
-      if (!this.liveness.isOffline && isGone(id, this.state)) {
+      const kind = view.kindOf(conn) === 'bootstrap' ? 'bootstrap' : 'neighbour'
+      if (closeAfterMiss(kind, id, this.state, this.liveness.isOffline)) {
         this.state.delete(id)
         conn.abort(new PeerUnresponsiveError())
       }
