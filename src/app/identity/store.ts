@@ -16,6 +16,7 @@ import { ctEqual } from '../../core/bytes.ts'
 import { systemRandom } from '../../core/random.ts'
 import { generateIdentityKey } from '../../storage/keys.ts'
 import { IdentityExistsError, type ChatStore, type Contact, type Profile, type ProfileBackend } from '../../storage/types.ts'
+import { ExternalStore } from '../external-store.ts'
 import { noProfileLock, type ProfileLock } from './lock.ts'
 
 export const MIN_PASSPHRASE_LENGTH = 10
@@ -121,8 +122,7 @@ function errorText (e: unknown, fallback: string): string {
 }
 
 export class IdentityStore {
-  private snapshot: IdentitySnapshot = { phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null }
-  private readonly listeners = new Set<() => void>()
+  private readonly view = new ExternalStore<IdentitySnapshot>({ phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null })
   private profile: Profile | null = null
   private contacts: Contact[] = []
   private invite: Invite | null = null
@@ -137,17 +137,11 @@ export class IdentityStore {
     this.now = deps.now ?? Date.now
   }
 
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
-
-  readonly getSnapshot = (): IdentitySnapshot => this.snapshot
+  readonly subscribe = this.view.subscribe
+  readonly getSnapshot = this.view.getSnapshot
 
   private set (patch: Partial<IdentitySnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...patch }
-    this.snapshot = { ...this.snapshot, incoming: this.incomingView() }
-    for (const l of this.listeners) l()
+    this.view.set({ ...this.getSnapshot(), ...patch, incoming: this.incomingView() })
   }
 
   /** The unlocked profile's message/contact store, or null (for the chat layer and tests). */
@@ -232,7 +226,7 @@ export class IdentityStore {
 
   /** Make a new identity and its encrypted backup. Returns true on success. */
   async createIdentity (name: string, passphrase: string, confirm: string): Promise<boolean> {
-    if (this.snapshot.phase !== 'first-run' || this.snapshot.busy != null) return false
+    if (this.getSnapshot().phase !== 'first-run' || this.getSnapshot().busy != null) return false
     const problem = newIdentityProblem(name, passphrase, confirm)
     if (problem != null) { this.set({ notice: { kind: 'error', area: 'first-run', text: problem } }); return false }
     const displayName = normalizeDisplayName(name) as string
@@ -256,7 +250,7 @@ export class IdentityStore {
 
   /** Restore from a backup file. Nothing is written unless the file opens and the key checks out. */
   async restoreFromBackup (file: Uint8Array, passphrase: string): Promise<boolean> {
-    if (this.snapshot.phase !== 'first-run' || this.snapshot.busy != null) return false
+    if (this.getSnapshot().phase !== 'first-run' || this.getSnapshot().busy != null) return false
     this.set({ busy: { task: 'restore', progress: 0 }, notice: null })
     try {
       const contents = await decryptBackup(file, passphrase, {
@@ -348,7 +342,7 @@ export class IdentityStore {
   async acceptInvite (): Promise<boolean> {
     const inv = this.invite
     const p = this.profile
-    const view = this.snapshot.incoming
+    const view = this.getSnapshot().incoming
     if (inv == null || p == null || view?.status !== 'valid' || view.blocker != null) return false
     if (inv.expiresAt <= this.now()) {
       this.invite = null
