@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react'
-import { getNetwork, getOnion, getSettings } from '../app/network.ts'
+import { getNetwork, getOnion, getSettings } from '../app/services.ts'
 import { getChatService } from '../app/chat/index.ts'
 import { ChatArea } from './chat/index.ts'
 import { IdentityArea } from './identity/index.ts'

@@ -1,4 +1,4 @@
-import type { CircuitViewState } from '../app/network.ts'
+import type { CircuitViewState } from '../app/services.ts'
 
 export interface CircuitPanelProps {
   state: CircuitViewState

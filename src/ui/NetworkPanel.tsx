@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import type { NetworkSnapshot, PeerStatus } from '../app/network.ts'
+import type { NetworkSnapshot, PeerStatus } from '../app/services.ts'
 
 export interface NetworkPanelProps {
   snapshot: NetworkSnapshot

@@ -1,4 +1,4 @@
-import type { NetworkSnapshot } from '../app/network.ts'
+import type { NetworkSnapshot } from '../app/services.ts'
 
 export interface NetworkStatusProps {
   snapshot: NetworkSnapshot

@@ -1,4 +1,4 @@
-import type { ConnectivitySnapshot } from '../../app/network.ts'
+import type { ConnectivitySnapshot } from '../../app/services.ts'
 
 const KIND_WORDS: Array<[string, string]> = [
   ['host', 'your local network'],

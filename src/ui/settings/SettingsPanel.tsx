@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent } from 'react'
-import type { NetworkSnapshot, SettingsSnapshot } from '../../app/network.ts'
+import type { NetworkSnapshot, SettingsSnapshot } from '../../app/services.ts'
 import { ConnectivityLine } from './ConnectivityLine.tsx'
 import { HideIpChoice } from './HideIpChoice.tsx'
 
