@@ -99,7 +99,7 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
     await send(alice.page, `${MARKER} alice ${i}`)
   }
   for (const [page, name] of [[alice.page, 'alice'], [bob.page, 'bob']] as const) {
-    await expect(messages(page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(20, { timeout: 90_000 })
+    await expect(messages(page, 'out').locator('.delivery[data-delivery="delivered"]')).toHaveCount(20, { timeout: 90_000 })
     const other = name === 'alice' ? 'bob' : 'alice'
     await expect(messages(page, 'in').locator('.msg-text')).toHaveText(Array.from({ length: 20 }, (_, i) => `${MARKER} ${other} ${i + 1}`))
   }
@@ -124,8 +124,8 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
     await send(bob.page, `${MARKER} bob ${i}`)
     await send(alice.page, `${MARKER} alice ${i}`)
   }
-  await expect(messages(alice.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(23, { timeout: 30_000 })
-  await expect(messages(bob.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(23, { timeout: 30_000 })
+  await expect(messages(alice.page, 'out').locator('.delivery[data-delivery="delivered"]')).toHaveCount(23, { timeout: 30_000 })
+  await expect(messages(bob.page, 'out').locator('.delivery[data-delivery="delivered"]')).toHaveCount(23, { timeout: 30_000 })
   expect(Date.now() - t0).toBeLessThan(30_000 + 5_000)
   await expect(messages(bob.page, 'in')).toHaveCount(23)
   await expect(messages(alice.page, 'in')).toHaveCount(23)
@@ -158,12 +158,12 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
   const pending = messages(alice.page, 'out').last()
   await expect(pending).toContainText('while you were away')
   await alice.page.waitForTimeout(3_000)
-  await expect(pending.locator('[aria-label="Delivery: delivered"]')).toHaveCount(0)
+  await expect(pending.locator('.delivery[data-delivery="delivered"]')).toHaveCount(0)
   await restartBob(async () => {
     bob.page = await bob.context.newPage()
     await bob.page.goto(chatPath(relay.address))
   })
-  await expect(pending.locator('[aria-label="Delivery: delivered"]')).toHaveCount(1, { timeout: 90_000 })
+  await expect(pending.locator('.delivery[data-delivery="delivered"]')).toHaveCount(1, { timeout: 90_000 })
   await bob.page.getByRole('button', { name: /^Alice/ }).click()
   await expect(messages(bob.page, 'in').filter({ hasText: 'while you were away' })).toHaveCount(1)
 
@@ -215,7 +215,7 @@ test('an INTRODUCE replay is refused without any change, and a descriptor publis
   await bob.page.getByRole('button', { name: /^Alice/ }).click()
   await send(bob.page, 'are you really Alice?')
   await expect(bob.page.getByRole('alert').filter({ hasText: 'someone other than the contact you added' })).toBeVisible({ timeout: 90_000 })
-  await expect(messages(bob.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(0)
+  await expect(messages(bob.page, 'out').locator('.delivery[data-delivery="delivered"]')).toHaveCount(0)
   await expect(bob.page.getByText('Waiting for Alice to accept')).toBeVisible()
   for (const p of [...relays, carol, bob, mallory]) await p.context.close()
 })

@@ -45,7 +45,7 @@ export function messages (page: Page, direction: 'in' | 'out'): Locator {
 }
 
 export function delivered (page: Page): Locator {
-  return messages(page, 'out').locator('[aria-label="Delivery: delivered"]')
+  return messages(page, 'out').locator('.delivery[data-delivery="delivered"]')
 }
 
 export function networkStatus (page: Page): Locator {

@@ -44,7 +44,7 @@ export function NetworkPanel ({ snapshot, onPing, onDisconnect }: NetworkPanelPr
     <section className="panel" aria-labelledby="network-heading">
       <h2 id="network-heading">Network</h2>
       <p className="muted">
-        This tab is peer <span aria-label="Your peer id">{snapshot.selfShortId ?? '…'}</span>, a fresh network
+        This tab is peer {snapshot.selfShortId ?? '…'}, a fresh network
         identity made for this tab only and never linked to you.
       </p>
       <h3>Bootstrap relays</h3>

@@ -48,7 +48,8 @@ function ConversationEntry ({ c, open, nowMs, onOpen, buttonRef }: {
         </span>
         <span className="conv-bottom">
           <span className="conv-preview" id={`${id}-preview`}>{preview(c)}</span>
-          {c.unread > 0 && <span className="conv-unread-count" aria-label={`${c.unread} unread`}>{c.unread > 99 ? '99+' : c.unread}</span>}
+          {/* The button's name (entryLabel) says "N unread"; a span can't carry a label of its own. */}
+          {c.unread > 0 && <span className="conv-unread-count">{c.unread > 99 ? '99+' : c.unread}</span>}
         </span>
         <span className={`conv-reach reach-${c.reach}`}>
           <span className="reach-dot" aria-hidden="true" />{REACH_WORDS[c.reach]}

@@ -32,7 +32,7 @@ export function YouSection ({ self, snapshot, store }: {
         <dt>Name</dt>
         <dd data-testid="own-name">{self.displayName}</dd>
         <dt>Your key</dt>
-        <dd className="mono" aria-label={`Your key fingerprint: ${groupDigits(self.fingerprint).join(' ')}`} data-testid="own-fingerprint">
+        <dd className="mono" data-testid="own-fingerprint">
           {groupDigits(self.fingerprint).join(' ')}
         </dd>
       </dl>

@@ -15,7 +15,7 @@ export function ConnectivityLine ({ connectivity, directPeers, onCheck }: { conn
   const kinds = connectivity.candidateKinds
   const { ice } = connectivity
   return (
-    <div className="connectivity" aria-label="Connectivity">
+    <div className="connectivity" role="group" aria-label="Connectivity">
       <p>
         {kinds == null
           ? 'Checking how other tabs can reach this one…'
