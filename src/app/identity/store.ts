@@ -82,6 +82,32 @@ export interface IdentitySnapshot {
   readonly outgoing: OutgoingInvite | null
 }
 
+/**
+ * What the identity UI can ask for, one method per user action (as ChatActions
+ * for the chat): components take this and the snapshot as props, never the
+ * store itself. {@link IdentityStore} implements it.
+ */
+export interface IdentityActions {
+  /** A location hash or link; true when it held an invite (valid or not), so the caller clears it. */
+  receiveInvite (hashOrLink: string): boolean
+  /** Take the identity over from the other tab that has it open. */
+  useHere (): Promise<void>
+  createIdentity (name: string, passphrase: string, confirm: string): Promise<boolean>
+  restoreFromBackup (file: Uint8Array, passphrase: string): Promise<boolean>
+  backupFile (): Promise<{ bytes: Uint8Array, fileName: string } | null>
+  createInvite (): Promise<OutgoingInvite | null>
+  closeOutgoingInvite (): void
+  acceptInvite (): Promise<boolean>
+  dismissInvite (): void
+  setVerified (contactId: string, verified: boolean): Promise<boolean>
+  clearHistory (contactId: string): Promise<boolean>
+  deleteConversation (contactId: string): Promise<boolean>
+  removeContact (contactId: string): Promise<boolean>
+  /** Erase everything this app keeps in the browser. */
+  nuke (): Promise<boolean>
+  dismissNotice (): void
+}
+
 export interface IdentityStoreDeps {
   readonly backend: ProfileBackend
   readonly lock?: ProfileLock
@@ -121,7 +147,7 @@ function errorText (e: unknown, fallback: string): string {
   return fallback
 }
 
-export class IdentityStore {
+export class IdentityStore implements IdentityActions {
   private readonly view = new ExternalStore<IdentitySnapshot>({ phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null })
   private profile: Profile | null = null
   private contacts: Contact[] = []
