@@ -10,6 +10,7 @@ import { NetworkPanel } from './NetworkPanel.tsx'
 import { NetworkStatus } from './NetworkStatus.tsx'
 import { UpdatePrompt } from './UpdatePrompt.tsx'
 import { useOnline } from './useOnline.ts'
+import './App.css'
 
 export function App () {
   const network = getNetwork()

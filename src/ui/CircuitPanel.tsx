@@ -1,4 +1,5 @@
 import type { CircuitViewState } from '../app/services.ts'
+import './circuit-path.css'
 
 export interface CircuitPanelProps {
   state: CircuitViewState

@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { NetworkSnapshot, PeerStatus } from '../app/services.ts'
+import './NetworkPanel.css'
 
 export interface NetworkPanelProps {
   snapshot: NetworkSnapshot

@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { NetworkSnapshot } from '../app/services.ts'
 import { announcement, reachOf, type Reach } from './network-announcement.ts'
+import './NetworkStatus.css'
 
 export interface NetworkStatusProps {
   snapshot: NetworkSnapshot

@@ -1,4 +1,5 @@
 import type { ConversationPath } from '../../app/chat/types.ts'
+import '../circuit-path.css'
 
 /**
  * The circuit of a conversation as far as this tab can see it: this tab, our
