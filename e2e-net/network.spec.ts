@@ -11,7 +11,7 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { test, expect, type NetLab } from './lab-fixtures'
 import { connections, recordPeerConnections, type ConnectionView } from './peer-connections'
-import { addAndAccept, createIdentity, delivered, inviteLink, messages, networkStatus, send } from '../e2e/ui-driver'
+import { addAndAccept, createIdentity, delivered, inviteLink, messages, networkStatus, send } from '../e2e/ui-driver.ts'
 
 const SERVER_IP = '203.0.113.10'
 
