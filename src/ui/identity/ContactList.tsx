@@ -3,6 +3,7 @@ import type { ContactView, IdentitySnapshot, IdentityActions } from '../../app/i
 import { ConfirmButton } from './ConfirmButton.tsx'
 import { NoticeLine } from './Notice.tsx'
 import { SafetyNumber } from './SafetyNumber.tsx'
+import './ContactList.css'
 
 function ContactItem ({ contact, actions, busy }: { contact: ContactView, actions: IdentityActions, busy: boolean }) {
   const id = useId()

@@ -3,6 +3,7 @@ import { MIN_PASSPHRASE_LENGTH, type IdentitySnapshot, type IdentityActions } fr
 import { MAX_BACKUP_BYTES } from '../../core/identity/backup.ts'
 import { NoticeLine } from './Notice.tsx'
 import { Progress } from './Progress.tsx'
+import './FirstRun.css'
 
 /** No identity yet: create one, or restore one from a backup file. `extra`: more first-run choices (the network's). */
 export function FirstRun ({ snapshot, actions, extra }: { snapshot: IdentitySnapshot, actions: IdentityActions, extra?: ReactNode }) {

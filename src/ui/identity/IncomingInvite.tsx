@@ -1,6 +1,7 @@
 import { useId } from 'react'
 import type { IdentitySnapshot, IdentityActions } from '../../app/identity/index.ts'
 import { SafetyNumber } from './SafetyNumber.tsx'
+import './IncomingInvite.css'
 
 /** An invite link this tab was opened with: who sent it, the safety number, Add contact. */
 export function IncomingInvite ({ snapshot, actions }: { snapshot: IdentitySnapshot, actions: IdentityActions }) {

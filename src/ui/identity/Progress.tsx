@@ -1,4 +1,5 @@
 import type { BusyState } from '../../app/identity/index.ts'
+import './Progress.css'
 
 const LABELS: Record<BusyState['task'], string> = {
   create: 'Protecting your key with your passphrase…',

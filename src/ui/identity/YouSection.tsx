@@ -5,6 +5,7 @@ import { ConfirmButton } from './ConfirmButton.tsx'
 import { InvitePanel } from './InvitePanel.tsx'
 import { NoticeLine } from './Notice.tsx'
 import { Progress } from './Progress.tsx'
+import './YouSection.css'
 
 function download (bytes: Uint8Array, fileName: string): void {
   const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }))
