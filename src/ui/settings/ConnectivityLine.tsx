@@ -1,4 +1,5 @@
 import type { ConnectivitySnapshot } from '../../app/services.ts'
+import './ConnectivityLine.css'
 
 const KIND_WORDS: Array<[string, string]> = [
   ['host', 'your local network'],
