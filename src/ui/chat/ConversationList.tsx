@@ -2,6 +2,7 @@ import { useEffect, useId, useRef } from 'react'
 import type { ChatSnapshot, ConversationView } from '../../app/chat/types.ts'
 import { isoTime, listTime } from './time.ts'
 import { REACH_WORDS, STANDING_BADGE } from './words.ts'
+import './ConversationList.css'
 
 /** The accessible name of a list entry: "Alice, 2 unread, reachable". */
 function entryLabel (c: ConversationView): string {

@@ -6,6 +6,7 @@ import { MessageBubble } from './MessageBubble.tsx'
 import { PathView } from './PathView.tsx'
 import { RequestBanner } from './RequestBanner.tsx'
 import { reachLine } from './words.ts'
+import './ConversationView.css'
 
 /** How close to the bottom (px) still counts as "reading the newest". */
 const NEAR_BOTTOM = 80

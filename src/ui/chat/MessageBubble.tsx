@@ -1,6 +1,7 @@
 import type { ChatMessageView } from '../../app/chat/types.ts'
 import { fullTime, isoTime, messageTime } from './time.ts'
 import { DELIVERY_WORDS } from './words.ts'
+import './MessageBubble.css'
 
 const DELIVERY_MARK = { sending: '◌', sent: '✓', delivered: '✓✓', failed: '!' } as const
 
