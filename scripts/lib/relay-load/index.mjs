@@ -44,10 +44,12 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startRelay } from '../relay-process.mjs'
 import { percentile } from '../stats.mjs'
+import { tsImport } from 'tsx/esm/api'
 
 export const RAISED_LIMITS = { maxReservations: 10_000, maxConnections: 12_000 }
-/** The relay's own defaults (src/bootstrap/relay.ts), for the label. */
-const DEFAULT_LIMITS = { maxReservations: 1024, maxConnections: 2048 }
+/** The relay's own defaults, for the label (src/bootstrap/relay.ts, TypeScript, loaded through tsx). */
+const { RELAY_MAX_RESERVATIONS, RELAY_MAX_CONNECTIONS } = await tsImport('../../../src/bootstrap/relay.ts', import.meta.url)
+const DEFAULT_LIMITS = { maxReservations: RELAY_MAX_RESERVATIONS, maxConnections: RELAY_MAX_CONNECTIONS }
 const SIZES = [100, 1_000, 5_000]
 const EXCHANGES = 200
 const PARALLEL_EXCHANGES = 4
