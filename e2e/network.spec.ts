@@ -1,9 +1,10 @@
 import { appPath, directPeerCount, expect, openPeer, test, type Peer } from './fixtures.ts'
+import { directPeerRows } from './ui-driver.ts'
 
 const TABS = 5
 
 async function pingFirstDirectPeer (page: Peer['page']): Promise<void> {
-  const row = page.locator('table[aria-label="Connected peers"] tr[data-peer-kind="direct-webrtc"]').first()
+  const row = directPeerRows(page).first()
   const before = Number(await row.getAttribute('data-pings'))
   await row.getByRole('button', { name: /^Ping / }).click()
   // The count of successful pings over this direct connection grows.

@@ -89,6 +89,11 @@ export function delivered (page: Page): Locator {
   return messages(page, 'out').locator('.delivery[data-delivery="delivered"]')
 }
 
+/** The Network panel's rows of direct WebRTC peers (data-pings, data-opened-at, data-path; Ping and Disconnect buttons). */
+export function directPeerRows (page: Page): Locator {
+  return page.locator('table[aria-label="Connected peers"] tr[data-peer-kind="direct-webrtc"]')
+}
+
 /** The status line at the top: a region named "Network status". */
 export function networkStatus (page: Page): Locator {
   return page.getByLabel('Network status')
