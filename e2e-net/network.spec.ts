@@ -11,7 +11,7 @@
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { test, expect, type NetLab } from './lab-fixtures'
 import { connections, recordPeerConnections, type ConnectionView } from './peer-connections'
-import { addAndAccept, createIdentity, delivered, inviteLink, messages, networkStatus, send } from '../e2e/ui-driver'
+import { addAndAccept, createIdentity, delivered, directPeerRows, inviteLink, messages, networkStatus, send } from '../e2e/ui-driver.ts'
 
 const SERVER_IP = '203.0.113.10'
 
@@ -43,12 +43,8 @@ async function tabIn (netlab: NetLab, home: string, url = netlab.appUrl): Promis
   return page
 }
 
-function directRows (page: Page) {
-  return page.locator('table[aria-label="Connected peers"] tr[data-peer-kind="direct-webrtc"]')
-}
-
 async function directCount (page: Page): Promise<number> {
-  return await directRows(page).count()
+  return await directPeerRows(page).count()
 }
 
 const relayed = (c: ConnectionView): boolean => c.local?.type === 'relay' || c.remote?.type === 'relay'
@@ -132,7 +128,7 @@ test('TURN credentials expire under a live connection and are renewed: the conne
 
   // Past the credentials' expiry (and coturn's next refresh of the allocation), the same connection still answers pings.
   await sym.waitForTimeout(Math.max(0, expiry * 1000 - Date.now()) + 5_000)
-  const row = directRows(sym).first()
+  const row = directPeerRows(sym).first()
   const pings = Number(await row.getAttribute('data-pings'))
   await expect.poll(async () => Number(await row.getAttribute('data-pings')), { timeout: 20_000 }).toBeGreaterThan(pings)
   const still = await connections(sym)
@@ -224,10 +220,10 @@ test('with no STUN/TURN from the relay, tabs in different homes say clearly that
     const a = await tabIn(netlab, 'h1')
     const b = await tabIn(netlab, 'h2')
     for (const page of [a, b]) {
-      const alert = page.getByRole('alert').filter({ hasText: 'Can\'t connect to other peers' })
-      await expect(alert).toBeVisible({ timeout: 90_000 })
-      await expect(alert).toContainText('peers outside this network can\'t be reached')
-      await expect(alert).toContainText('offer no STUN or TURN server')
+      const line = page.getByRole('region', { name: 'Network status' }).filter({ hasText: 'Can\'t connect to other peers' })
+      await expect(line).toBeVisible({ timeout: 90_000 })
+      await expect(line).toContainText('peers outside this network can\'t be reached')
+      await expect(line).toContainText('offer no STUN or TURN server')
       await expect(page.getByText('Connecting to the Shallot network')).toHaveCount(0)
       expect(await directCount(page)).toBe(0)
     }

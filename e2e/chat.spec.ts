@@ -9,8 +9,8 @@
  */
 import type { Page } from '@playwright/test'
 import { appPath, expect, openPeer, test, type Peer } from './fixtures.ts'
+import { acceptRequest, addContact, conversationEntry, createIdentity, delivered, inviteFragment, messages, send, waitAccepted } from './ui-driver.ts'
 
-const PASS = 'orange tulip 42 harbour'
 const MARKER = 'SHALLOT-PLAINTEXT-MARKER'
 const MARKER_HEX = Buffer.from(MARKER).toString('hex')
 
@@ -18,34 +18,9 @@ function chatPath (relay: string, invite = ''): string {
   return appPath(relay, '&chat-test-hooks') + invite
 }
 
-async function createIdentity (page: Page, name: string): Promise<void> {
-  await page.getByLabel('Display name').fill(name)
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASS)
-  await page.getByLabel(/Repeat/).fill(PASS)
-  await page.getByRole('button', { name: 'Create identity' }).click()
-  await expect(page.getByTestId('own-name')).toHaveText(name, { timeout: 60_000 })
-}
-
-async function inviteFragment (page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'Invite someone' }).click()
-  const link = await page.getByLabel('Invite link').inputValue()
-  return link.slice(link.indexOf('#invite='))
-}
-
-async function send (page: Page, text: string): Promise<void> {
-  const box = page.getByLabel('Message', { exact: true })
-  await box.fill(text)
-  await box.press('Enter')
-  await expect(box).toHaveValue('')
-}
-
 async function peerId (page: Page): Promise<string> {
   await page.waitForFunction(() => (window.shallotChat?.peerId() ?? '') !== '', null, { timeout: 30_000 })
   return await page.evaluate(() => window.shallotChat!.peerId())
-}
-
-function messages (page: Page, direction: 'in' | 'out') {
-  return page.getByRole('list', { name: 'Messages' }).locator(`li[data-direction="${direction}"]`)
 }
 
 async function waitRelays (page: Page, n: number): Promise<void> {
@@ -86,12 +61,12 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
   })()
 
   // Bob adds Alice from her invite; the request reaches Alice, who accepts.
-  await bob.page.getByRole('button', { name: 'Add contact' }).click()
-  await expect(bob.page.getByRole('button', { name: /^Alice/ })).toBeVisible()
-  await alice.page.getByRole('button', { name: /^Bob/ }).click({ timeout: 90_000 })
-  await alice.page.getByRole('button', { name: 'Accept' }).click()
-  await bob.page.getByRole('button', { name: /^Alice/ }).click()
-  await expect(bob.page.getByText('Waiting for Alice to accept')).toHaveCount(0, { timeout: 60_000 })
+  await addContact(bob.page)
+  await expect(conversationEntry(bob.page, 'Alice')).toBeVisible()
+  await conversationEntry(alice.page, 'Bob').click({ timeout: 90_000 })
+  await acceptRequest(alice.page)
+  await conversationEntry(bob.page, 'Alice').click()
+  await waitAccepted(bob.page, 'Alice', 60_000)
 
   // 20 messages each way, interleaved.
   for (let i = 1; i <= 20; i++) {
@@ -99,7 +74,7 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
     await send(alice.page, `${MARKER} alice ${i}`)
   }
   for (const [page, name] of [[alice.page, 'alice'], [bob.page, 'bob']] as const) {
-    await expect(messages(page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(20, { timeout: 90_000 })
+    await expect(delivered(page)).toHaveCount(20, { timeout: 90_000 })
     const other = name === 'alice' ? 'bob' : 'alice'
     await expect(messages(page, 'in').locator('.msg-text')).toHaveText(Array.from({ length: 20 }, (_, i) => `${MARKER} ${other} ${i + 1}`))
   }
@@ -124,8 +99,8 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
     await send(bob.page, `${MARKER} bob ${i}`)
     await send(alice.page, `${MARKER} alice ${i}`)
   }
-  await expect(messages(alice.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(23, { timeout: 30_000 })
-  await expect(messages(bob.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(23, { timeout: 30_000 })
+  await expect(delivered(alice.page)).toHaveCount(23, { timeout: 30_000 })
+  await expect(delivered(bob.page)).toHaveCount(23, { timeout: 30_000 })
   expect(Date.now() - t0).toBeLessThan(30_000 + 5_000)
   await expect(messages(bob.page, 'in')).toHaveCount(23)
   await expect(messages(alice.page, 'in')).toHaveCount(23)
@@ -146,7 +121,7 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
 
   // Bob reloads: the history is there and the conversation goes on.
   await restartBob(async () => { await bob.page.reload() })
-  await bob.page.getByRole('button', { name: /^Alice/ }).click({ timeout: 60_000 })
+  await conversationEntry(bob.page, 'Alice').click({ timeout: 60_000 })
   await expect(messages(bob.page, 'in')).toHaveCount(23)
   await expect(messages(bob.page, 'out')).toHaveCount(23)
   await send(bob.page, `${MARKER} bob after reload`)
@@ -158,13 +133,13 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
   const pending = messages(alice.page, 'out').last()
   await expect(pending).toContainText('while you were away')
   await alice.page.waitForTimeout(3_000)
-  await expect(pending.locator('[aria-label="Delivery: delivered"]')).toHaveCount(0)
+  await expect(pending.locator('.delivery[data-delivery="delivered"]')).toHaveCount(0)
   await restartBob(async () => {
     bob.page = await bob.context.newPage()
     await bob.page.goto(chatPath(relay.address))
   })
-  await expect(pending.locator('[aria-label="Delivery: delivered"]')).toHaveCount(1, { timeout: 90_000 })
-  await bob.page.getByRole('button', { name: /^Alice/ }).click()
+  await expect(pending.locator('.delivery[data-delivery="delivered"]')).toHaveCount(1, { timeout: 90_000 })
+  await conversationEntry(bob.page, 'Alice').click()
   await expect(messages(bob.page, 'in').filter({ hasText: 'while you were away' })).toHaveCount(1)
 
   watching = false
@@ -190,12 +165,12 @@ test('an INTRODUCE replay is refused without any change, and a descriptor publis
   await createIdentity(bob.page, 'Bob')
   const mallory = await openPeer(browser, chatPath(relay.address, aliceInvite))
   await createIdentity(mallory.page, 'Mallory')
-  await mallory.page.getByRole('button', { name: 'Add contact' }).click()
+  await addContact(mallory.page)
   for (const r of relays) await waitRelays(r.page, 6)
 
   // Bob's request reaches Carol once; the same INTRODUCE sent again is refused and changes nothing.
-  await bob.page.getByRole('button', { name: 'Add contact' }).click()
-  await expect(carol.page.getByRole('button', { name: /^Bob/ })).toBeVisible({ timeout: 90_000 })
+  await addContact(bob.page)
+  await expect(conversationEntry(carol.page, 'Bob')).toBeVisible({ timeout: 90_000 })
   // (once the rendezvous for the genuine request is complete)
   await expect.poll(async () => await carol.page.evaluate(() => window.shallotChat!.state()[0]?.links ?? 0), { timeout: 30_000 }).toBe(1)
   const before = await carol.page.evaluate(() => ({ contacts: window.shallotChat!.contacts(), state: window.shallotChat!.state(), refused: window.shallotChat!.refusedIntroductions() }))
@@ -207,15 +182,15 @@ test('an INTRODUCE replay is refused without any change, and a descriptor publis
 
   // Mallory holds Alice's invite and publishes her own descriptor under Alice's id.
   await bob.page.goto(chatPath(relay.address, aliceInvite))
-  await bob.page.getByRole('button', { name: 'Add contact' }).click()
+  await addContact(bob.page)
   await bob.page.waitForFunction(() => window.shallotChat!.contactKeys().some(k => k.name === 'Alice'), null, { timeout: 15_000 })
   const victim = await bob.page.evaluate(() => window.shallotChat!.contactKeys().find(k => k.name === 'Alice')!.keyHex)
   // (once Mallory's own introduction points are up: she lists them under Alice's id)
   await expect.poll(async () => await mallory.page.evaluate(async (k) => await window.shallotChat!.impersonate(k).catch(() => 0), victim), { timeout: 60_000, intervals: [1_000] }).toBeGreaterThan(0)
-  await bob.page.getByRole('button', { name: /^Alice/ }).click()
+  await conversationEntry(bob.page, 'Alice').click()
   await send(bob.page, 'are you really Alice?')
   await expect(bob.page.getByRole('alert').filter({ hasText: 'someone other than the contact you added' })).toBeVisible({ timeout: 90_000 })
-  await expect(messages(bob.page, 'out').locator('[aria-label="Delivery: delivered"]')).toHaveCount(0)
+  await expect(delivered(bob.page)).toHaveCount(0)
   await expect(bob.page.getByText('Waiting for Alice to accept')).toBeVisible()
   for (const p of [...relays, carol, bob, mallory]) await p.context.close()
 })

@@ -96,7 +96,7 @@ test('garbage on the channel protocol is refused and crashes no tab; the app sho
   expect((await attacker.page.evaluate(async (h) => await window.shallot.echo(h, 'abcd'), built.handle)).hex).toBe('abcd')
 
   // The app's own "Test circuit": a path of three relays, each ready, and a round trip.
-  await expect(app.page.getByLabel('Relaying for others')).toContainText('knows 4 relays', { timeout: 45_000 })
+  await expect(app.page.getByTestId('relaying-for-others')).toContainText('knows 4 relays', { timeout: 45_000 })
   await app.page.getByRole('button', { name: 'Test circuit' }).click()
   await expect(app.page.getByRole('status', { name: 'Test circuit result' })).toContainText(/Circuit works: built in \d+ ms, echo round trip [\d.]+ ms/, { timeout: 30_000 })
   await expect(app.page.getByRole('listitem', { name: /^Relay \d: …\w+, ready$/ })).toHaveCount(3)

@@ -8,7 +8,7 @@ test('discovery spans bootstrap relays: tabs on different relays meet through a 
     const b = await openPeer(browser, appPath(second.address))
     // A and B share no relay; C uses both and passes signed peer records on.
     const c = await openPeer(browser, appPath([relay.address, second.address]))
-    await expect(c.page.getByRole('status', { name: 'Network status' })).toContainText('Connected to 2 bootstrap relays')
+    await expect(c.page.getByRole('region', { name: 'Network status' })).toContainText('Connected to 2 bootstrap relays')
     for (const p of [a, b, c]) {
       await expect.poll(() => directPeerCount(p.page), { timeout: 45_000 }).toBe(2)
     }

@@ -10,6 +10,7 @@ import { createServer } from 'node:net'
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test'
 // @ts-expect-error plain ESM helper shared with npm start and the benchmarks
 import { startRelay } from '../scripts/lib/relay-process.mjs'
+import { directPeerRows } from './ui-driver.ts'
 
 export interface RelayHandle {
   multiaddrs: string[]
@@ -81,7 +82,7 @@ export function appPath (bootstrap: string | string[], extra = ''): string {
 
 /** Number of peers listed as "direct WebRTC" in the Network panel. */
 export async function directPeerCount (page: Page): Promise<number> {
-  return await page.locator('table[aria-label="Connected peers"] tr[data-peer-kind="direct-webrtc"]').count()
+  return await directPeerRows(page).count()
 }
 
 export const test = base.extend<{ relay: RelayController }>({

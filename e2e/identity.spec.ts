@@ -6,6 +6,7 @@
  */
 import type { Page } from '@playwright/test'
 import { expect, openPeer, test } from './fixtures.ts'
+import { inviteLink } from './ui-driver.ts'
 
 const PASS = 'orange tulip 42 harbour'
 
@@ -32,11 +33,9 @@ async function publicKeyHex (page: Page): Promise<string | null> {
 }
 
 async function makeInvite (page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'Invite someone' }).click()
-  const input = page.getByLabel('Invite link')
-  await expect(input).toHaveValue(/#invite=[A-Za-z0-9_-]+$/)
+  const link = await inviteLink(page)
   await expect(page.getByRole('img', { name: 'QR code of the invite link' })).toBeVisible()
-  return await input.inputValue()
+  return link
 }
 
 async function safetyDigits (page: Page, name: string): Promise<string> {

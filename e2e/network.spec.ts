@@ -1,9 +1,10 @@
 import { appPath, directPeerCount, expect, openPeer, test, type Peer } from './fixtures.ts'
+import { directPeerRows } from './ui-driver.ts'
 
 const TABS = 5
 
 async function pingFirstDirectPeer (page: Peer['page']): Promise<void> {
-  const row = page.locator('table[aria-label="Connected peers"] tr[data-peer-kind="direct-webrtc"]').first()
+  const row = directPeerRows(page).first()
   const before = Number(await row.getAttribute('data-pings'))
   await row.getByRole('button', { name: /^Ping / }).click()
   // The count of successful pings over this direct connection grows.
@@ -19,7 +20,7 @@ test('tabs meet through the bootstrap relay, keep direct WebRTC links when it go
   // Within 30 s every tab lists at least 3 direct WebRTC peers.
   for (const { page } of peers) {
     await expect.poll(() => directPeerCount(page), { timeout: Math.max(5_000, 30_000 - (Date.now() - t0)) }).toBeGreaterThanOrEqual(3)
-    await expect(page.getByRole('status', { name: 'Network status' })).toContainText('Connected to 1 bootstrap relay')
+    await expect(page.getByRole('region', { name: 'Network status' })).toContainText('Connected to 1 bootstrap relay')
   }
   for (const { page } of peers) await pingFirstDirectPeer(page)
 
@@ -27,7 +28,7 @@ test('tabs meet through the bootstrap relay, keep direct WebRTC links when it go
   await relay.stop()
   for (const { page } of peers) {
     await expect(page.getByRole('listitem', { name: /Bootstrap relay .*: unreachable/ })).toBeVisible({ timeout: 20_000 })
-    await expect(page.getByRole('status', { name: 'Network status' })).toContainText('Connected to 0 bootstrap relays')
+    await expect(page.getByRole('region', { name: 'Network status' })).toContainText('Connected to 0 bootstrap relays')
   }
   for (const { page } of peers) await pingFirstDirectPeer(page)
 
@@ -47,9 +48,9 @@ test('tabs meet through the bootstrap relay, keep direct WebRTC links when it go
 test('with no bootstrap relay reachable the page says so clearly, then recovers by itself', async ({ browser, relay }, testInfo) => {
   await relay.stop()
   const a = await openPeer(browser, appPath(relay.address))
-  const alert = a.page.getByRole('alert', { name: 'Network status' })
-  await expect(alert).toContainText("Can't reach the Shallot network")
-  await expect(alert.getByRole('button', { name: 'Try again' })).toBeVisible()
+  const status = a.page.getByRole('region', { name: 'Network status' })
+  await expect(status).toContainText("Can't reach the Shallot network")
+  await expect(status.getByRole('button', { name: 'Try again' })).toBeVisible()
   await a.page.screenshot({ path: testInfo.outputPath('no-bootstrap.png'), fullPage: true })
   await testInfo.attach('no-bootstrap', { path: testInfo.outputPath('no-bootstrap.png'), contentType: 'image/png' })
   // Not a blank page, not a stack trace.
@@ -57,7 +58,7 @@ test('with no bootstrap relay reachable the page says so clearly, then recovers 
 
   await relay.start()
   const b = await openPeer(browser, appPath(relay.address))
-  await expect(a.page.getByRole('status', { name: 'Network status' })).toContainText('Connected to 1 bootstrap relay', { timeout: 30_000 })
+  await expect(a.page.getByRole('region', { name: 'Network status' })).toContainText('Connected to 1 bootstrap relay', { timeout: 30_000 })
   await expect.poll(() => directPeerCount(a.page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1)
   await a.context.close()
   await b.context.close()

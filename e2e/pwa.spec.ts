@@ -33,6 +33,6 @@ test('the built app is an installable PWA that opens offline', async ({ browser 
   await context.setOffline(true)
   await page.reload()
   await expect(page.getByRole('heading', { name: 'Shallot', level: 1 })).toBeVisible()
-  await expect(page.getByRole('status', { name: 'Network status' })).toContainText("You're offline")
+  await expect(page.getByRole('region', { name: 'Network status' })).toContainText("You're offline")
   await context.close()
 })

@@ -8,6 +8,7 @@
  * one of the dials hangs with near certainty (0.75^15 ≈ 1 %).
  */
 import { appPath, expect, openPeer, test } from './fixtures.ts'
+import { directPeerRows } from './ui-driver.ts'
 
 const CYCLES = 15
 /** A healthy WebRTC dial here takes well under a second; the hang lasts until the 25 s address timeout. */
@@ -16,7 +17,7 @@ const REDIAL_DEADLINE_MS = 10_000
 test('repeated browser-to-browser WebRTC dials never hang on the init channel', async ({ browser, relay }) => {
   const a = await openPeer(browser, appPath(relay.address, '&peers=1'))
   const b = await openPeer(browser, appPath(relay.address, '&peers=1'))
-  const directRow = a.page.locator('table[aria-label="Connected peers"] tr[data-peer-kind="direct-webrtc"]')
+  const directRow = directPeerRows(a.page)
   await expect(directRow).toHaveCount(1, { timeout: 30_000 })
   const timings: number[] = []
   for (let i = 0; i < CYCLES; i++) {

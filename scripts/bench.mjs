@@ -18,6 +18,8 @@ import { startRelay } from './lib/relay-process.mjs'
 import { freePort, launchChromium, startPreview } from './lib/browser.mjs'
 import { benchChat, chatRows } from './lib/bench-chat.mjs'
 import { printNetRows, runNetBench } from './lib/bench-net-run.mjs'
+import { stats } from './lib/stats.mjs'
+import { tsImport } from 'tsx/esm/api'
 
 const { values } = parseArgs({ options: {
   tabs: { type: 'string', default: '6' },
@@ -54,17 +56,13 @@ const TELESCOPED_BUILDS = 60
  */
 const BUILD_GAP_MS = 100
 const BULK_BYTES = 8_000_000
-const CELL_SIZE = 1024
-const RELAY_DATA_MAX = 1008
+// The cell sizes are the app's own (TypeScript, loaded through tsx: this script runs on plain Node).
+const { CELL_SIZE } = await tsImport('../src/core/constants.ts', import.meta.url)
+const { RELAY_DATA_MAX } = await tsImport('../src/core/cell/relay.ts', import.meta.url)
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 if (!values['no-build']) execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url)), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
 
-const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]
-  return { p50: q(0.5), p95: q(0.95), n: s.length }
-}
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
 
 const relay = await startRelay({ port: 0 })

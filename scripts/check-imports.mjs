@@ -79,7 +79,7 @@ function selfTest () {
     [join(src, 'ui', 'x.tsx'), "import { Network } from '../net/network.ts'", true],
     [join(src, 'bootstrap', 'x.ts'), "import { x } from '../app/config.ts'", true],
     [join(src, 'app', 'x.ts'), "import { Network } from '../net/network.ts'", false],
-    [join(src, 'ui', 'x.tsx'), "import type { S } from '../app/network.ts'", false]
+    [join(src, 'ui', 'x.tsx'), "import type { S } from '../app/services.ts'", false]
   ]
   for (const [file, text, shouldFail] of cases) {
     if ((checkSource(file, text).length > 0) !== shouldFail) {

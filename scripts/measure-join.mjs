@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { startRelay } from './lib/relay-process.mjs'
 import { launchChromium, freePort, startPreview } from './lib/browser.mjs'
+import { percentile } from './lib/stats.mjs'
 
 const { values } = parseArgs({ options: { tabs: { type: 'string', default: '5' }, json: { type: 'string' } } })
 const tabs = Number(values.tabs)
@@ -50,7 +51,7 @@ try {
     results[i] = { ...results[i], jsHeapUsedMiB: (heap?.used ?? jsHeapUsed ?? 0) / 2 ** 20, jsHeapTotalMiB: (heap?.total ?? 0) / 2 ** 20, directPeers: direct }
   }
   const pids = await rendererMemory()
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2 }
+  const median = (xs) => percentile(xs, 0.5)
   const summary = {
     tabs,
     firstDirectPeerMs: { median: median(results.map(r => r.firstPeerMs)), all: results.map(r => Math.round(r.firstPeerMs)) },
@@ -85,6 +86,5 @@ async function rendererMemory () {
     } catch { /* process gone */ }
   }
   if (rss.length === 0) return null
-  rss.sort((a, b) => a - b)
-  return { median: rss[Math.floor(rss.length / 2)], n: rss.length }
+  return { median: percentile(rss, 0.5), n: rss.length }
 }

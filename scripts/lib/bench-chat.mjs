@@ -1,7 +1,7 @@
 // The chat figures of `npm run bench` (issue #5 item 6): Alice and Bob are the
 // app (index.html?chat-test-hooks, own browser contexts), harness tabs
-// relay. Driven through the UI as e2e/chat.spec.ts does, except the RTT
-// (window.shallotChat.measureRtt, in-page).
+// relay. Driven through the UI with the e2e tests' driver (e2e/ui-driver.ts),
+// except the RTT (window.shallotChat.measureRtt, in-page).
 //
 //   inviteToFirstMessageMs  Bob (identity already made) opens Alice's invite in a fresh tab → Add contact →
 //                           Alice sees the request and accepts → Bob sees it, sends one message → "delivered"
@@ -16,9 +16,12 @@
 // fresh-connection builds leave up to five. With departed relays listed, the chat
 // part runs on a clean network instead (own bootstrap relay, 4 new relay tabs;
 // the bench's tabs are closed first) and says so in `chatNetwork`.
+import { tsImport } from 'tsx/esm/api'
 import { startRelay } from './relay-process.mjs'
 
-const PASS = 'orange tulip 42 harbour'
+// The e2e tests' UI driver is TypeScript; tsx loads it here, on plain Node.
+const { acceptRequest, addContact, conversationEntry, createIdentity, delivered, inviteFragment, messages, send, waitAccepted } =
+  await tsImport('../../e2e/ui-driver.ts', import.meta.url)
 const RTT_MESSAGES = 30
 /** Connections measured, each way (cached descriptor, cold). */
 const CONNECT_TRIES = 10
@@ -34,29 +37,14 @@ const withTimeout = async (promise, ms, what) => {
   try { return await Promise.race([promise, timeout]) } finally { clearTimeout(timer) }
 }
 
-async function createIdentity (page, name) {
-  await page.getByLabel('Display name').fill(name)
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASS)
-  await page.getByLabel(/Repeat/).fill(PASS)
-  await page.getByRole('button', { name: 'Create identity' }).click()
-  await page.getByTestId('own-name').filter({ hasText: name }).waitFor({ timeout: 60_000 })
-}
-
 async function chatPeerId (page) {
   await page.waitForFunction(() => (window.shallotChat?.peerId() ?? '') !== '', null, { timeout: 30_000, polling: 50 })
   return await page.evaluate(() => window.shallotChat.peerId())
 }
 
-async function send (page, text) {
-  const box = page.getByLabel('Message', { exact: true })
-  await box.fill(text)
-  await box.press('Enter')
-  for (let i = 0; i < 100 && (await box.inputValue()) !== ''; i++) await new Promise(resolve => setTimeout(resolve, 20))
-}
-
-/** Outgoing or incoming messages on screen: [text, delivery]. */
-const listed = async (page, direction) => await page.evaluate((d) =>
-  [...document.querySelectorAll(`ol[aria-label="Messages"] li[data-direction="${d}"]`)].map(li => [li.querySelector('.msg-text')?.textContent ?? '', li.dataset.delivery ?? null]), direction)
+/** Outgoing or incoming messages on screen: [text, delivery], read in one round trip. */
+const listed = async (page, direction) => await messages(page, direction).evaluateAll((lis) =>
+  lis.map(li => [li.querySelector('.msg-text')?.textContent ?? '', li.dataset.delivery ?? null]))
 
 /**
  * @param {object} o
@@ -100,9 +88,7 @@ export async function benchChat ({ browser, origin, bootstrap, relays, log, stat
     log('chat: Alice and Bob create identities')
     const alice = await openApp(appUrl)
     await createIdentity(alice.page, 'Alice')
-    await alice.page.getByRole('button', { name: 'Invite someone' }).click()
-    const link = await alice.page.getByLabel('Invite link').inputValue()
-    const fragment = link.slice(link.indexOf('#invite='))
+    const fragment = await inviteFragment(alice.page)
     const aliceId = await chatPeerId(alice.page)
     const bob = await openApp(appUrl)
     await createIdentity(bob.page, 'Bob')
@@ -118,19 +104,19 @@ export async function benchChat ({ browser, origin, bootstrap, relays, log, stat
     step('Bob\'s fresh tab is up')
     await bob.page.evaluate((id) => { window.shallotChat.avoidPeer(id) }, aliceId)
     await alice.page.evaluate((id) => { window.shallotChat.avoidPeer(id) }, bobId)
-    await bob.page.getByRole('button', { name: 'Add contact' }).click({ timeout: 60_000 })
+    await addContact(bob.page, { timeout: 60_000 })
     step('Add contact clicked')
-    await alice.page.getByRole('button', { name: /^Bob/ }).click({ timeout: 120_000 })
+    await conversationEntry(alice.page, 'Bob').click({ timeout: 120_000 })
     const tRequest = Date.now()
     step('the request reached Alice')
-    await alice.page.getByRole('button', { name: 'Accept' }).click()
+    await acceptRequest(alice.page)
     const tAccept = Date.now()
-    await bob.page.getByRole('button', { name: /^Alice/ }).click()
-    await bob.page.getByText('Waiting for Alice to accept').waitFor({ state: 'detached', timeout: 120_000 })
+    await conversationEntry(bob.page, 'Alice').click()
+    await waitAccepted(bob.page, 'Alice', 120_000)
     const tAcceptSeen = Date.now()
     step('Bob saw the acceptance')
     await send(bob.page, 'hello Alice')
-    await bob.page.locator('ol[aria-label="Messages"] li[data-direction="out"][data-delivery="delivered"]').first().waitFor({ timeout: 120_000 })
+    await delivered(bob.page).first().waitFor({ timeout: 120_000 })
     const tDelivered = Date.now()
     out.inviteToFirstMessageMs = tDelivered - t0
     out.inviteToRequestMs = tRequest - t0
@@ -139,7 +125,7 @@ export async function benchChat ({ browser, origin, bootstrap, relays, log, stat
     log(`chat: ${RTT_MESSAGES} messages send → ACK`)
     const rtts = await withTimeout(bob.page.evaluate(async (n) => await window.shallotChat.measureRtt(undefined, n), RTT_MESSAGES), 180_000, 'chat RTT')
     out.chatRttMs = stats(rtts)
-    await bob.page.getByRole('button', { name: /^Alice/ }).click() // the UI's open conversation again
+    await conversationEntry(bob.page, 'Alice').click() // the UI's open conversation again
 
     log(`chat: ${CHURN_MESSAGES} messages every ${CHURN_GAP_MS} ms, the busiest relay tab closes`)
     const sentAt = new Map()

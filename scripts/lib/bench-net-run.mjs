@@ -1,12 +1,7 @@
 // Runs the network bench parts and prints them as table rows (shared by
 // scripts/bench.mjs and scripts/bench-net.mjs).
 import { benchLab, benchSignalling, netRows } from './bench-net.mjs'
-
-export const stats = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]
-  return { p50: q(0.5), p95: q(0.95), n: s.length }
-}
+import { stats } from './stats.mjs'
 
 const f = (x, d = 2) => (x == null || Number.isNaN(x) ? '—' : Number(x).toFixed(d))
 

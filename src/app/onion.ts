@@ -16,6 +16,7 @@ import { ChannelManager } from '../net/channels.ts'
 import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../net/descriptor-gossip.ts'
 import { shortPeerId, type Network } from '../net/network.ts'
 import { HsDirStore } from '../core/rendezvous/hsdir-store.ts'
+import { ExternalStore } from './external-store.ts'
 import { RelayDirectory } from './relay-directory.ts'
 import { bestDh } from './webcrypto-dh.ts'
 import { bestRunningDigest } from './wasm-digest.ts'
@@ -67,8 +68,7 @@ export class OnionService {
   /** The next full-length path, chosen ahead with its onionskins in the making ({@link prepareNextPath}). */
   private nextPath: RelayInfo[] | null = null
   private nextPathAt = 0
-  private readonly listeners = new Set<() => void>()
-  private snapshot: CircuitViewState = { relaying: 0, knownRelays: 0, test: null }
+  private readonly view = new ExternalStore<CircuitViewState>({ relaying: 0, knownRelays: 0, test: null })
   private timers: Array<ReturnType<typeof setInterval>> = []
   private startPromise: Promise<void> | null = null
   private self: RelayInfo | null = null
@@ -86,12 +86,8 @@ export class OnionService {
 
   constructor (private readonly network: Network, private readonly options: OnionServiceOptions = {}) {}
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
-
-  getSnapshot = (): CircuitViewState => this.snapshot
+  readonly subscribe = this.view.subscribe
+  readonly getSnapshot = this.view.getSnapshot
 
   get relayDirectory (): RelayDirectory | null { return this.directory }
   get onionRouter (): OnionRouter | null { return this.router }
@@ -371,7 +367,7 @@ export class OnionService {
 
   /** "Test circuit": build a fresh 3-hop circuit and time an echo through it. */
   async testCircuit (): Promise<TestCircuitState> {
-    const set = (next: TestCircuitState): TestCircuitState => { this.snapshot = { ...this.snapshot, test: next }; this.emit(); return next }
+    const set = (next: TestCircuitState): TestCircuitState => { this.view.set({ ...this.getSnapshot(), test: next }); return next }
     let state: TestCircuitState = { phase: 'building', hops: Array.from({ length: CIRCUIT_HOPS }, () => ({ shortId: null, peerId: null, state: 'waiting' as HopState })), buildMs: null, rttMs: null, error: null }
     set(state)
     try {
@@ -400,13 +396,9 @@ export class OnionService {
   private publish (): void {
     const relaying = this.router?.stats().relayCircuits ?? 0
     const knownRelays = this.directory?.size ?? 0
-    if (relaying === this.snapshot.relaying && knownRelays === this.snapshot.knownRelays) return
-    this.snapshot = { ...this.snapshot, relaying, knownRelays }
-    this.emit()
-  }
-
-  private emit (): void {
-    for (const l of this.listeners) l()
+    const current = this.getSnapshot()
+    if (relaying === current.relaying && knownRelays === current.knownRelays) return
+    this.view.set({ ...current, relaying, knownRelays })
   }
 }
 

@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react'
-import { getNetwork, getOnion, getSettings } from '../app/network.ts'
+import { getNetwork, getOnion, getSettings } from '../app/services.ts'
 import { getChatService } from '../app/chat/index.ts'
+import { getIdentityStore } from '../app/identity/index.ts'
 import { ChatArea } from './chat/index.ts'
 import { IdentityArea } from './identity/index.ts'
 import { HideIpChoice, SettingsPanel, type SettingsActions } from './settings/index.ts'
@@ -9,6 +10,7 @@ import { NetworkPanel } from './NetworkPanel.tsx'
 import { NetworkStatus } from './NetworkStatus.tsx'
 import { UpdatePrompt } from './UpdatePrompt.tsx'
 import { useOnline } from './useOnline.ts'
+import './App.css'
 
 export function App () {
   const network = getNetwork()
@@ -18,6 +20,8 @@ export function App () {
   const onion = getOnion()
   const circuits = useSyncExternalStore(onion.subscribe, onion.getSnapshot)
   const online = useOnline()
+  const identity = getIdentityStore()
+  const identitySnapshot = useSyncExternalStore(identity.subscribe, identity.getSnapshot)
   const chat = getChatService()
   const chatSnapshot = useSyncExternalStore(chat.subscribe, chat.getSnapshot)
   const settingsActions: SettingsActions = {
@@ -43,6 +47,7 @@ export function App () {
       <main>
         {/* Conversations first, as in any messenger (after an invite being opened). */}
         <IdentityArea
+          snapshot={identitySnapshot} actions={identity}
           conversations={<ChatArea snapshot={chatSnapshot} actions={chat} />}
           firstRunExtra={<HideIpChoice checked={settingsSnapshot.hideIp} turnAvailable={turnAvailable} onChange={(on) => { void settings.setHideIp(on) }} />}
         />

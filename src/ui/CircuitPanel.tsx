@@ -1,4 +1,5 @@
-import type { CircuitViewState } from '../app/network.ts'
+import type { CircuitViewState } from '../app/services.ts'
+import './circuit-path.css'
 
 export interface CircuitPanelProps {
   state: CircuitViewState
@@ -17,7 +18,7 @@ export function CircuitPanel ({ state, onTest }: CircuitPanelProps) {
   return (
     <section className="panel" aria-labelledby="circuit-heading">
       <h2 id="circuit-heading">Onion circuits</h2>
-      <p aria-label="Relaying for others">
+      <p data-testid="relaying-for-others">
         This tab is relaying {state.relaying} {state.relaying === 1 ? 'circuit' : 'circuits'} for other people
         and knows {state.knownRelays} {state.knownRelays === 1 ? 'relay' : 'relays'}.
       </p>

@@ -1,5 +1,6 @@
 import { useState } from 'react'
-import type { NetworkSnapshot, PeerStatus } from '../app/network.ts'
+import type { NetworkSnapshot, PeerStatus } from '../app/services.ts'
+import './NetworkPanel.css'
 
 export interface NetworkPanelProps {
   snapshot: NetworkSnapshot
@@ -44,7 +45,7 @@ export function NetworkPanel ({ snapshot, onPing, onDisconnect }: NetworkPanelPr
     <section className="panel" aria-labelledby="network-heading">
       <h2 id="network-heading">Network</h2>
       <p className="muted">
-        This tab is peer <span aria-label="Your peer id">{snapshot.selfShortId ?? '…'}</span>, a fresh network
+        This tab is peer {snapshot.selfShortId ?? '…'}, a fresh network
         identity made for this tab only and never linked to you.
       </p>
       <h3>Bootstrap relays</h3>
@@ -70,7 +71,8 @@ export function NetworkPanel ({ snapshot, onPing, onDisconnect }: NetworkPanelPr
                 <tr key={p.id} data-peer-kind={p.kind} data-pings={p.pings} data-opened-at={p.openedAt} data-path={pathTag(p)}>
                   <td className="mono">{p.shortId}</td>
                   <td>{KIND_LABEL[p.kind]}{pathWords(p) !== '' && <span className="muted"> · {pathWords(p)}</span>}</td>
-                  <td aria-label={`Round trip to ${p.shortId}`}>
+                  {/* Named by its column header: a label of its own would stand in for the value it shows. */}
+                  <td>
                     {p.pingFailed || pingErrors[p.id] ? 'no answer' : formatRtt(p.rttMs)}
                   </td>
                   <td className="actions">

@@ -1,4 +1,7 @@
-import type { NetworkSnapshot } from '../app/network.ts'
+import { useState } from 'react'
+import type { NetworkSnapshot } from '../app/services.ts'
+import { announcement, reachOf, type Reach } from './network-announcement.ts'
+import './NetworkStatus.css'
 
 export interface NetworkStatusProps {
   snapshot: NetworkSnapshot
@@ -25,18 +28,39 @@ function isolatedAdvice (snapshot: NetworkSnapshot): string {
   return 'Even connections through TURN fail: a firewall may block WebRTC. Try another network (e.g. mobile data).'
 }
 
-/** The one-line answer to "am I connected?", plus the error a person can act on. */
+/**
+ * The one-line answer to "am I connected?", plus the error a person can act on.
+ * The line itself is not a live region (it changes on every reconnect); a
+ * hidden status beside it says only the changes in {@link Reach}, once each.
+ */
 export function NetworkStatus ({ snapshot, online, onRetry }: NetworkStatusProps) {
+  const [reach, setReach] = useState<Reach>('fine')
+  const [said, setSaid] = useState('')
+  const next = reachOf(snapshot, online, reach)
+  if (next !== reach) {
+    // Adjusting state while rendering (React's pattern for "when a value changes"): no extra render pass, no effect.
+    setReach(next)
+    setSaid(announcement(reach, next, snapshot))
+  }
+  return (
+    <>
+      <StatusLine snapshot={snapshot} online={online} onRetry={onRetry} />
+      <p className="sr-only" role="status">{said}</p>
+    </>
+  )
+}
+
+function StatusLine ({ snapshot, online, onRetry }: NetworkStatusProps) {
   if (!online || snapshot.phase === 'offline') {
     return (
-      <section className="status status-offline" role="status" aria-label="Network status">
+      <section className="status status-offline" aria-label="Network status">
         <strong>You're offline.</strong> Shallot reconnects by itself when the network is back; messages you write meanwhile are sent then.
       </section>
     )
   }
   if (snapshot.phase === 'unreachable') {
     return (
-      <section className="status status-error" role="alert" aria-label="Network status">
+      <section className="status status-error" aria-label="Network status">
         <h2>Can't reach the Shallot network</h2>
         <p>
           None of the bootstrap relays answered, so this tab can't meet other peers yet.
@@ -48,7 +72,7 @@ export function NetworkStatus ({ snapshot, online, onRetry }: NetworkStatusProps
   }
   if (snapshot.phase === 'isolated') {
     return (
-      <section className="status status-error" role="alert" aria-label="Network status">
+      <section className="status status-error" aria-label="Network status">
         <h2>Can't connect to other peers</h2>
         <p>
           This tab reached a bootstrap relay and knows of {plural(snapshot.knownPeers, 'other tab', 'other tabs')},
@@ -61,16 +85,16 @@ export function NetworkStatus ({ snapshot, online, onRetry }: NetworkStatusProps
   }
   if (snapshot.phase === 'starting' || snapshot.phase === 'connecting') {
     return (
-      <section className="status" role="status" aria-label="Network status">
+      <section className="status" aria-label="Network status">
         Connecting to the Shallot network…
       </section>
     )
   }
   if (snapshot.phase === 'stopped') {
-    return <section className="status" role="status" aria-label="Network status">Disconnected.</section>
+    return <section className="status" aria-label="Network status">Disconnected.</section>
   }
   return (
-    <section className="status status-ok" role="status" aria-label="Network status">
+    <section className="status status-ok" aria-label="Network status">
       Connected to {plural(snapshot.connectedBootstraps, 'bootstrap relay', 'bootstrap relays')} · {plural(snapshot.directPeers, 'direct peer', 'direct peers')}
       {snapshot.connectedBootstraps === 0 && (
         <span className="status-note"> · bootstrap relay unreachable: your direct peers still work, new peers can't join through it</span>

@@ -1,4 +1,5 @@
 import { useRegisterSW } from 'virtual:pwa-register/react'
+import './UpdatePrompt.css'
 
 /** Tells the user when a new version is ready (or the app works offline), and lets them choose when to reload. */
 export function UpdatePrompt () {

@@ -43,10 +43,13 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startRelay } from '../relay-process.mjs'
+import { percentile } from '../stats.mjs'
+import { tsImport } from 'tsx/esm/api'
 
 export const RAISED_LIMITS = { maxReservations: 10_000, maxConnections: 12_000 }
-/** The relay's own defaults (src/bootstrap/relay.ts), for the label. */
-const DEFAULT_LIMITS = { maxReservations: 1024, maxConnections: 2048 }
+/** The relay's own defaults, for the label (src/bootstrap/relay.ts, TypeScript, loaded through tsx). */
+const { RELAY_MAX_RESERVATIONS, RELAY_MAX_CONNECTIONS } = await tsImport('../../../src/bootstrap/relay.ts', import.meta.url)
+const DEFAULT_LIMITS = { maxReservations: RELAY_MAX_RESERVATIONS, maxConnections: RELAY_MAX_CONNECTIONS }
 const SIZES = [100, 1_000, 5_000]
 const EXCHANGES = 200
 const PARALLEL_EXCHANGES = 4
@@ -110,11 +113,7 @@ const within = (promise, ms) => new Promise((resolve, reject) => {
   timer.unref()
   promise.then(resolve, reject).finally(() => clearTimeout(timer))
 })
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
-const quantile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? null : s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]
-}
+const median = (xs) => percentile(xs, 0.5)
 const tally = (counts, key, n = 1) => { counts[key] = (counts[key] ?? 0) + n }
 const vmRssBytes = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024
 const cpuMs = (pid) => {
@@ -379,7 +378,7 @@ async function runOne ({ n, limits, label, exchanges, perSecond, sourceAddresses
       peakHeld: Math.max(atMemory, after.held, ...overTime.map(e => e.held ?? 0)),
       heldAtMemoryReading: atMemory,
       connectedAtMemoryReading: connectedAtMemory,
-      reservationSetupMs: { p50: quantile(held.map(c => c.ms), 0.5), p99: quantile(held.map(c => c.ms), 0.99) },
+      reservationSetupMs: { p50: percentile(held.map(c => c.ms), 0.5), p99: percentile(held.map(c => c.ms), 0.99) },
       heldAfterExchanges: after.held,
       relayConnectionsLost: after.losses,
       relayEvents,
@@ -389,7 +388,7 @@ async function runOne ({ n, limits, label, exchanges, perSecond, sourceAddresses
       heapPerReservationBytes: atMemory > 0 ? (memN.heap - mem0.heap) / atMemory : null,
       clientProcessesRssBytes: clientsRss,
       clientProcessesIdleCpuMsPerSecondAtN: clientsIdleCpuMsPerS,
-      signalling: { n: sig.ms.length, p50Ms: quantile(sig.ms, 0.5), p99Ms: quantile(sig.ms, 0.99), maxMs: quantile(sig.ms, 1), errors: sig.errors },
+      signalling: { n: sig.ms.length, p50Ms: percentile(sig.ms, 0.5), p99Ms: percentile(sig.ms, 0.99), maxMs: percentile(sig.ms, 1), errors: sig.errors },
       relayCpuMs: {
         perReservation: held.length > 0 ? cpuRamp / held.length : null,
         perExchange: sig.ms.length > 0 ? cpuExchanges / sig.ms.length : null,

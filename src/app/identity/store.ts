@@ -16,6 +16,7 @@ import { ctEqual } from '../../core/bytes.ts'
 import { systemRandom } from '../../core/random.ts'
 import { generateIdentityKey } from '../../storage/keys.ts'
 import { IdentityExistsError, type ChatStore, type Contact, type Profile, type ProfileBackend } from '../../storage/types.ts'
+import { ExternalStore } from '../external-store.ts'
 import { noProfileLock, type ProfileLock } from './lock.ts'
 
 export const MIN_PASSPHRASE_LENGTH = 10
@@ -81,6 +82,32 @@ export interface IdentitySnapshot {
   readonly outgoing: OutgoingInvite | null
 }
 
+/**
+ * What the identity UI can ask for, one method per user action (as ChatActions
+ * for the chat): components take this and the snapshot as props, never the
+ * store itself. {@link IdentityStore} implements it.
+ */
+export interface IdentityActions {
+  /** A location hash or link; true when it held an invite (valid or not), so the caller clears it. */
+  receiveInvite (hashOrLink: string): boolean
+  /** Take the identity over from the other tab that has it open. */
+  useHere (): Promise<void>
+  createIdentity (name: string, passphrase: string, confirm: string): Promise<boolean>
+  restoreFromBackup (file: Uint8Array, passphrase: string): Promise<boolean>
+  backupFile (): Promise<{ bytes: Uint8Array, fileName: string } | null>
+  createInvite (): Promise<OutgoingInvite | null>
+  closeOutgoingInvite (): void
+  acceptInvite (): Promise<boolean>
+  dismissInvite (): void
+  setVerified (contactId: string, verified: boolean): Promise<boolean>
+  clearHistory (contactId: string): Promise<boolean>
+  deleteConversation (contactId: string): Promise<boolean>
+  removeContact (contactId: string): Promise<boolean>
+  /** Erase everything this app keeps in the browser. */
+  nuke (): Promise<boolean>
+  dismissNotice (): void
+}
+
 export interface IdentityStoreDeps {
   readonly backend: ProfileBackend
   readonly lock?: ProfileLock
@@ -120,9 +147,8 @@ function errorText (e: unknown, fallback: string): string {
   return fallback
 }
 
-export class IdentityStore {
-  private snapshot: IdentitySnapshot = { phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null }
-  private readonly listeners = new Set<() => void>()
+export class IdentityStore implements IdentityActions {
+  private readonly view = new ExternalStore<IdentitySnapshot>({ phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null })
   private profile: Profile | null = null
   private contacts: Contact[] = []
   private invite: Invite | null = null
@@ -137,17 +163,11 @@ export class IdentityStore {
     this.now = deps.now ?? Date.now
   }
 
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
-
-  readonly getSnapshot = (): IdentitySnapshot => this.snapshot
+  readonly subscribe = this.view.subscribe
+  readonly getSnapshot = this.view.getSnapshot
 
   private set (patch: Partial<IdentitySnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...patch }
-    this.snapshot = { ...this.snapshot, incoming: this.incomingView() }
-    for (const l of this.listeners) l()
+    this.view.set({ ...this.getSnapshot(), ...patch, incoming: this.incomingView() })
   }
 
   /** The unlocked profile's message/contact store, or null (for the chat layer and tests). */
@@ -232,7 +252,7 @@ export class IdentityStore {
 
   /** Make a new identity and its encrypted backup. Returns true on success. */
   async createIdentity (name: string, passphrase: string, confirm: string): Promise<boolean> {
-    if (this.snapshot.phase !== 'first-run' || this.snapshot.busy != null) return false
+    if (this.getSnapshot().phase !== 'first-run' || this.getSnapshot().busy != null) return false
     const problem = newIdentityProblem(name, passphrase, confirm)
     if (problem != null) { this.set({ notice: { kind: 'error', area: 'first-run', text: problem } }); return false }
     const displayName = normalizeDisplayName(name) as string
@@ -256,7 +276,7 @@ export class IdentityStore {
 
   /** Restore from a backup file. Nothing is written unless the file opens and the key checks out. */
   async restoreFromBackup (file: Uint8Array, passphrase: string): Promise<boolean> {
-    if (this.snapshot.phase !== 'first-run' || this.snapshot.busy != null) return false
+    if (this.getSnapshot().phase !== 'first-run' || this.getSnapshot().busy != null) return false
     this.set({ busy: { task: 'restore', progress: 0 }, notice: null })
     try {
       const contents = await decryptBackup(file, passphrase, {
@@ -348,7 +368,7 @@ export class IdentityStore {
   async acceptInvite (): Promise<boolean> {
     const inv = this.invite
     const p = this.profile
-    const view = this.snapshot.incoming
+    const view = this.getSnapshot().incoming
     if (inv == null || p == null || view?.status !== 'valid' || view.blocker != null) return false
     if (inv.expiresAt <= this.now()) {
       this.invite = null

@@ -12,6 +12,7 @@
 import type { SettingsBackend } from '../../storage/settings.ts'
 import { bootstrapLabel, parseBootstrapAddress } from '../../net/bootstraps.ts'
 import type { RelayChoices, ResolvedNetwork } from '../config.ts'
+import { ExternalStore } from '../external-store.ts'
 
 /** The stored record (version 1). */
 export interface NetworkSettings {
@@ -81,21 +82,17 @@ export class SettingsStore {
   private loaded = false
   private suggested: string[]
   private notice: SettingsSnapshot['notice'] = null
-  private snapshot: SettingsSnapshot
-  private readonly listeners = new Set<() => void>()
+  private readonly view: ExternalStore<SettingsSnapshot>
 
   constructor (private readonly deps: SettingsDeps) {
     this.suggested = [...deps.resolve({ added: [], removedBuiltIns: [] }).suggested]
-    this.snapshot = this.build()
+    this.view = new ExternalStore(this.build())
     deps.channel?.listen(() => { void this.load() })
   }
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
-
-  getSnapshot = (): SettingsSnapshot => this.snapshot
+  // Arrows, not field copies of view's: view is made in the constructor, after the fields.
+  readonly subscribe = (listener: () => void): (() => void) => this.view.subscribe(listener)
+  readonly getSnapshot = (): SettingsSnapshot => this.view.getSnapshot()
 
   /** Read the stored settings and apply them (before the network starts, and when another tab changed them). */
   async load (): Promise<void> {
@@ -238,7 +235,6 @@ export class SettingsStore {
   }
 
   private publish (): void {
-    this.snapshot = this.build()
-    for (const l of this.listeners) l()
+    this.view.set(this.build())
   }
 }

@@ -2,7 +2,7 @@ import { useState } from 'react'
 import type { ChatActions, ChatSnapshot } from '../../app/chat/types.ts'
 import { ConversationList } from './ConversationList.tsx'
 import { ConversationView } from './ConversationView.tsx'
-import './chat.css'
+import './ChatArea.css'
 
 /**
  * The messenger: conversation list and the open conversation side by side

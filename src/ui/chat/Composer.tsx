@@ -1,4 +1,5 @@
 import { useId, useRef, type FormEvent, type KeyboardEvent } from 'react'
+import './Composer.css'
 
 /** The largest message, in UTF-8 bytes (docs/RENDEZVOUS.md). */
 export const MAX_MESSAGE_BYTES = 16384

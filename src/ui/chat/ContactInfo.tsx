@@ -1,5 +1,6 @@
 import type { ConversationView } from '../../app/chat/types.ts'
 import { SafetyNumber } from '../identity/SafetyNumber.tsx'
+import './ContactInfo.css'
 
 /** The contact's safety number and whether it was verified. */
 export function ContactInfo ({ conversation, id }: { conversation: ConversationView, id?: string }) {

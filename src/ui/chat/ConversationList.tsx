@@ -2,6 +2,7 @@ import { useEffect, useId, useRef } from 'react'
 import type { ChatSnapshot, ConversationView } from '../../app/chat/types.ts'
 import { isoTime, listTime } from './time.ts'
 import { REACH_WORDS, STANDING_BADGE } from './words.ts'
+import './ConversationList.css'
 
 /** The accessible name of a list entry: "Alice, 2 unread, reachable". */
 function entryLabel (c: ConversationView): string {
@@ -48,7 +49,8 @@ function ConversationEntry ({ c, open, nowMs, onOpen, buttonRef }: {
         </span>
         <span className="conv-bottom">
           <span className="conv-preview" id={`${id}-preview`}>{preview(c)}</span>
-          {c.unread > 0 && <span className="conv-unread-count" aria-label={`${c.unread} unread`}>{c.unread > 99 ? '99+' : c.unread}</span>}
+          {/* The button's name (entryLabel) says "N unread"; a span can't carry a label of its own. */}
+          {c.unread > 0 && <span className="conv-unread-count">{c.unread > 99 ? '99+' : c.unread}</span>}
         </span>
         <span className={`conv-reach reach-${c.reach}`}>
           <span className="reach-dot" aria-hidden="true" />{REACH_WORDS[c.reach]}

@@ -6,6 +6,7 @@ import { MessageBubble } from './MessageBubble.tsx'
 import { PathView } from './PathView.tsx'
 import { RequestBanner } from './RequestBanner.tsx'
 import { reachLine } from './words.ts'
+import './ConversationView.css'
 
 /** How close to the bottom (px) still counts as "reading the newest". */
 const NEAR_BOTTOM = 80
@@ -96,7 +97,8 @@ export function ConversationView ({ conversation, messages, path, composerError,
             {name}
             {c.verified && <span className="badge badge-connected chat-head-badge">verified</span>}
           </h2>
-          <p role="status" aria-label="Connection state" className={`chat-reach reach-${c.reach}`}>
+          {/* Not a live region: the contact's reach changes on every reconnect, and would be read out each time. */}
+          <p className={`chat-reach reach-${c.reach}`}>
             <span className="reach-dot" aria-hidden="true" />{reachLine(c.reach, name, disabledReason == null)}
           </p>
         </div>

@@ -1,4 +1,6 @@
 import type { ConversationPath } from '../../app/chat/types.ts'
+import '../circuit-path.css'
+import './PathView.css'
 
 /**
  * The circuit of a conversation as far as this tab can see it: this tab, our

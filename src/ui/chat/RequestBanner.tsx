@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { ContactStanding } from '../../app/chat/types.ts'
+import './RequestBanner.css'
 
 /**
  * Where the relationship stands, when it is not simply accepted: a request to

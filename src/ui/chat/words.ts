@@ -30,11 +30,3 @@ export const DELIVERY_WORDS: Record<DeliveryState, string> = {
   delivered: 'Delivered',
   failed: 'Not delivered'
 }
-
-/** For aria-label="Delivery: …". */
-export const DELIVERY_LABEL: Record<DeliveryState, string> = {
-  sending: 'sending',
-  sent: 'sent',
-  delivered: 'delivered',
-  failed: 'not delivered'
-}

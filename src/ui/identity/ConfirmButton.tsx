@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react'
+import './ConfirmButton.css'
 
 /**
  * A destructive action behind an explicit confirmation: the first button

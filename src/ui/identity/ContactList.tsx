@@ -1,10 +1,11 @@
 import { useId, useState } from 'react'
-import type { ContactView, IdentitySnapshot, IdentityStore } from '../../app/identity/index.ts'
+import type { ContactView, IdentitySnapshot, IdentityActions } from '../../app/identity/index.ts'
 import { ConfirmButton } from './ConfirmButton.tsx'
 import { NoticeLine } from './Notice.tsx'
 import { SafetyNumber } from './SafetyNumber.tsx'
+import './ContactList.css'
 
-function ContactItem ({ contact, store, busy }: { contact: ContactView, store: IdentityStore, busy: boolean }) {
+function ContactItem ({ contact, actions, busy }: { contact: ContactView, actions: IdentityActions, busy: boolean }) {
   const id = useId()
   const [open, setOpen] = useState(false)
   // Optimistic: the checkbox follows the click at once, the store catches up.
@@ -30,7 +31,7 @@ function ContactItem ({ contact, store, busy }: { contact: ContactView, store: I
                 onChange={(e) => {
                   const v = e.target.checked
                   setVerifying(v)
-                  void store.setVerified(contact.id, v).finally(() => { setVerifying(null) })
+                  void actions.setVerified(contact.id, v).finally(() => { setVerifying(null) })
                 }}
               />
               Verified: I compared this safety number with {contact.displayName}
@@ -39,17 +40,17 @@ function ContactItem ({ contact, store, busy }: { contact: ContactView, store: I
               <ConfirmButton
                 label="Clear history" disabled={busy}
                 question={`Delete every message with ${contact.displayName}? The contact stays.`}
-                confirmLabel="Yes, clear history" onConfirm={() => { void store.clearHistory(contact.id) }}
+                confirmLabel="Yes, clear history" onConfirm={() => { void actions.clearHistory(contact.id) }}
               />
               <ConfirmButton
                 label="Delete conversation" disabled={busy}
                 question={`Delete the conversation with ${contact.displayName} and all its messages?`}
-                confirmLabel="Yes, delete conversation" onConfirm={() => { void store.deleteConversation(contact.id) }}
+                confirmLabel="Yes, delete conversation" onConfirm={() => { void actions.deleteConversation(contact.id) }}
               />
               <ConfirmButton
                 label="Remove contact" disabled={busy} className="danger"
                 question={`Remove ${contact.displayName} and all messages with them?`}
-                confirmLabel="Yes, remove contact" onConfirm={() => { void store.removeContact(contact.id) }}
+                confirmLabel="Yes, remove contact" onConfirm={() => { void actions.removeContact(contact.id) }}
               />
             </div>
           </div>
@@ -59,17 +60,17 @@ function ContactItem ({ contact, store, busy }: { contact: ContactView, store: I
   )
 }
 
-export function ContactList ({ snapshot, store }: { snapshot: IdentitySnapshot, store: IdentityStore }) {
+export function ContactList ({ snapshot, actions }: { snapshot: IdentitySnapshot, actions: IdentityActions }) {
   const id = useId()
   return (
     <section className="panel identity-contacts" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Contacts</h2>
-      <NoticeLine snapshot={snapshot} area="contacts" onDismiss={() => { store.dismissNotice() }} />
+      <NoticeLine snapshot={snapshot} area="contacts" onDismiss={() => { actions.dismissNotice() }} />
       {snapshot.contacts.length === 0
         ? <p className="muted">No contacts yet. Use "Invite someone" and send the link to a person you know.</p>
         : (
           <ul className="plain-list contact-list" aria-label="Contacts">
-            {snapshot.contacts.map(c => <ContactItem key={c.id} contact={c} store={store} busy={snapshot.busy != null} />)}
+            {snapshot.contacts.map(c => <ContactItem key={c.id} contact={c} actions={actions} busy={snapshot.busy != null} />)}
           </ul>
           )}
     </section>

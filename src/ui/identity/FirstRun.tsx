@@ -1,11 +1,12 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react'
-import { MIN_PASSPHRASE_LENGTH, type IdentitySnapshot, type IdentityStore } from '../../app/identity/index.ts'
+import { MIN_PASSPHRASE_LENGTH, type IdentitySnapshot, type IdentityActions } from '../../app/identity/index.ts'
 import { MAX_BACKUP_BYTES } from '../../core/identity/backup.ts'
 import { NoticeLine } from './Notice.tsx'
 import { Progress } from './Progress.tsx'
+import './FirstRun.css'
 
 /** No identity yet: create one, or restore one from a backup file. `extra`: more first-run choices (the network's). */
-export function FirstRun ({ snapshot, store, extra }: { snapshot: IdentitySnapshot, store: IdentityStore, extra?: ReactNode }) {
+export function FirstRun ({ snapshot, actions, extra }: { snapshot: IdentitySnapshot, actions: IdentityActions, extra?: ReactNode }) {
   const id = useId()
   const [name, setName] = useState('')
   const [pass, setPass] = useState('')
@@ -16,14 +17,14 @@ export function FirstRun ({ snapshot, store, extra }: { snapshot: IdentitySnapsh
 
   const onCreate = (e: FormEvent): void => {
     e.preventDefault()
-    void store.createIdentity(name, pass, confirm).then((ok) => { if (ok) { setPass(''); setConfirm('') } })
+    void actions.createIdentity(name, pass, confirm).then((ok) => { if (ok) { setPass(''); setConfirm('') } })
   }
   const onRestore = (e: FormEvent): void => {
     e.preventDefault()
     if (file == null) return
     // Read no more than a backup can be: a huge file is refused without loading it.
     void file.slice(0, MAX_BACKUP_BYTES + 1).arrayBuffer()
-      .then(async (buf) => await store.restoreFromBackup(new Uint8Array(buf), restorePass))
+      .then(async (buf) => await actions.restoreFromBackup(new Uint8Array(buf), restorePass))
       .then((ok) => { if (ok) setRestorePass('') })
   }
 
@@ -35,7 +36,7 @@ export function FirstRun ({ snapshot, store, extra }: { snapshot: IdentitySnapsh
         an encrypted backup is made now, and the passphrase is the only way to open it.
       </p>
       {extra}
-      <NoticeLine snapshot={snapshot} area="first-run" onDismiss={() => { store.dismissNotice() }} />
+      <NoticeLine snapshot={snapshot} area="first-run" onDismiss={() => { actions.dismissNotice() }} />
       {busy != null && <Progress busy={busy} />}
       <div className="identity-forms">
         <form onSubmit={onCreate} aria-labelledby={`${id}-create`}>

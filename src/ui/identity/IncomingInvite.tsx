@@ -1,9 +1,10 @@
 import { useId } from 'react'
-import type { IdentitySnapshot, IdentityStore } from '../../app/identity/index.ts'
+import type { IdentitySnapshot, IdentityActions } from '../../app/identity/index.ts'
 import { SafetyNumber } from './SafetyNumber.tsx'
+import './IncomingInvite.css'
 
 /** An invite link this tab was opened with: who sent it, the safety number, Add contact. */
-export function IncomingInvite ({ snapshot, store }: { snapshot: IdentitySnapshot, store: IdentityStore }) {
+export function IncomingInvite ({ snapshot, actions }: { snapshot: IdentitySnapshot, actions: IdentityActions }) {
   const id = useId()
   const inv = snapshot.incoming
   if (inv == null) return null
@@ -12,7 +13,7 @@ export function IncomingInvite ({ snapshot, store }: { snapshot: IdentitySnapsho
       <section className="panel invite-incoming invite-refused" aria-labelledby={`${id}-title`}>
         <h2 id={`${id}-title`}>Invite link refused</h2>
         <p role="alert">{inv.message} Nothing was changed.</p>
-        <button type="button" onClick={() => { store.dismissInvite() }}>Dismiss</button>
+        <button type="button" onClick={() => { actions.dismissInvite() }}>Dismiss</button>
       </section>
     )
   }
@@ -26,9 +27,9 @@ export function IncomingInvite ({ snapshot, store }: { snapshot: IdentitySnapsho
       <p className="muted">The link is valid until {new Date(inv.expiresAt).toLocaleString()}.</p>
       <div className="button-row">
         {inv.blocker == null && (
-          <button type="button" disabled={snapshot.busy != null} onClick={() => { void store.acceptInvite() }}>Add contact</button>
+          <button type="button" disabled={snapshot.busy != null} onClick={() => { void actions.acceptInvite() }}>Add contact</button>
         )}
-        <button type="button" className="secondary" onClick={() => { store.dismissInvite() }}>
+        <button type="button" className="secondary" onClick={() => { actions.dismissInvite() }}>
           {inv.blocker == null ? 'Not now' : 'Dismiss'}
         </button>
       </div>

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react'
 import type { OutgoingInvite } from '../../app/identity/index.ts'
 import { QrCode } from './QrCode.tsx'
+import './InvitePanel.css'
 
 /** The invite link just made: text, copy, share (when the browser can), QR code. */
 export function InvitePanel ({ invite, onClose }: { invite: OutgoingInvite, onClose: () => void }) {

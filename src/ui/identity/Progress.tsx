@@ -1,4 +1,5 @@
 import type { BusyState } from '../../app/identity/index.ts'
+import './Progress.css'
 
 const LABELS: Record<BusyState['task'], string> = {
   create: 'Protecting your key with your passphrase…',
@@ -12,8 +13,9 @@ const LABELS: Record<BusyState['task'], string> = {
 export function Progress ({ busy }: { busy: BusyState }) {
   const pct = busy.progress == null ? null : Math.round(busy.progress * 100)
   return (
-    <div className="progress" role="status" aria-live="polite">
-      <span>{LABELS[busy.task]}{pct != null ? ` ${pct}%` : ''}</span>
+    <div className="progress">
+      {/* Only the task is announced; the percentage (every tick) is on the progress bar, read on demand. */}
+      <span><span role="status">{LABELS[busy.task]}</span>{pct != null ? ` ${pct}%` : ''}</span>
       {busy.progress != null && <progress max={1} value={busy.progress} aria-label={LABELS[busy.task]} />}
     </div>
   )

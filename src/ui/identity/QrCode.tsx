@@ -1,5 +1,6 @@
 import QRCode from 'qrcode'
 import { useEffect, useState } from 'react'
+import './QrCode.css'
 
 /** A QR code of `text` as an image (data URL; the CSP allows data: images). */
 export function QrCode ({ text, label }: { text: string, label: string }) {

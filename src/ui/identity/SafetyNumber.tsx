@@ -1,5 +1,6 @@
 import { groupDigits, safetyNumberQrText } from '../../core/identity/safety-number.ts'
 import { QrCode } from './QrCode.tsx'
+import './SafetyNumber.css'
 
 /** The 60-digit safety number as 12 groups of 5, with its QR code. */
 export function SafetyNumber ({ digits, name, showQr = true }: { digits: string, name: string, showQr?: boolean }) {

@@ -1,10 +1,11 @@
 import { useId } from 'react'
-import type { IdentitySnapshot, IdentityStore, SelfView } from '../../app/identity/index.ts'
+import type { IdentitySnapshot, IdentityActions, SelfView } from '../../app/identity/index.ts'
 import { groupDigits } from '../../core/identity/safety-number.ts'
 import { ConfirmButton } from './ConfirmButton.tsx'
 import { InvitePanel } from './InvitePanel.tsx'
 import { NoticeLine } from './Notice.tsx'
 import { Progress } from './Progress.tsx'
+import './YouSection.css'
 
 function download (bytes: Uint8Array, fileName: string): void {
   const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: 'application/octet-stream' }))
@@ -18,10 +19,10 @@ function download (bytes: Uint8Array, fileName: string): void {
 }
 
 /** The compact "You" section: name, key fingerprint, backup, invite, nuke. */
-export function YouSection ({ self, snapshot, store }: {
+export function YouSection ({ self, snapshot, actions }: {
   self: SelfView
   snapshot: IdentitySnapshot
-  store: IdentityStore
+  actions: IdentityActions
 }) {
   const id = useId()
   const busy = snapshot.busy
@@ -32,17 +33,17 @@ export function YouSection ({ self, snapshot, store }: {
         <dt>Name</dt>
         <dd data-testid="own-name">{self.displayName}</dd>
         <dt>Your key</dt>
-        <dd className="mono" aria-label={`Your key fingerprint: ${groupDigits(self.fingerprint).join(' ')}`} data-testid="own-fingerprint">
+        <dd className="mono" data-testid="own-fingerprint">
           {groupDigits(self.fingerprint).join(' ')}
         </dd>
       </dl>
-      <NoticeLine snapshot={snapshot} area="you" onDismiss={() => { store.dismissNotice() }} />
+      <NoticeLine snapshot={snapshot} area="you" onDismiss={() => { actions.dismissNotice() }} />
       {busy != null && busy.task !== 'create' && busy.task !== 'restore' && <Progress busy={busy} />}
       <div className="button-row">
-        <button type="button" onClick={() => { void store.backupFile().then((f) => { if (f != null) download(f.bytes, f.fileName) }) }}>
+        <button type="button" onClick={() => { void actions.backupFile().then((f) => { if (f != null) download(f.bytes, f.fileName) }) }}>
           Download backup
         </button>
-        <button type="button" disabled={busy != null} onClick={() => { void store.createInvite() }}>
+        <button type="button" disabled={busy != null} onClick={() => { void actions.createInvite() }}>
           Invite someone
         </button>
         <ConfirmButton
@@ -51,11 +52,11 @@ export function YouSection ({ self, snapshot, store }: {
           disabled={busy != null}
           question="Erase your identity, keys, contacts, message history, cached app files and the service worker from this browser? Without your backup file and passphrase this cannot be undone."
           confirmLabel="Yes, erase everything"
-          onConfirm={() => { void store.nuke() }}
+          onConfirm={() => { void actions.nuke() }}
         />
       </div>
-      <NoticeLine snapshot={snapshot} area="invite" onDismiss={() => { store.dismissNotice() }} />
-      {snapshot.outgoing != null && <InvitePanel invite={snapshot.outgoing} onClose={() => { store.closeOutgoingInvite() }} />}
+      <NoticeLine snapshot={snapshot} area="invite" onDismiss={() => { actions.dismissNotice() }} />
+      {snapshot.outgoing != null && <InvitePanel invite={snapshot.outgoing} onClose={() => { actions.closeOutgoingInvite() }} />}
     </section>
   )
 }

@@ -1,4 +1,5 @@
-import type { ConnectivitySnapshot } from '../../app/network.ts'
+import type { ConnectivitySnapshot } from '../../app/services.ts'
+import './ConnectivityLine.css'
 
 const KIND_WORDS: Array<[string, string]> = [
   ['host', 'your local network'],
@@ -15,7 +16,7 @@ export function ConnectivityLine ({ connectivity, directPeers, onCheck }: { conn
   const kinds = connectivity.candidateKinds
   const { ice } = connectivity
   return (
-    <div className="connectivity" aria-label="Connectivity">
+    <div className="connectivity" role="group" aria-label="Connectivity">
       <p>
         {kinds == null
           ? 'Checking how other tabs can reach this one…'

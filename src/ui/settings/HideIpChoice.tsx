@@ -1,4 +1,5 @@
 import { useId } from 'react'
+import './HideIpChoice.css'
 
 export interface HideIpChoiceProps {
   checked: boolean

@@ -1,7 +1,8 @@
 import { useId, useState, type FormEvent } from 'react'
-import type { NetworkSnapshot, SettingsSnapshot } from '../../app/network.ts'
+import type { NetworkSnapshot, SettingsSnapshot } from '../../app/services.ts'
 import { ConnectivityLine } from './ConnectivityLine.tsx'
 import { HideIpChoice } from './HideIpChoice.tsx'
+import './SettingsPanel.css'
 
 /** What the settings panel can ask of the app (SettingsStore and Network implement it). */
 export interface SettingsActions {

@@ -1,4 +1,3 @@
-import './settings.css'
 export { SettingsPanel, type SettingsActions } from './SettingsPanel.tsx'
 export { HideIpChoice } from './HideIpChoice.tsx'
 export { ConnectivityLine } from './ConnectivityLine.tsx'
