@@ -1,21 +1,10 @@
-import { useEffect, useId, useRef } from 'react'
+import { useEffect, useRef } from 'react'
 import type { ChatSnapshot, ConversationView } from '../../app/chat/types.ts'
 import { isoTime, listTime } from './time.ts'
 import { REACH_WORDS, STANDING_BADGE } from './words.ts'
 import './ConversationList.css'
 
 /** The accessible name of a list entry: "Alice, 2 unread, reachable". */
-function entryLabel (c: ConversationView): string {
-  const parts = [c.displayName]
-  if (c.unread > 0) parts.push(`${c.unread} unread`)
-  parts.push(REACH_WORDS[c.reach])
-  if (c.standing === 'request') parts.push('chat request')
-  else if (c.standing === 'pending') parts.push('pending')
-  else if (c.standing === 'declined') parts.push('declined')
-  if (c.warning != null) parts.push('security warning')
-  return parts.join(', ')
-}
-
 function preview (c: ConversationView): string {
   if (c.lastMessage != null) return (c.lastMessage.direction === 'out' ? 'You: ' : '') + c.lastMessage.text
   if (c.standing === 'request') return 'Wants to chat with you'
@@ -30,30 +19,30 @@ function ConversationEntry ({ c, open, nowMs, onOpen, buttonRef }: {
   onOpen: () => void
   buttonRef: (el: HTMLButtonElement | null) => void
 }) {
-  const id = useId()
   const badge = STANDING_BADGE[c.standing]
   return (
     <li>
       <button
         type="button" ref={buttonRef}
         className={`conv-entry${open ? ' conv-open' : ''}${c.unread > 0 ? ' conv-unread' : ''}`}
-        aria-label={entryLabel(c)} aria-describedby={`${id}-preview`} aria-current={open ? 'true' : undefined}
+        aria-current={open ? 'true' : undefined}
         onClick={onOpen}
       >
+        {/* The button's name is what it shows (WCAG 2.5.3, label in name), read in this order;
+            the hidden commas keep the parts apart for a screen reader. */}
         <span className="conv-top">
           <span className="conv-name">{c.displayName}</span>
-          {badge != null && <span className={`badge conv-badge conv-badge-${c.standing}`}>{badge}</span>}
+          {badge != null && <><span className="sr-only">, </span><span className={`badge conv-badge conv-badge-${c.standing}`}>{badge}</span></>}
           {c.lastMessage != null && (
-            <time className="conv-time" dateTime={isoTime(c.lastMessage.timestamp)}>{listTime(c.lastMessage.timestamp, nowMs)}</time>
+            <><span className="sr-only">, </span><time className="conv-time" dateTime={isoTime(c.lastMessage.timestamp)}>{listTime(c.lastMessage.timestamp, nowMs)}</time></>
           )}
         </span>
         <span className="conv-bottom">
-          <span className="conv-preview" id={`${id}-preview`}>{preview(c)}</span>
-          {/* The button's name (entryLabel) says "N unread"; a span can't carry a label of its own. */}
-          {c.unread > 0 && <span className="conv-unread-count">{c.unread > 99 ? '99+' : c.unread}</span>}
+          <span className="sr-only">, </span><span className="conv-preview">{preview(c)}</span>
+          {c.unread > 0 && <span className="conv-unread-count"><span className="sr-only">, </span>{c.unread > 99 ? '99+' : c.unread}<span className="sr-only"> unread</span></span>}
         </span>
         <span className={`conv-reach reach-${c.reach}`}>
-          <span className="reach-dot" aria-hidden="true" />{REACH_WORDS[c.reach]}
+          <span className="sr-only">, </span><span className="reach-dot" aria-hidden="true" />{REACH_WORDS[c.reach]}
           {c.warning != null && <span className="conv-warning"> · security warning</span>}
         </span>
       </button>
