@@ -12,13 +12,13 @@ import { systemRandom } from '../../core/random.ts'
 import type { Contact, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
-import { connectToContact, RendezvousAuthError, type IncomingIntroduction, type RendezvousLink } from './rendezvous.ts'
+import { connectToContact, RendezvousAuthError, type IncomingIntroduction, type RendezvousLink } from '../onion-service/index.ts'
 import { AUTH_FAILURES_BEFORE_WARNING, ChatService, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, STALL_MS } from './service.ts'
 
 // connectToContact is replaced so a test can decide how reaching a contact ends
 // (by default it never does, like the real one on the fake onion layer).
-vi.mock('./rendezvous.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('./rendezvous.ts')>()
+vi.mock('../onion-service/index.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../onion-service/index.ts')>()
   return { ...real, connectToContact: vi.fn(async () => await new Promise(() => {})) }
 })
 

@@ -2,7 +2,7 @@
  * The chat use-cases and state (framework-free): conversations with every
  * contact, each with an outbox (core/chat Outbox: sending → sent → delivered,
  * or failed with retry), end-to-end sessions over rendezvous circuits
- * (./rendezvous.ts, ./link.ts), contact requests, unread counts and
+ * (../onion-service/, ./link.ts), contact requests, unread counts and
  * notifications. The UI reads {@link ChatService.getSnapshot} and calls the
  * {@link ChatActions}; history is kept in the profile's encrypted store.
  *
@@ -17,7 +17,7 @@ import {
   type ChatFrame
 } from '../../core/chat/index.ts'
 import { normalizeDisplayName } from '../../core/identity/index.ts'
-import { IdentityMismatchError } from '../../core/rendezvous/index.ts'
+import { descriptorId, IdentityMismatchError, publishPeriods, responsibleHsDirs } from '../../core/rendezvous/index.ts'
 import { systemRandom } from '../../core/random.ts'
 import { Backoff } from '../../net/backoff.ts'
 import type { Contact, Message, Profile } from '../../storage/types.ts'
@@ -26,7 +26,7 @@ import type { OnionService } from '../onion.ts'
 import { bestDh } from '../webcrypto-dh.ts'
 import { hedged } from './hedge.ts'
 import { ChatLink } from './link.ts'
-import { connectToContact, DescriptorCache, HiddenService, RendezvousAuthError, introduceAt, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './rendezvous.ts'
+import { connectToContact, DescriptorCache, HiddenService, RendezvousAuthError, introduceAt, storeAtAll, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from '../onion-service/index.ts'
 import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
 import type { ChatActions, ChatMessageView, ChatSnapshot, ConversationView, DeliveryState, Reachability } from './types.ts'
 
@@ -614,8 +614,15 @@ export class ChatService implements ChatActions {
 
   /** Tests: publish a descriptor under `victimKey`'s id, as an impersonator would. */
   async impersonate (victimKey: Uint8Array): Promise<number> {
-    if (this.service == null) throw new Error('not started')
-    return await this.service.publishImpersonating(victimKey)
+    const service = this.service
+    if (service == null) throw new Error('not started')
+    const now = this.now()
+    let stored = 0
+    for (const period of publishPeriods(now)) {
+      const dirs = responsibleHsDirs(this.deps.onion.ringMembers(), descriptorId(victimKey, period), period)
+      stored += await storeAtAll(this.deps.onion, dirs, await service.signedDescriptor(period, now, victimKey))
+    }
+    return stored
   }
 
   /**
