@@ -17,7 +17,7 @@ import {
   type ChatFrame
 } from '../../core/chat/index.ts'
 import { normalizeDisplayName } from '../../core/identity/index.ts'
-import { descriptorId, IdentityMismatchError, publishPeriods, responsibleHsDirs } from '../../core/rendezvous/index.ts'
+import { IdentityMismatchError } from '../../core/rendezvous/index.ts'
 import { systemRandom } from '../../core/random.ts'
 import { Backoff } from '../../net/backoff.ts'
 import type { Contact, Message, Profile } from '../../storage/types.ts'
@@ -26,7 +26,7 @@ import type { OnionService } from '../onion.ts'
 import { bestDh } from '../webcrypto-dh.ts'
 import { hedged } from './hedge.ts'
 import { ChatLink } from './link.ts'
-import { connectToContact, DescriptorCache, HiddenService, RendezvousAuthError, introduceAt, storeAtAll, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from '../onion-service/index.ts'
+import { connectToContact, DescriptorCache, HiddenService, RendezvousAuthError, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from '../onion-service/index.ts'
 import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
 import type { ChatActions, ChatMessageView, ChatSnapshot, ConversationView, DeliveryState, Reachability } from './types.ts'
 
@@ -117,9 +117,9 @@ export class ChatService implements ChatActions {
   private pathFor: string | null = null
   private composerError: string | null = null
   private starting: Promise<void> | null = null
-  /** Counts for tests: introductions refused (replays, bad signatures). */
-  refusedIntroductions = 0
-  private lastIntroduction: { point: IntroPointInfo, data: Uint8Array } | null = null
+  /** Observers of this tab's onion service (measurement and tests; none in the app): an acknowledged INTRODUCE1 we sent, an introduction we refused. */
+  onIntroduceSent: ((point: IntroPointInfo, data: Uint8Array) => void) | null = null
+  onRefusedIntroduction: (() => void) | null = null
   /** Hex keys of unknown clients whose request is being recorded (two introductions at once make one contact). */
   private readonly requestsInProgress = new Set<string>()
 
@@ -157,12 +157,12 @@ export class ChatService implements ChatActions {
     const identity = { publicKey: profile.identity.publicKey, displayName: profile.identity.displayName, sign: async (m: Uint8Array) => await profile.sign(m) }
     this.rendezvous = {
       onion: this.deps.onion, identity, dh: await bestDh(), random: systemRandom, now: this.now,
-      onIntroduceSent: (point, data) => { this.lastIntroduction = { point, data } }
+      onIntroduceSent: (point, data) => { this.onIntroduceSent?.(point, data) }
     }
     await this.syncContacts()
     if (this.profile !== profile) return
     const service = new HiddenService(this.rendezvous, (incoming) => { void this.onIntroduction(incoming) })
-    service.onRefusedIntroduction = () => { this.refusedIntroductions++ }
+    service.onRefusedIntroduction = () => { this.onRefusedIntroduction?.() }
     this.service = service
     await service.start()
     this.timer = setInterval(() => { this.tick() }, CHAT_TICK_MS)
@@ -252,13 +252,12 @@ export class ChatService implements ChatActions {
   }
 
   private async connect (peer: PeerState): Promise<void> {
-    const deps = this.rendezvous
-    if (deps == null) return
+    if (this.rendezvous == null) return
     peer.connecting = true
     this.publish()
     try {
       // A second attempt over other relays if the first is slow (a relay on its path may have just left).
-      const link = await hedged(async () => await connectToContact(deps, peer.contact.publicKey, this.descriptors), CONNECT_HEDGE_MS, (late) => { late.circuit.destroy() })
+      const link = await hedged(async () => await this.reach(peer.contact.publicKey), CONNECT_HEDGE_MS, (late) => { late.circuit.destroy() })
       peer.warning = null
       peer.authFailures = 0
       this.backoff.success(peer.contact.id)
@@ -603,57 +602,25 @@ export class ChatService implements ChatActions {
     }
   }
 
-  // ---- test hooks (never used by the UI) ----------------------------------------
-
-  /** Tests: send the last acknowledged INTRODUCE1 again, unchanged, through its introduction point (a replay). */
-  async replayLastIntroduction (): Promise<boolean> {
-    const last = this.lastIntroduction
-    if (last == null) throw new Error('no introduction sent yet')
-    return await introduceAt(this.deps.onion, last.point, last.data)
-  }
-
-  /** Tests: publish a descriptor under `victimKey`'s id, as an impersonator would. */
-  async impersonate (victimKey: Uint8Array): Promise<number> {
-    const service = this.service
-    if (service == null) throw new Error('not started')
-    const now = this.now()
-    let stored = 0
-    for (const period of publishPeriods(now)) {
-      const dirs = responsibleHsDirs(this.deps.onion.ringMembers(), descriptorId(victimKey, period), period)
-      stored += await storeAtAll(this.deps.onion, dirs, await service.signedDescriptor(period, now, victimKey))
-    }
-    return stored
-  }
+  // ---- building blocks (sessions outside a conversation, inspection) --------
 
   /**
-   * Bench: time to reach an accepted contact, `count` times: descriptor fetch
-   * (when `cold`, else the cached one), rendezvous circuit, introduction and
-   * handshake, until the joined session is up (Tor's "onion connect"). Each
-   * session is closed again; messages are not involved.
+   * One rendezvous with `contactKey` (its descriptor from the cache unless
+   * `fresh`): a joined link the caller owns, not attached to any conversation.
    */
-  async measureConnect (contactId: string, count: number, cold: boolean): Promise<number[]> {
-    const peer = this.peers.get(contactId)
-    if (peer == null || this.rendezvous == null) throw new Error('no such contact')
-    const out: number[] = []
-    for (let i = 0; i < count; i++) {
-      if (cold) this.descriptors.forget(peer.contact.publicKey)
-      const t0 = performance.now()
-      const link = await connectToContact(this.rendezvous, peer.contact.publicKey, this.descriptors)
-      out.push(performance.now() - t0)
-      link.circuit.destroy()
-      await new Promise(resolve => setTimeout(resolve, 300))
-    }
-    return out
+  async reach (contactKey: Uint8Array, opts: { fresh?: boolean } = {}): Promise<RendezvousLink> {
+    const deps = this.rendezvous
+    if (deps == null) throw new Error('chat is not started')
+    if (opts.fresh === true) this.descriptors.forget(contactKey)
+    return await connectToContact(deps, contactKey, this.descriptors)
   }
 
-  /** Tests: contacts' names and identity keys. */
-  contactKeys (): Array<{ name: string, keyHex: string }> {
-    return [...this.peers.values()].map(p => ({ name: p.contact.displayName, keyHex: toHex(p.contact.publicKey) }))
-  }
+  /** This tab's onion service while chat runs, else null. */
+  get onionService (): HiddenService | null { return this.service }
 
-  /** Counts of links per contact, for e2e tests. */
-  debugState (): Array<{ contactId: string, links: number, undelivered: number }> {
-    return [...this.peers.values()].map(p => ({ contactId: p.contact.id, links: p.links.filter(l => l.live).length, undelivered: p.outbox.undelivered().length }))
+  /** Every conversation's contact, live sessions and undelivered messages (read-only). */
+  inspect (): Array<{ contact: Contact, liveSessions: number, undelivered: number }> {
+    return [...this.peers.values()].map(p => ({ contact: p.contact, liveSessions: p.links.filter(l => l.live).length, undelivered: p.outbox.undelivered().length }))
   }
 }
 
