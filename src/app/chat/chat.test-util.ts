@@ -46,8 +46,8 @@ export function fakeProfile (): FakeProfile {
       conv.set(m.id, m)
     },
     listMessages: async (cid: string) => [...(messages.get(cid)?.values() ?? [])],
-    deleteConversation: async () => {},
-    clearHistory: async () => {}
+    deleteConversation: async (cid: string) => { messages.delete(cid) },
+    clearHistory: async (cid: string) => { messages.delete(cid) }
   }
   return p as unknown as FakeProfile
 }

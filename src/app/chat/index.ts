@@ -1,6 +1,8 @@
 /**
  * Chat for the UI: one service per tab on the tab's onion layer and identity
- * store, with browser notifications. See docs/RENDEZVOUS.md.
+ * store, with browser notifications; clearing history and deleting a
+ * conversation (asked of the identity store by the UI) are chat's. See
+ * docs/RENDEZVOUS.md.
  */
 import { getIdentityStore } from '../identity/index.ts'
 import { getOnion } from '../network.ts'
@@ -18,6 +20,7 @@ export function getChatService (): ChatService {
     const identity = getIdentityStore()
     const s = new ChatService({ onion: getOnion(), identity, notifier: browserNotifier })
     service = s
+    identity.keepHistoryWith(s)
     // Test builds only (constant false in the release build: this and the hooks module are left out).
     if (import.meta.env.SHALLOT_TEST_HOOKS === true) installChatTestHooks(s)
     window.addEventListener('pagehide', () => { s.stop() })

@@ -300,6 +300,39 @@ export class ChatService implements ChatActions {
     this.publish()
   }
 
+  // ---- history ----------------------------------------------------------------
+
+  /**
+   * Delete every message exchanged with this contact, in storage and on
+   * screen. Messages not yet delivered are still sent (the contact gets
+   * them), but their receipts change nothing: the history stays cleared.
+   * Ids already received stay known, so a late copy is not shown again.
+   */
+  async clearHistory (contactId: string): Promise<void> {
+    const profile = this.profile
+    if (profile == null) throw new Error('no profile is open')
+    await profile.clearHistory(contactId)
+    this.forgetHistory(contactId)
+  }
+
+  /** Delete the 1:1 conversation with this contact (its record and messages); the contact stays. As clearHistory otherwise. */
+  async deleteConversation (contactId: string): Promise<void> {
+    const profile = this.profile
+    if (profile == null) throw new Error('no profile is open')
+    await profile.deleteConversation(contactId)
+    if (this.openId === contactId) this.openId = null
+    this.forgetHistory(contactId)
+  }
+
+  private forgetHistory (contactId: string): void {
+    const peer = this.peers.get(contactId)
+    if (peer != null) {
+      peer.messages = []
+      peer.unread = 0
+    }
+    this.publish()
+  }
+
   // ---- snapshot --------------------------------------------------------------
 
   private publish (): void {
