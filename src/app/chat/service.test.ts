@@ -243,7 +243,7 @@ describe('ChatService: proving the contact\'s identity', () => {
       expect(await svc.send(c.id, 'hello')).toBe(true)
       const warningOf = (): string | null => svc.getSnapshot().conversations.find(x => x.contactId === c.id)?.warning ?? null
       const attempts = (): number => vi.mocked(connectToContact).mock.calls.length
-      const backoff = (svc as unknown as { backoff: { success: (k: string) => void } }).backoff
+      const backoff = (svc as unknown as { sessions: { backoff: { success: (k: string) => void } } }).sessions.backoff
       for (let n = 1; n <= AUTH_FAILURES_BEFORE_WARNING; n++) {
         backoff.success(c.id) // skip the reconnection delay
         i.tick()

@@ -1,9 +1,9 @@
 /**
  * The chat service: the façade the UI and tests use (framework-free). It
  * keeps one conversation per contact (./conversation.ts) and runs them: the
- * lifecycle with the unlocked profile, sessions with contacts over rendezvous
- * circuits (../onion-service/, ./link.ts), and the user's actions. The rules
- * live beside it, one concern per file: delivery and receipts
+ * lifecycle with the unlocked profile, the user's actions, clearing history.
+ * The rules live beside it, one concern per file: sessions with contacts
+ * over rendezvous circuits (./sessions.ts), delivery and receipts
  * (./delivery.ts), who may reach us (./requests.ts), what the UI shows
  * (./view-model.ts), notifications (./notifications.ts), numbers
  * (./constants.ts). The UI reads {@link ChatService.getSnapshot} and calls
@@ -16,23 +16,19 @@
  */
 import { toHex } from '../../core/bytes.ts'
 import { EmptyMessageError, encodeChatFrame, MessageTooLongError, splitMessage } from '../../core/chat/index.ts'
-import { IdentityMismatchError, type IntroPointInfo } from '../../core/rendezvous/index.ts'
+import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
 import { systemRandom } from '../../core/random.ts'
-import { Backoff } from '../../net/backoff.ts'
 import type { Contact, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion.ts'
-import { connectToContact, DescriptorCache, HiddenService, RendezvousAuthError, type RendezvousDeps, type RendezvousLink } from '../onion-service/index.ts'
+import { HiddenService, type RendezvousDeps, type RendezvousLink } from '../onion-service/index.ts'
 import { bestDh } from '../webcrypto-dh.ts'
-import {
-  AUTH_FAILURES_BEFORE_WARNING, CHAT_TICK_MS, CONNECT_HEDGE_MS, IDENTITY_UNPROVEN_WARNING, MAX_LINKS_PER_CONTACT, RECONNECT_BASE_MS, RECONNECT_MAX_MS
-} from './constants.ts'
-import { isStalled, liveLink, loadConversation, newControl, sortMessages, wantsLink, type PeerState } from './conversation.ts'
+import { CHAT_TICK_MS } from './constants.ts'
+import { loadConversation, newControl, sortMessages, type PeerState } from './conversation.ts'
 import { Delivery } from './delivery.ts'
-import { hedged } from './hedge.ts'
-import { ChatLink } from './link.ts'
 import { notifyIfHidden, type Notifier } from './notifications.ts'
 import { RequestPolicy } from './requests.ts'
+import { Sessions } from './sessions.ts'
 import type { ChatActions, ChatSnapshot } from './types.ts'
 import { buildSnapshot } from './view-model.ts'
 
@@ -54,15 +50,13 @@ export class ChatService implements ChatActions {
   private snapshot: ChatSnapshot
   private profile: Profile | null = null
   private service: HiddenService | null = null
-  private rendezvous: RendezvousDeps | null = null
-  private readonly backoff = new Backoff(RECONNECT_BASE_MS, RECONNECT_MAX_MS)
-  private readonly descriptors = new DescriptorCache()
   private timer: ReturnType<typeof setInterval> | null = null
   private openId: string | null = null
   private pathFor: string | null = null
   private composerError: string | null = null
   private starting: Promise<void> | null = null
   private readonly delivery: Delivery
+  private readonly sessions: Sessions
   private readonly requests: RequestPolicy
   /** Observers of this tab's onion service (measurement and tests; none in the app): an acknowledged INTRODUCE1 we sent, an introduction we refused. */
   onIntroduceSent: ((point: IntroPointInfo, data: Uint8Array) => void) | null = null
@@ -87,6 +81,7 @@ export class ChatService implements ChatActions {
     }
     this.delivery = new Delivery(host)
     this.requests = new RequestPolicy(host)
+    this.sessions = new Sessions({ ...host, delivery: this.delivery })
     this.snapshot = this.buildSnapshot()
     deps.identity.subscribe(() => { void this.onIdentityChanged().catch(() => {}) })
     void this.onIdentityChanged().catch(() => {})
@@ -117,13 +112,14 @@ export class ChatService implements ChatActions {
     await this.deps.onion.start()
     if (this.profile !== profile) return
     const identity = { publicKey: profile.identity.publicKey, displayName: profile.identity.displayName, sign: async (m: Uint8Array) => await profile.sign(m) }
-    this.rendezvous = {
+    const rendezvous: RendezvousDeps = {
       onion: this.deps.onion, identity, dh: await bestDh(), random: systemRandom, now: this.now,
       onIntroduceSent: (point, data) => { this.onIntroduceSent?.(point, data) }
     }
+    this.sessions.use(rendezvous)
     await this.syncContacts()
     if (this.profile !== profile) return
-    const service = new HiddenService(this.rendezvous, (incoming) => { void this.requests.onIntroduction(incoming) })
+    const service = new HiddenService(rendezvous, (incoming) => { void this.requests.onIntroduction(incoming) })
     service.onRefusedIntroduction = () => { this.onRefusedIntroduction?.() }
     this.service = service
     await service.start()
@@ -163,58 +159,9 @@ export class ChatService implements ChatActions {
 
   // ---- sessions -------------------------------------------------------------
 
-  private tick (): void {
-    const now = this.now()
-    for (const peer of this.peers.values()) {
-      for (const item of peer.outbox.expire()) void this.delivery.setDelivery(peer, item.id, 'failed')
-      peer.reassembler.prune()
-      const link = liveLink(peer)
-      if (link != null && isStalled(peer, link, now)) link.close() // requeues; a new session is made below
-      else if (link != null) { void this.delivery.flush(peer); continue }
-      if (peer.connecting || !wantsLink(peer)) continue
-      if (!this.backoff.ready(peer.contact.id, now)) continue
-      void this.connect(peer)
-    }
-  }
+  private tick (): void { this.sessions.tick(this.peers.values()) }
 
-  private async connect (peer: PeerState): Promise<void> {
-    if (this.rendezvous == null) return
-    peer.connecting = true
-    this.publish()
-    try {
-      // A second attempt over other relays if the first is slow (a relay on its path may have just left).
-      const link = await hedged(async () => await this.reach(peer.contact.publicKey), CONNECT_HEDGE_MS, (late) => { late.circuit.destroy() })
-      peer.warning = null
-      peer.authFailures = 0
-      this.backoff.success(peer.contact.id)
-      this.attach(peer, link)
-    } catch (err) {
-      this.backoff.failure(peer.contact.id, this.now())
-      if (err instanceof IdentityMismatchError) peer.warning = err.message
-      // Several rendezvous points in a row cannot all be lying: warn then.
-      if (err instanceof RendezvousAuthError && ++peer.authFailures >= AUTH_FAILURES_BEFORE_WARNING) peer.warning = IDENTITY_UNPROVEN_WARNING
-    } finally {
-      peer.connecting = false
-      this.publish()
-    }
-  }
-
-  private attach (peer: PeerState, link: RendezvousLink): void {
-    // The peer is gone (contact removed, profile closed or switched) while the link was made: never attach to it.
-    if (this.peers.get(peer.contact.id) !== peer) { link.circuit.destroy(); return }
-    const chat = new ChatLink(link, (payload, from) => { void this.delivery.onPayload(peer, payload, from) }, (closed) => {
-      const i = peer.links.indexOf(closed)
-      if (i >= 0) peer.links.splice(i, 1)
-      if (liveLink(peer) == null) peer.outbox.sessionLost()
-      this.publish()
-    })
-    peer.links.push(chat)
-    while (peer.links.length > MAX_LINKS_PER_CONTACT) peer.links.shift()!.close()
-    peer.everLinked = true
-    peer.outbox.sessionLost() // resend what was sent on an older session and not acknowledged
-    this.publish()
-    void this.delivery.flush(peer)
-  }
+  private attach (peer: PeerState, link: RendezvousLink): void { this.sessions.attach(peer, link) }
 
   private async setStanding (peer: PeerState, state: Contact['state'], patch: Partial<Contact> = {}): Promise<void> {
     const contact: Contact = { ...peer.contact, ...patch, state }
@@ -255,15 +202,14 @@ export class ChatService implements ChatActions {
     peer.outbox.add(message.id, frames)
     this.composerError = null
     this.publish()
-    if (liveLink(peer) != null) void this.delivery.flush(peer)
-    else this.backoff.success(contactId) // a new message is worth an attempt now
+    this.sessions.kick(peer) // a new message is worth an attempt now
     return true
   }
 
   retry (contactId: string, messageId: string): void {
     const peer = this.peers.get(contactId)
     if (peer?.outbox.retry(messageId) == null) return
-    this.backoff.success(contactId)
+    this.sessions.retryNow(contactId)
     void this.delivery.setDelivery(peer, messageId, 'sending')
   }
 
@@ -286,8 +232,7 @@ export class ChatService implements ChatActions {
 
   private queueControl (peer: PeerState, what: 'accept' | 'decline'): void {
     peer.owed.set(...newControl(what, this.now()))
-    if (liveLink(peer) != null) void this.delivery.flush(peer)
-    else this.backoff.success(peer.contact.id)
+    this.sessions.kick(peer)
   }
 
   togglePath (contactId: string): void {
@@ -358,10 +303,7 @@ export class ChatService implements ChatActions {
    * `fresh`): a joined link the caller owns, not attached to any conversation.
    */
   async reach (contactKey: Uint8Array, opts: { fresh?: boolean } = {}): Promise<RendezvousLink> {
-    const deps = this.rendezvous
-    if (deps == null) throw new Error('chat is not started')
-    if (opts.fresh === true) this.descriptors.forget(contactKey)
-    return await connectToContact(deps, contactKey, this.descriptors)
+    return await this.sessions.reach(contactKey, opts)
   }
 
   /** This tab's onion service while chat runs, else null. */
