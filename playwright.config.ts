@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { defineConfig } from '@playwright/test'
 
 /**
- * e2e tests drive real Chromium pages running the built app (`npm run build`,
+ * e2e tests drive real Chromium pages running the test build of the app
+ * (`npm run build:test` → dist-test/: the app plus test hooks and harness.html,
  * served by `vite preview`). Debian's chromium is used when present (this
  * machine cannot download Playwright's browsers); elsewhere Playwright's own.
  */
@@ -38,7 +39,7 @@ export default defineConfig({
     screenshot: 'only-on-failure'
   },
   webServer: {
-    command: `npx vite preview --port ${APP_PORT} --strictPort`,
+    command: `npx vite preview --outDir dist-test --port ${APP_PORT} --strictPort`,
     url: `http://127.0.0.1:${APP_PORT}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000

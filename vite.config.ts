@@ -33,7 +33,18 @@ function contentSecurityPolicy (): Plugin {
   }
 }
 
-export default defineConfig({
+/**
+ * The mode of test builds (`npm run build:test`: vite build --mode testing
+ * --outDir dist-test), which e2e tests and the bench serve. Only they have the
+ * test hooks (import.meta.env.SHALLOT_TEST_HOOKS; src/app/testing/) and the
+ * harness page (harness.html: a peer without UI). The release build
+ * (`npm run build` → dist/, what deploy/ serves) has neither;
+ * scripts/check-bundle.mjs fails if it does.
+ */
+export const TEST_MODE = 'testing'
+
+export default defineConfig(({ mode }) => ({
+  define: { 'import.meta.env.SHALLOT_TEST_HOOKS': JSON.stringify(mode === TEST_MODE) },
   plugins: [
     react(),
     contentSecurityPolicy(),
@@ -70,9 +81,9 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     chunkSizeWarningLimit: 1500,
-    // harness.html: a peer without UI for e2e tests and `npm run bench`.
-    rollupOptions: { input: { main: 'index.html', harness: 'harness.html' } }
+    // harness.html: a peer without UI for e2e tests and `npm run bench` (test builds only).
+    rollupOptions: { input: { main: 'index.html', ...(mode === TEST_MODE ? { harness: 'harness.html' } : {}) } }
   },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' }
-})
+}))

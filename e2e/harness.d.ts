@@ -1,4 +1,4 @@
-import type { Harness } from '../src/app/harness.ts'
+import type { Harness } from '../src/app/testing/harness.ts'
 
 declare global {
   interface Window { shallot: Harness }

@@ -2,7 +2,7 @@
  * Identity, backup, invites, safety numbers and the encrypted store, in real
  * Chromium with one browser context per person (own IndexedDB). The app is
  * opened with `?identity-test-hooks` where a test writes data to the store
- * directly (window.shallotIdentity, see src/app/identity/test-hooks.ts).
+ * directly (window.shallotIdentity, see src/app/testing/identity-hooks.ts).
  */
 import type { Page } from '@playwright/test'
 import { expect, openPeer, test } from './fixtures.ts'

@@ -21,13 +21,13 @@ const { values } = parseArgs({ options: {
 } })
 const root = fileURLToPath(new URL('../', import.meta.url))
 const log = (msg) => process.stderr.write(`[bench:net] ${msg}\n`)
-if (!values['no-build'] && !values['no-signalling']) execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url)), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
+if (!values['no-build'] && !values['no-signalling']) execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url)), 'build', '--mode', 'testing', '--outDir', 'dist-test', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
 
 let loopback = null
 if (!values['no-signalling']) {
   const relay = await startRelay({ port: 0 })
   const appPort = await freePort()
-  const preview = await startPreview(appPort)
+  const preview = await startPreview(appPort, 'dist-test')
   const browser = await launchChromium()
   loopback = { browser, origin: `http://127.0.0.1:${appPort}`, bootstrap: relay.multiaddrs[0], async stop () { await browser.close(); preview.kill('SIGTERM'); await relay.stop() } }
 }

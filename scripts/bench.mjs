@@ -3,7 +3,8 @@
 //
 //   npm run bench -- [--tabs 6] [--builds 200] [--json FILE] [--no-build] [--no-chat] [--no-net] [--relay-sizes 100,1000,5000]
 //
-// Starts a bootstrap relay, `vite preview` of the built app and N Chromium
+// Starts a bootstrap relay, `vite preview` of the test build (dist-test/: the
+// app with its test hooks, built here as `npm run build:test` does) and N Chromium
 // tabs running harness.html (the app's network and onion layers, no UI).
 // Then the chat figures (./lib/bench-chat.mjs: two app tabs, Alice and Bob),
 // then the network figures (./lib/bench-net.mjs: signalling routes on
@@ -61,13 +62,13 @@ const { CELL_SIZE } = await tsImport('../src/core/constants.ts', import.meta.url
 const { RELAY_DATA_MAX } = await tsImport('../src/core/cell/relay.ts', import.meta.url)
 
 const root = fileURLToPath(new URL('../', import.meta.url))
-if (!values['no-build']) execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url)), 'build', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
+if (!values['no-build']) execFileSync(process.execPath, [fileURLToPath(new URL('../node_modules/vite/bin/vite.js', import.meta.url)), 'build', '--mode', 'testing', '--outDir', 'dist-test', '--logLevel', 'error'], { cwd: root, stdio: 'inherit' })
 
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`)
 
 const relay = await startRelay({ port: 0 })
 const appPort = await freePort()
-const preview = await startPreview(appPort)
+const preview = await startPreview(appPort, 'dist-test')
 const browser = await launchChromium()
 // frames=off: the harness records no cells (a copy of each, kept), which would cost the goodput figures.
 const url = (extra = '') => `http://127.0.0.1:${appPort}/harness.html?bootstrap=${encodeURIComponent(relay.multiaddrs[0])}&frames=off${extra}`

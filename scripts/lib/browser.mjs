@@ -28,8 +28,9 @@ export async function freePort () {
   })
 }
 
-export async function startPreview (port) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url)), 'preview', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore' })
+/** `vite preview` of the build in `outDir` (dist: the release build; dist-test: the test build, with hooks and harness.html). */
+export async function startPreview (port, outDir = 'dist') {
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url)), 'preview', '--outDir', outDir, '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore' })
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     try {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { systemRandom } from '../../core/random.ts'
 import { E2eSession } from '../../core/rendezvous/index.ts'
 import { ChatLink } from './link.ts'
-import type { RendezvousLink } from './rendezvous.ts'
+import type { RendezvousLink } from '../onion-service/index.ts'
 
 /** A circuit whose first write waits until released (the package window was empty), later ones go at once. */
 function slowFirstCircuit (): { circuit: unknown, frames: Uint8Array[], release: () => void, failNext: () => void } {

@@ -5,8 +5,7 @@
  * (fail closed), and so does the circuit closing.
  */
 import { E2eSession } from '../../core/rendezvous/index.ts'
-import type { RendezvousLink } from './rendezvous.ts'
-import { KEEPALIVE_MS } from './rendezvous.ts'
+import { KEEPALIVE_MS, type RendezvousLink } from '../onion-service/index.ts'
 
 /** The stream both ends of a joined circuit use (no BEGIN: the RP relays DATA between the circuits). */
 export const SESSION_STREAM_ID = 1

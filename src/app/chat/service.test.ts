@@ -1,174 +1,33 @@
 /**
- * ChatService with fakes: an in-memory profile, a fake identity store and
- * onion layer (nothing reachable), and pairs of fake joined circuits that
- * carry e2e frames between two ends. Private methods are reached through a
- * cast: the tests drive introductions, links and payloads directly.
+ * ChatService with the fakes of ./chat.test-util.ts: contact requests,
+ * delivery, proving the contact's identity, notifications.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { toHex } from '../../core/bytes.ts'
-import { decodeChatFrame, encodeChatFrame, splitMessage } from '../../core/chat/index.ts'
-import { E2eSession } from '../../core/rendezvous/index.ts'
+import { encodeChatFrame, splitMessage, type decodeChatFrame } from '../../core/chat/index.ts'
 import { systemRandom } from '../../core/random.ts'
-import type { Contact, Message, Profile } from '../../storage/types.ts'
-import type { IdentityStore } from '../identity/store.ts'
-import type { OnionService } from '../onion.ts'
-import { connectToContact, RendezvousAuthError, type IncomingIntroduction, type RendezvousLink } from './rendezvous.ts'
-import { AUTH_FAILURES_BEFORE_WARNING, ChatService, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, STALL_MS } from './service.ts'
+import { connectToContact, RendezvousAuthError, type RendezvousLink } from '../onion-service/index.ts'
+import {
+  addContact, fakeIdentity, fakeOnion, fakeProfile, flushAsync, introduction, linkPair, never, remoteEnd, start, stopServices, track, type Internals
+} from './chat.test-util.ts'
+import { AUTH_FAILURES_BEFORE_WARNING, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, STALL_MS } from './constants.ts'
+import { wantsLink, type PeerState } from './conversation.ts'
+import { ChatService } from './service.ts'
 
 // connectToContact is replaced so a test can decide how reaching a contact ends
 // (by default it never does, like the real one on the fake onion layer).
-vi.mock('./rendezvous.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('./rendezvous.ts')>()
+vi.mock('../onion-service/index.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../onion-service/index.ts')>()
   return { ...real, connectToContact: vi.fn(async () => await new Promise(() => {})) }
 })
 
-interface FakeProfile extends Profile {
-  contacts: Map<string, Contact>
-  messages: Map<string, Map<string, Message>>
-  failPuts: number
-}
-
-function fakeProfile (): FakeProfile {
-  const contacts = new Map<string, Contact>()
-  const messages = new Map<string, Map<string, Message>>()
-  const p = {
-    identity: { publicKey: systemRandom(32), displayName: 'Me', createdAt: 0 },
-    contacts,
-    messages,
-    failPuts: 0,
-    sign: async () => new Uint8Array(64),
-    backupFile: async () => new Uint8Array(0),
-    close: () => {},
-    putContact: async (c: Contact) => { contacts.set(c.id, c) },
-    getContact: async (id: string) => contacts.get(id) ?? null,
-    listContacts: async () => [...contacts.values()],
-    deleteContact: async (id: string) => { contacts.delete(id) },
-    putConversation: async () => {},
-    listConversations: async () => [],
-    putMessage: async (cid: string, m: Message) => {
-      if (p.failPuts > 0) { p.failPuts--; throw new Error('storage unavailable') }
-      let conv = messages.get(cid)
-      if (conv == null) { conv = new Map(); messages.set(cid, conv) }
-      conv.set(m.id, m)
-    },
-    listMessages: async (cid: string) => [...(messages.get(cid)?.values() ?? [])],
-    deleteConversation: async () => {},
-    clearHistory: async () => {}
-  }
-  return p as unknown as FakeProfile
-}
-
-function fakeIdentity (profile: FakeProfile): IdentityStore & { current: FakeProfile | null, fire: () => void } {
-  const listeners: Array<() => void> = []
-  const s = {
-    current: profile as FakeProfile | null,
-    unlockedProfile: () => s.current,
-    subscribe: (l: () => void) => { listeners.push(l); return () => {} },
-    contactsChanged: async () => {},
-    getSnapshot: () => ({ contacts: [] }),
-    fire: () => { for (const l of listeners) l() }
-  }
-  return s as unknown as IdentityStore & { current: FakeProfile | null, fire: () => void }
-}
-
-const fakeOnion = (): OnionService => ({
-  start: async () => {},
-  chooseDestination: () => { throw new Error('no relays') },
-  buildCircuitTo: async () => await new Promise(() => {}),
-  buildCircuit: async () => await new Promise(() => {}),
-  ringMembers: () => [],
-  selfRelay: null,
-  onionRouter: null
-}) as unknown as OnionService
-
-class FakeCircuit {
-  state: 'open' | 'closed' = 'open'
-  readonly path = [{ peerId: 'g' }, { peerId: 'm' }, { peerId: 'rp' }]
-  other: FakeCircuit | null = null
-  onData: ((d: Uint8Array) => void) | null = null
-  private readonly closers: Array<(e: Error) => void> = []
-  written = 0
-  failWrites = 0
-  attachStream (_id: number, onData: (d: Uint8Array) => void): void { this.onData = onData }
-  onClose (l: (e: Error) => void): () => void { this.closers.push(l); return () => {} }
-  keepAlive (): void {}
-  async write (_id: number, d: Uint8Array): Promise<void> {
-    if (this.state !== 'open') throw new Error('closed')
-    if (this.failWrites > 0) { this.failWrites--; throw new Error('write failed') }
-    this.written++
-    const to = this.other
-    queueMicrotask(() => { if (to?.state === 'open') to.onData?.(d) })
-  }
-
-  destroy (): void {
-    if (this.state === 'closed') return
-    this.state = 'closed'
-    for (const l of this.closers.splice(0)) l(new Error('destroyed'))
-    this.other?.destroy()
-  }
-}
-
-function linkPair (): [RendezvousLink & { circuit: FakeCircuit }, RendezvousLink & { circuit: FakeCircuit }] {
-  const a = new FakeCircuit()
-  const b = new FakeCircuit()
-  a.other = b; b.other = a
-  const k1 = systemRandom(32)
-  const k2 = systemRandom(32)
-  return [
-    { circuit: a, keys: { send: k1, receive: k2 }, hops: [] } as unknown as RendezvousLink & { circuit: FakeCircuit },
-    { circuit: b, keys: { send: k2, receive: k1 }, hops: [] } as unknown as RendezvousLink & { circuit: FakeCircuit }
-  ]
-}
-
-interface Internals {
-  starting: Promise<void> | null
-  peers: Map<string, { contact: Contact, links: unknown[], outbox: { get: (id: string) => { state: string } | null, size: number }, owed: Map<string, unknown> }>
-  onIntroduction: (i: IncomingIntroduction) => Promise<void>
-  attach: (peer: unknown, link: RendezvousLink) => void
-  tick: () => void
-  wantsLink: (peer: unknown) => boolean
-}
-
-const services: ChatService[] = []
-afterEach(() => { for (const s of services.splice(0)) s.stop() })
-
-async function start (profile = fakeProfile()): Promise<{ svc: ChatService, i: Internals, profile: FakeProfile, identity: ReturnType<typeof fakeIdentity> }> {
-  const identity = fakeIdentity(profile)
-  const svc = new ChatService({ onion: fakeOnion(), identity })
-  services.push(svc)
-  const i = svc as unknown as Internals
-  await vi.waitFor(() => { expect(i.starting).not.toBeNull() })
-  await i.starting
-  return { svc, i, profile, identity }
-}
-
-async function addContact (profile: FakeProfile, svc: ChatService, state: Contact['state'] = 'accepted', extra: Partial<Contact> = {}): Promise<Contact> {
-  const c: Contact = { id: toHex(systemRandom(16)), publicKey: systemRandom(32), displayName: 'Bob', relays: [], state, verified: false, addedAt: 0, ...extra }
-  await profile.putContact(c)
-  await (svc as unknown as { syncContacts: () => Promise<void> }).syncContacts()
-  return c
-}
-
-function introduction (clientKey: Uint8Array, accept: () => Promise<RendezvousLink>, name = 'Mallory'): IncomingIntroduction {
-  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientName: name, timestamp: 0 }, accept }
-}
-
-/** The other end of a link: seals/opens frames like a ChatLink, records what it got. */
-function remoteEnd (link: RendezvousLink & { circuit: FakeCircuit }): { got: Array<ReturnType<typeof decodeChatFrame>>, send: (payload: Uint8Array) => Promise<void> } {
-  const session = new E2eSession(link.keys)
-  const got: Array<ReturnType<typeof decodeChatFrame>> = []
-  link.circuit.attachStream(1, (frame) => { got.push(decodeChatFrame(session.open(frame))) })
-  return { got, send: async (payload) => { await link.circuit.write(1, session.seal(payload)) } }
-}
-
-const never = async (): Promise<RendezvousLink> => await new Promise(() => {})
-const flushAsync = async (): Promise<void> => { for (let k = 0; k < 20; k++) await new Promise(resolve => setTimeout(resolve, 0)) }
+afterEach(stopServices)
 
 describe('ChatService: contact requests', () => {
   it(`keeps at most MAX_PENDING_REQUESTS (${MAX_PENDING_REQUESTS}) unanswered requests; a flood of new keys is dropped`, async () => {
     const { i, profile } = await start()
     const accept = vi.fn(never)
-    for (let n = 0; n < MAX_PENDING_REQUESTS + 10; n++) void i.onIntroduction(introduction(systemRandom(32), accept))
+    for (let n = 0; n < MAX_PENDING_REQUESTS + 10; n++) void i.requests.onIntroduction(introduction(systemRandom(32), accept))
     await flushAsync()
     expect([...profile.contacts.values()].filter(c => c.state === 'request')).toHaveLength(MAX_PENDING_REQUESTS)
     expect(accept).toHaveBeenCalledTimes(MAX_PENDING_REQUESTS)
@@ -177,7 +36,7 @@ describe('ChatService: contact requests', () => {
   it('two introductions from the same new key at once make one contact', async () => {
     const { i, profile } = await start()
     const key = systemRandom(32)
-    await Promise.all([i.onIntroduction(introduction(key, never)), i.onIntroduction(introduction(key, never))].map(async p => await Promise.race([p, flushAsync()])))
+    await Promise.all([i.requests.onIntroduction(introduction(key, never)), i.requests.onIntroduction(introduction(key, never))].map(async p => await Promise.race([p, flushAsync()])))
     await flushAsync()
     expect(profile.contacts.size).toBe(1)
   })
@@ -186,7 +45,7 @@ describe('ChatService: contact requests', () => {
     const { svc, i, profile } = await start()
     const c = await addContact(profile, svc)
     const accept = vi.fn(never)
-    for (let n = 0; n < 5; n++) void i.onIntroduction(introduction(c.publicKey, accept))
+    for (let n = 0; n < 5; n++) void i.requests.onIntroduction(introduction(c.publicKey, accept))
     await flushAsync()
     expect(accept).toHaveBeenCalledTimes(1)
   })
@@ -194,7 +53,7 @@ describe('ChatService: contact requests', () => {
   it('a storage failure while recording a request does not escape as a rejection', async () => {
     const { i, profile } = await start()
     profile.putContact = async () => { throw new Error('storage unavailable') }
-    await expect(i.onIntroduction(introduction(systemRandom(32), never))).resolves.toBeUndefined()
+    await expect(i.requests.onIntroduction(introduction(systemRandom(32), never))).resolves.toBeUndefined()
   })
 
   it('a link that completes after the profile was closed is closed, not attached to the old contact', async () => {
@@ -202,7 +61,7 @@ describe('ChatService: contact requests', () => {
     const c = await addContact(profile, svc)
     const [ours] = linkPair()
     let finish: (l: RendezvousLink) => void = () => {}
-    const p = i.onIntroduction(introduction(c.publicKey, async () => await new Promise<RendezvousLink>(resolve => { finish = resolve })))
+    const p = i.requests.onIntroduction(introduction(c.publicKey, async () => await new Promise<RendezvousLink>(resolve => { finish = resolve })))
     await flushAsync()
     svc.stop()
     finish(ours)
@@ -216,7 +75,7 @@ describe('ChatService: contact requests', () => {
     await svc.decline(c.id)
     const peer = i.peers.get(c.id)!
     expect(peer.owed.size).toBe(1)
-    expect(i.wantsLink(peer)).toBe(true)
+    expect(wantsLink(peer as unknown as PeerState)).toBe(true)
   })
   it('a contact we declined cannot undo it over the still-open session, nor write to us; the link closes once our decline is acknowledged', async () => {
     const { i, svc, profile } = await start()
@@ -384,7 +243,7 @@ describe('ChatService: proving the contact\'s identity', () => {
       expect(await svc.send(c.id, 'hello')).toBe(true)
       const warningOf = (): string | null => svc.getSnapshot().conversations.find(x => x.contactId === c.id)?.warning ?? null
       const attempts = (): number => vi.mocked(connectToContact).mock.calls.length
-      const backoff = (svc as unknown as { backoff: { success: (k: string) => void } }).backoff
+      const backoff = (svc as unknown as { sessions: { backoff: { success: (k: string) => void } } }).sessions.backoff
       for (let n = 1; n <= AUTH_FAILURES_BEFORE_WARNING; n++) {
         backoff.success(c.id) // skip the reconnection delay
         i.tick()
@@ -409,7 +268,7 @@ describe('ChatService: notifications', () => {
       identity: fakeIdentity(profile),
       notifier: { permission: () => 'granted', request: async () => {}, hidden: () => true, show: (title, body) => { shown.push([title, body]) } }
     })
-    services.push(svc)
+    track(svc)
     const i = svc as unknown as Internals
     await vi.waitFor(() => { expect(i.starting).not.toBeNull() })
     await i.starting

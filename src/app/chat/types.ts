@@ -78,4 +78,8 @@ export interface ChatActions {
   togglePath (contactId: string): void
   /** Ask for notification permission (only from a user gesture). */
   askNotifications (): Promise<void>
+  /** Delete every message with this contact, in storage and on screen; it stays cleared. */
+  clearHistory (contactId: string): Promise<void>
+  /** Delete the conversation with this contact (record and messages); the contact stays. */
+  deleteConversation (contactId: string): Promise<void>
 }

@@ -5,7 +5,7 @@
 import { idbProfileBackend } from '../../storage/profile.ts'
 import { noProfileLock, webProfileLock } from './lock.ts'
 import { IdentityStore } from './store.ts'
-import { installIdentityTestHooks } from './test-hooks.ts'
+import { installIdentityTestHooks } from '../testing/identity-hooks.ts'
 
 export * from './store.ts'
 export { webProfileLock, noProfileLock, PROFILE_LOCK_NAME, type ProfileLock } from './lock.ts'
@@ -21,7 +21,8 @@ export function getIdentityStore (): IdentityStore {
       appUrl: () => location.origin + location.pathname
     })
     store = s
-    installIdentityTestHooks(s)
+    // Test builds only (constant false in the release build: this and the hooks module are left out).
+    if (import.meta.env.SHALLOT_TEST_HOOKS === true) installIdentityTestHooks(s)
     void s.start()
   }
   return store

@@ -175,6 +175,22 @@ describe('identity store', () => {
     expect(b.store.getSnapshot().contacts).toHaveLength(1)
   })
 
+  it('clear history and delete conversation go through the history keeper (chat) when there is one', async () => {
+    const a = await ready('Ann')
+    const b = await ready('Bob')
+    b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
+    await b.store.acceptInvite()
+    const id = b.store.getSnapshot().contacts[0]!.id
+    const asked: string[] = []
+    b.store.keepHistoryWith({
+      clearHistory: async (c) => { asked.push(`clear ${c}`) },
+      deleteConversation: async (c) => { asked.push(`delete ${c}`) }
+    })
+    expect(await b.store.clearHistory(id)).toBe(true)
+    expect(await b.store.deleteConversation(id)).toBe(true)
+    expect(asked).toEqual([`clear ${id}`, `delete ${id}`])
+  })
+
   it('with the profile open in another tab: waits, "Use here" steals, losing the lock closes the profile', async () => {
     let lose: (() => void) | null = null
     let acquiredFromLine: (() => void) | null = null

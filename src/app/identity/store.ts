@@ -147,6 +147,12 @@ function errorText (e: unknown, fallback: string): string {
   return fallback
 }
 
+/** Who keeps conversations in memory (chat): clearing history and deleting a conversation are theirs. */
+export interface HistoryKeeper {
+  clearHistory (contactId: string): Promise<void>
+  deleteConversation (contactId: string): Promise<void>
+}
+
 export class IdentityStore implements IdentityActions {
   private readonly view = new ExternalStore<IdentitySnapshot>({ phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null })
   private profile: Profile | null = null
@@ -157,6 +163,7 @@ export class IdentityStore implements IdentityActions {
   private readonly lock: ProfileLock
   private readonly now: () => number
   private started = false
+  private historyKeeper: HistoryKeeper | null = null
 
   constructor (private readonly deps: IdentityStoreDeps) {
     this.lock = deps.lock ?? noProfileLock
@@ -175,6 +182,13 @@ export class IdentityStore implements IdentityActions {
 
   /** The unlocked profile (identity, signing, store) for the chat layer, or null. */
   unlockedProfile (): Profile | null { return this.profile }
+
+  /**
+   * Clear history and delete conversation through `keeper` (chat), so what it
+   * shows and a late delivery receipt cannot bring messages back. Without
+   * one, only the store is changed.
+   */
+  keepHistoryWith (keeper: HistoryKeeper): void { this.historyKeeper = keeper }
 
   /** Re-read contacts after the chat layer changed one (a new request, an acceptance). */
   async contactsChanged (): Promise<void> { if (this.profile != null) await this.refresh() }
@@ -427,13 +441,13 @@ export class IdentityStore implements IdentityActions {
 
   /** Delete the 1:1 conversation with this contact (its record and messages). */
   async deleteConversation (contactId: string): Promise<boolean> {
-    return await this.updateContact(contactId, async (p) => { await p.deleteConversation(contactId) },
+    return await this.updateContact(contactId, async (p) => { await (this.historyKeeper?.deleteConversation(contactId) ?? p.deleteConversation(contactId)) },
       'The conversation was deleted.', 'The conversation could not be deleted.')
   }
 
   /** Delete every message exchanged with this contact. */
   async clearHistory (contactId: string): Promise<boolean> {
-    return await this.updateContact(contactId, async (p) => { await p.clearHistory(contactId) },
+    return await this.updateContact(contactId, async (p) => { await (this.historyKeeper?.clearHistory(contactId) ?? p.clearHistory(contactId)) },
       'The history was cleared.', 'The history could not be cleared.')
   }
 

@@ -2,20 +2,21 @@
  * A peer for tests and benchmarks: the same network and onion layer as the
  * app, plus hooks the app never has — recording every cell this tab sends or
  * receives, building circuits through chosen relays, raw one-link baselines,
- * and sending garbage to a neighbour. Served as harness.html; the app
- * (index.html) never loads it.
+ * and sending garbage to a neighbour. Served as harness.html in test builds
+ * only (`npm run build:test`); the app (index.html) never loads it and the
+ * release build does not contain it.
  */
 import { lpStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { ClientCircuit } from '../core/circuit/router.ts'
-import { CELL_SIZE } from '../core/constants.ts'
-import { RELAY_BODY_LEN } from '../core/cell/index.ts'
-import { nobleRunningDigest, RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto } from '../core/crypto/index.ts'
-import { Network, shortPeerId } from '../net/network.ts'
-import { CHANNEL_PROTOCOL } from '../net/channel.ts'
-import { echoRtts, registerBenchProtocols, sinkGoodput } from '../net/bench-protocols.ts'
-import { resolveNetworkConfig } from './config.ts'
-import { OnionService } from './onion.ts'
+import type { ClientCircuit } from '../../core/circuit/router.ts'
+import { CELL_SIZE } from '../../core/constants.ts'
+import { RELAY_BODY_LEN } from '../../core/cell/index.ts'
+import { nobleRunningDigest, RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto } from '../../core/crypto/index.ts'
+import { Network, shortPeerId } from '../../net/network.ts'
+import { CHANNEL_PROTOCOL } from '../../net/channel.ts'
+import { echoRtts, registerBenchProtocols, sinkGoodput } from '../../net/bench-protocols.ts'
+import { resolveNetworkConfig } from '../config.ts'
+import { OnionService } from '../onion.ts'
 
 interface Frame { direction: 'in' | 'out', peer: string, cell: Uint8Array }
 

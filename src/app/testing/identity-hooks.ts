@@ -1,12 +1,13 @@
 /**
- * For end-to-end tests only: with `?identity-test-hooks` in the page URL,
+ * For end-to-end tests only (test builds: `npm run build:test`; never in the
+ * release build): with `?identity-test-hooks` in the page URL,
  * `window.shallotIdentity` exposes the message/contact store of the unlocked
  * profile, so a test can write data and then inspect IndexedDB for plaintext.
  * It grants nothing a script of this origin could not already do (same-origin
  * code can use the stored CryptoKeys directly).
  */
 import type { ChatStore } from '../../storage/types.ts'
-import type { IdentityStore } from './store.ts'
+import type { IdentityStore } from '../identity/store.ts'
 
 export interface IdentityTestHooks {
   store (): ChatStore | null

@@ -1,0 +1,27 @@
+/**
+ * Chat's rules in numbers: how often it looks for work, how it retries, when
+ * a session is presumed dead, and how much an unknown key may make us keep
+ * (contact requests). Each says the threat or the failure it bounds.
+ */
+
+/** How often the service looks for work (messages to send, links to make, timeouts). */
+export const CHAT_TICK_MS = 1_000
+/** Reconnection backoff per contact: first retry after 1 s, at most every 10 s (jittered). */
+export const RECONNECT_BASE_MS = 1_000
+export const RECONNECT_MAX_MS = 10_000
+/** Consecutive rendezvous answers that fail to prove the contact's key before the conversation shows a warning. */
+export const AUTH_FAILURES_BEFORE_WARNING = 3
+export const IDENTITY_UNPROVEN_WARNING = 'Shallot could not confirm that the answers come from this contact\'s key. Someone may be impersonating them; nothing was sent.'
+/** A session with a message unacknowledged this long, and nothing received since it was sent, is given up (see isStalled in ./conversation.ts). */
+export const STALL_MS = 4_000
+/** When reaching a contact takes longer than this, a second attempt starts beside the first (./hedge.ts); a normal one takes well under a second. */
+export const CONNECT_HEDGE_MS = 4_000
+/** Sessions kept per contact (two appear when both sides connect at once). */
+export const MAX_LINKS_PER_CONTACT = 2
+/**
+ * Contact requests (someone with our invite, state 'request') kept unanswered
+ * at once. Anyone holding the invite can make a new identity key per
+ * introduction; beyond this, introductions from unknown keys are dropped
+ * (no contact stored, no circuit built) until the user answers some.
+ */
+export const MAX_PENDING_REQUESTS = 16

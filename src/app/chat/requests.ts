@@ -1,0 +1,79 @@
+/**
+ * The request policy: who may open a session with us through our onion
+ * service. An introduction that passed every check (docs/RENDEZVOUS.md §6)
+ * has its client key proven by its signature and the session keys by the
+ * handshake, so the session belongs to the contact with that key. The
+ * threat: anyone holding our invite can make a new identity key per
+ * introduction. Unknown keys become contact requests, at most
+ * MAX_PENDING_REQUESTS unanswered at once (beyond that nothing is stored and
+ * no circuit built); a contact we declined is not answered once our decline
+ * was acknowledged; one rendezvous per contact at a time.
+ */
+import { ctEqual, toHex } from '../../core/bytes.ts'
+import { normalizeDisplayName } from '../../core/identity/index.ts'
+import { systemRandom } from '../../core/random.ts'
+import type { Contact, Profile } from '../../storage/types.ts'
+import type { IncomingIntroduction, RendezvousLink } from '../onion-service/index.ts'
+import { MAX_PENDING_REQUESTS } from './constants.ts'
+import type { PeerState } from './conversation.ts'
+
+/** What the request policy needs from the service that owns the conversations. */
+export interface RequestHost {
+  readonly now: () => number
+  profile (): Profile | null
+  peers (): Iterable<PeerState>
+  peer (contactId: string): PeerState | undefined
+  /** Load contacts added to the store into conversations. */
+  syncContacts (): Promise<void>
+  contactsChanged (): Promise<void>
+  notify (title: string, body: string): void
+  attach (peer: PeerState, link: RendezvousLink): void
+}
+
+export class RequestPolicy {
+  /** Hex keys of unknown clients whose request is being recorded (two introductions at once make one contact). */
+  private readonly inProgress = new Set<string>()
+
+  constructor (private readonly host: RequestHost) {}
+
+  /** Answer `incoming` if the policy lets it in. Never rejects: it runs from the service's callback. */
+  async onIntroduction (incoming: IncomingIntroduction): Promise<void> {
+    const profile = this.host.profile()
+    if (profile == null) return
+    const { intro } = incoming
+    let peer = [...this.host.peers()].find(p => ctEqual(p.contact.publicKey, intro.clientKey))
+    if (peer?.contact.state === 'declined' && peer.contact.declinedByUs === true && peer.owed.size === 0) return
+    if (peer == null) {
+      // Someone with our invite: a contact request the user accepts or declines.
+      const name = normalizeDisplayName(intro.clientName)
+      if (name == null || ctEqual(intro.clientKey, profile.identity.publicKey)) return
+      const keyHex = toHex(intro.clientKey)
+      const pending = [...this.host.peers()].filter(p => p.contact.state === 'request').length + this.inProgress.size
+      if (this.inProgress.has(keyHex) || pending >= MAX_PENDING_REQUESTS) return
+      this.inProgress.add(keyHex)
+      try {
+        const contact: Contact = { id: toHex(systemRandom(16)), publicKey: intro.clientKey, displayName: name, relays: [], state: 'request', verified: false, addedAt: this.host.now() }
+        await profile.putContact(contact)
+        if (this.host.profile() !== profile) return
+        await this.host.syncContacts()
+        await this.host.contactsChanged()
+        peer = this.host.peer(contact.id)
+        if (peer == null || this.host.profile() !== profile) return
+        this.host.notify(`${name} wants to chat`, 'A new contact request')
+      } catch {
+        return // not recorded (storage failed): the client tries again
+      } finally {
+        this.inProgress.delete(keyHex)
+      }
+    }
+    if (peer.accepting) return // one rendezvous per contact at a time
+    peer.accepting = true
+    try {
+      this.host.attach(peer, await incoming.accept())
+    } catch {
+      // The client's rendezvous point could not be reached, or the service's limits dropped it; the client tries again.
+    } finally {
+      peer.accepting = false
+    }
+  }
+}

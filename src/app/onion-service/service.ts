@@ -1,0 +1,199 @@
+/**
+ * The service side of an onion service (rend-spec-v3, simplified;
+ * docs/RENDEZVOUS.md): keep INTRO_POINTS introduction circuits, publish the
+ * encrypted, signed descriptor to the HSDirs of our descriptor id, and answer
+ * INTRODUCE2 by meeting the client at its rendezvous point. What the
+ * introduction asks for (a chat contact, later a group or a file) is the
+ * caller's to decide; this only proves who asks.
+ *
+ * The threats: an introduction point or anyone with our invite can replay or
+ * flood INTRODUCE2s (replay cache; RendezvousLimiter bounds the circuits they
+ * make us build); a relay that leaves takes an introduction point with it
+ * (rebuilt, descriptor republished). Nothing here logs keys, names, peer ids
+ * or payloads.
+ */
+import type { ClientCircuit, RelayInfo } from '../../core/circuit/router.ts'
+import { RelayCommand } from '../../core/cell/index.ts'
+import { toHex } from '../../core/bytes.ts'
+import {
+  AUTH_ID_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, INTRO_POINTS, descriptorId, descriptorSigningSeed, encodeEstablishIntro,
+  encodeHsDescriptor, encodeRendezvous1, openIntroduce, publishPeriods, RendezvousLimiter, ReplayCache, responsibleHsDirs, serviceHandshake,
+  type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo
+} from '../../core/rendezvous/index.ts'
+import { KEEPALIVE_MS, SERVICE_CHECK_MS } from './constants.ts'
+import { RendezvousLimitError } from './errors.ts'
+import { storeAtAll } from './hsdir.ts'
+import { hopIds, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './types.ts'
+
+interface IntroCircuit { circuit: ClientCircuit, point: IntroPointInfo }
+
+/** Our onion service: introduction points and descriptor publication. */
+export class HiddenService {
+  private readonly now: () => number
+  private readonly intros: IntroCircuit[] = []
+  private building = 0
+  private introEnc: { secret: Uint8Array, publicKey: Uint8Array } | null = null
+  private readonly replay = new ReplayCache()
+  /** Bounds the rendezvous circuits INTRODUCE2s make us build (a flood must not make us build without end). */
+  private readonly limiter: RendezvousLimiter
+  private published: { key: string, at: number } | null = null
+  private timer: ReturnType<typeof setInterval> | null = null
+  private keepalive: ReturnType<typeof setInterval> | null = null
+  private stopped = false
+  private checking = false
+
+  constructor (private readonly deps: RendezvousDeps, private readonly onIntroduction: (incoming: IncomingIntroduction) => void) {
+    this.now = deps.now ?? Date.now
+    this.limiter = new RendezvousLimiter({ now: this.now })
+  }
+
+  async start (): Promise<void> {
+    const secret = this.deps.random(32)
+    this.introEnc = { secret, publicKey: await this.deps.dh.publicKey(secret) }
+    this.timer = setInterval(() => { void this.check() }, SERVICE_CHECK_MS)
+    this.keepalive = setInterval(() => { for (const i of this.intros) i.circuit.keepAlive() }, KEEPALIVE_MS)
+    void this.check()
+  }
+
+  stop (): void {
+    this.stopped = true
+    if (this.timer != null) clearInterval(this.timer)
+    if (this.keepalive != null) clearInterval(this.keepalive)
+    for (const i of this.intros.splice(0)) i.circuit.destroy()
+  }
+
+  /** Keep INTRO_POINTS introduction circuits, and the descriptor on the right HSDirs. */
+  private async check (): Promise<void> {
+    if (this.checking || this.stopped) return
+    this.checking = true
+    try {
+      const missing = INTRO_POINTS - this.intros.length - this.building
+      const builds: Array<Promise<void>> = []
+      for (let i = 0; i < missing; i++) builds.push(this.addIntroPoint())
+      await Promise.allSettled(builds)
+      if (this.intros.length > 0 && !this.stopped) await this.publishIfNeeded()
+    } catch {
+      // Publication failed (no directory yet, a signing error): the next check tries again.
+      // check() runs from timers, so nothing may escape as an unhandled rejection.
+    } finally {
+      this.checking = false
+    }
+  }
+
+  private async addIntroPoint (): Promise<void> {
+    this.building++
+    try {
+      const taken = new Set(this.intros.map(i => i.point.peerId))
+      const target = this.deps.onion.chooseDestination([...taken])
+      const circuit = await this.deps.onion.buildCircuitTo(target)
+      const authId = this.deps.random(AUTH_ID_LEN)
+      try {
+        await circuit.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authId), RelayCommand.INTRO_ESTABLISHED)
+      } catch (err) {
+        circuit.destroy() // refused or timed out: do not leave the circuit open
+        throw err
+      }
+      if (this.stopped) { circuit.destroy(); return }
+      const entry: IntroCircuit = { circuit, point: { peerId: target.peerId, nodeId: target.nodeId, onionKey: target.onionKey, authId } }
+      this.intros.push(entry)
+      circuit.onControl((command, data) => {
+        if (command === RelayCommand.INTRODUCE2) void this.onIntroduce2(data)
+      })
+      circuit.onClose(() => {
+        const i = this.intros.indexOf(entry)
+        if (i >= 0) this.intros.splice(i, 1)
+        this.published = null // the descriptor lists a dead point: publish again
+        if (!this.stopped) setTimeout(() => { void this.check() }, 500)
+      })
+      this.published = null
+    } finally {
+      this.building--
+    }
+  }
+
+  private async onIntroduce2 (data: Uint8Array): Promise<void> {
+    const enc = this.introEnc
+    if (enc == null) return
+    try {
+      const { intro, clientEphemeral } = await openIntroduce({
+        data, serviceKey: this.deps.identity.publicKey, introEncSecret: enc.secret, introEncKey: enc.publicKey,
+        replay: this.replay, now: this.now(), dh: this.deps.dh
+      })
+      let accepted = false
+      this.onIntroduction({
+        intro,
+        accept: async () => {
+          // One rendezvous per introduction: the cookie is single-use at the RP anyway.
+          if (accepted) throw new RendezvousLimitError('This introduction was already answered.')
+          accepted = true
+          return await this.meet(intro, clientEphemeral)
+        }
+      })
+    } catch (err) {
+      // Replayed, undecryptable or badly signed: refused, nothing changes (rend-spec-v3 §3.4).
+      this.onRefusedIntroduction?.(err as Error)
+    }
+  }
+
+  /** Told of every refused introduction (replays among them). */
+  onRefusedIntroduction: ((err: Error) => void) | null = null
+
+  /**
+   * Build to the client's rendezvous point and send RENDEZVOUS1 (rend-spec-v3
+   * §4.2), within the limits of {@link RendezvousLimiter}: beyond them the
+   * introduction is dropped with RendezvousLimitError and nothing is built.
+   */
+  private async meet (intro: IntroducePlaintext, clientEphemeral: Uint8Array): Promise<RendezvousLink> {
+    if (this.stopped) throw new RendezvousLimitError('The service is stopped.')
+    const done = this.limiter.tryStart()
+    if (done == null) throw new RendezvousLimitError()
+    let circuit: ClientCircuit | null = null
+    try {
+      const rp: RelayInfo = { peerId: intro.rp.peerId, nodeId: intro.rp.nodeId, onionKey: intro.rp.onionKey }
+      circuit = await this.deps.onion.buildCircuitTo(rp, { lastHopMayBeSelf: true })
+      if (this.stopped) throw new RendezvousLimitError('The service is stopped.')
+      const { reply, keys } = await serviceHandshake({
+        serviceKey: this.deps.identity.publicKey, clientKey: intro.clientKey, clientEphemeral, cookie: intro.cookie,
+        sign: async (m) => await this.deps.identity.sign(m), random: this.deps.random, dh: this.deps.dh
+      })
+      circuit.sendControl(RelayCommand.RENDEZVOUS1, encodeRendezvous1({ cookie: intro.cookie, reply }))
+      return { circuit, keys, hops: hopIds(circuit) }
+    } catch (err) {
+      circuit?.destroy() // built but not joined: do not leave it open
+      throw err
+    } finally {
+      done()
+    }
+  }
+
+  private async publishIfNeeded (): Promise<void> {
+    const now = this.now()
+    const periods = publishPeriods(now)
+    const ring = this.deps.onion.ringMembers()
+    const plan = periods.map(p => ({ period: p, dirs: responsibleHsDirs(ring, descriptorId(this.deps.identity.publicKey, p), p) }))
+    const key = plan.map(x => `${x.period}:${x.dirs.map(d => d.peerId).join(',')}`).join(';') + '|' + this.intros.map(i => toHex(i.point.authId)).join(',')
+    if (this.published?.key === key && now - this.published.at < HS_REPUBLISH_MS) return
+    let stored = 0
+    for (const { period, dirs } of plan) stored += await storeAtAll(this.deps.onion, dirs, await this.signedDescriptor(period, now))
+    if (stored > 0) this.published = { key, at: now }
+  }
+
+  /**
+   * Our descriptor for `period`, encrypted and signed: our introduction
+   * points as they are now. `publishUnder` encodes it under another
+   * identity's descriptor id (readers of that id must refuse it with
+   * IdentityMismatchError, docs/RENDEZVOUS.md §4); the service itself never
+   * does that.
+   */
+  async signedDescriptor (period: number, now: number, publishUnder?: Uint8Array): Promise<Uint8Array> {
+    const enc = this.introEnc
+    if (enc == null) throw new Error('the service is not started')
+    const content: HsDescriptorContent = {
+      identityKey: this.deps.identity.publicKey, introEncKey: enc.publicKey, introPoints: this.intros.map(i => i.point),
+      period, revision: now, expires: now + HS_DESCRIPTOR_LIFETIME_MS
+    }
+    const sign = async (m: Uint8Array): Promise<Uint8Array> => await this.deps.identity.sign(m)
+    const signingSeed = await descriptorSigningSeed(sign, period)
+    return await encodeHsDescriptor(content, { sign, signingSeed, random: this.deps.random, ...(publishUnder != null ? { publishUnder } : {}) })
+  }
+}
