@@ -17,7 +17,7 @@ import {
   AUTH_ID_LEN, COOKIE_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, HSDIR_KEYS_PER_ID, INTRO_POINTS, clientFinishHandshake, createIntroduce,
   decodeHsdirFound, decodeStatus, descriptorId, descriptorSigningSeed, encodeEstablishIntro, encodeEstablishRendezvous,
   encodeHsDescriptor, encodeHsdirFetch, encodeRendezvous1, IdentityMismatchError, lookupPeriods, openHsDescriptor, openIntroduce,
-  publishPeriods, RendezvousLimiter, ReplayCache, responsibleHsDirs, serviceHandshake,
+  publishPeriods, RendezvousLimiter, REPLAY_CACHE_MAX, ReplayCache, responsibleHsDirs, serviceHandshake,
   type ClientHandshakeState, type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo, type SessionKeys
 } from '../../core/rendezvous/index.ts'
 import { MalformedCellError } from '../../core/errors.ts'
@@ -98,7 +98,7 @@ export class HiddenService {
   private readonly intros: IntroCircuit[] = []
   private building = 0
   private introEnc: { secret: Uint8Array, publicKey: Uint8Array } | null = null
-  private readonly replay = new ReplayCache()
+  private readonly replay = new ReplayCache(REPLAY_CACHE_MAX)
   /** Bounds the rendezvous circuits INTRODUCE2s make us build (a flood must not make us build without end). */
   private readonly limiter: RendezvousLimiter
   private published: { key: string, at: number } | null = null

@@ -37,6 +37,29 @@ export interface RouterLimits {
   controlTimeoutMs: number
 }
 
+/**
+ * Onionskins kept ready (onionskin.ts): the next build's first hop, and the
+ * hops of a path the app chose ahead (app/onion.ts), with room for one such
+ * set to linger…
+ */
+export const MAX_PREPARED_ONIONSKINS = 8
+/** …and each is kept at most this long; an older one is wiped and made anew. */
+export const PREPARED_ONIONSKIN_TTL_MS = 10 * 60_000
+
+/**
+ * Longest a hop holds an onward CREATE's CREATED waiting for its successor's
+ * (docs/PROTOCOL.md §7 "Building with an onward header"). Over open links the
+ * answer comes in milliseconds; a fresh WebRTC connection takes 150–300 ms here.
+ */
+export const ONWARD_HOLD_MS = 250
+
+/**
+ * Client ephemerals X of onward CREATEs a relay remembers (../replay-cache.ts):
+ * 64 hex characters each, ≈ 1 MiB at most with the Set's overhead. Onion keys
+ * live only as long as the tab, so an entry can matter only that long.
+ */
+export const ONWARD_REPLAY_CACHE_MAX = 8192
+
 export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
   maxRelayCircuits: MAX_RELAY_CIRCUITS,
   maxClientCircuits: 64,

@@ -36,11 +36,11 @@ import {
   onwardKeys, openOnwardHeader, RelayCircuitCrypto, sealOnwardHeader, splitOnwardHdata,
   type NtorClientState, type NtorPublicKey, type NtorSecretKey, type OnwardKeys, type RunningDigestFactory, type X25519Dh
 } from '../crypto/index.ts'
-import { ONWARD_REPLAY_CACHE_MAX, ReplayCache } from './replay-cache.ts'
-import { isProtocolError, ProtocolError, ProtocolViolationError } from '../errors.ts'
+import { ReplayCache } from '../replay-cache.ts'
+import { isProtocolError, ProtocolError, ProtocolViolationError, ReplayError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
 import { TokenBucket } from '../channel/token-bucket.ts'
-import { DEFAULT_ROUTER_LIMITS, type RouterLimits } from './limits.ts'
+import { DEFAULT_ROUTER_LIMITS, MAX_PREPARED_ONIONSKINS, ONWARD_HOLD_MS, ONWARD_REPLAY_CACHE_MAX, PREPARED_ONIONSKIN_TTL_MS, type RouterLimits } from './limits.ts'
 import { toHex } from '../bytes.ts'
 import {
   decodeEstablishIntro, decodeEstablishRendezvous, decodeHsdirFetch, decodeIntroduce1, decodeRendezvous1, encodeHsdirFound, encodeStatus
@@ -130,21 +130,7 @@ export class CircuitLimitError extends ProtocolError {
   constructor (message: string) { super('circuit-limit', message); this.name = 'CircuitLimitError' }
 }
 
-/**
- * Onionskins kept ready ({@link OnionRouter.prepareOnionskin}): the next
- * build's first hop, and the hops of a path the app chose ahead (app/onion.ts),
- * with room for one such set to linger…
- */
-export const MAX_PREPARED_ONIONSKINS = 8
-/** …and each is kept at most this long; an older one is wiped and made anew. */
-export const PREPARED_ONIONSKIN_TTL_MS = 10 * 60_000
-
-/**
- * Longest a hop holds an onward CREATE's CREATED waiting for its successor's
- * (docs/PROTOCOL.md §7 "Building with an onward header"). Over open links the
- * answer comes in milliseconds; a fresh WebRTC connection takes 150–300 ms here.
- */
-export const ONWARD_HOLD_MS = 250
+export { MAX_PREPARED_ONIONSKINS, ONWARD_HOLD_MS, PREPARED_ONIONSKIN_TTL_MS } from './limits.ts'
 
 /** Targets of BEGIN at the last hop: built-in endpoints for testing circuits. */
 export const ECHO_TARGET = 'echo'
@@ -975,8 +961,9 @@ export class OnionRouter {
    */
   private openOnward (keys: OnwardKeys, onward: { onionskin: Uint8Array, blob: Uint8Array, mac: Uint8Array }, from: string): { peer: string, hdata: Uint8Array } | null {
     const step = openOnwardHeader(keys, onward.blob, onward.mac)
-    // Only after the MAC: a forged header cannot fill the cache.
-    this.onwardReplays.check(onward.onionskin.subarray(onward.onionskin.length - 32))
+    // Only after the MAC: a forged header cannot fill the cache. The value kept
+    // is the client's ephemeral X, fresh per hop per build.
+    if (!this.onwardReplays.checkAndAdd(onward.onionskin.subarray(onward.onionskin.length - 32))) throw new ReplayError('handshake replayed')
     if (step.kind === 'last') return null
     return { peer: this.nextPeerOf(step.linkSpec, from), hdata: step.hdata }
   }
