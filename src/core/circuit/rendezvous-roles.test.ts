@@ -25,12 +25,15 @@ import { TestNetwork, type TestPeer } from './test-network.ts'
 interface RelayCircuitView { readonly echoBacklog: unknown[], readonly joined: unknown }
 interface RouterInternals {
   readonly relayCircuits: Set<RelayCircuitView>
-  readonly introPoints: Map<string, RelayCircuitView>
-  readonly rendezvous: Map<string, { circ: RelayCircuitView, at: number }>
+  readonly roles: {
+    readonly introPoints: Map<string, RelayCircuitView>
+    readonly rendezvous: Map<string, { circ: RelayCircuitView, at: number }>
+  }
   readonly opts: RouterOptions
-  countDelivered(flow: unknown, sendSendme: () => void): void
 }
 const internals = (r: OnionRouter): RouterInternals => r as unknown as RouterInternals
+/** Make `circ`'s end stop acknowledging what it receives (no SENDMEs, no deliver-window check). */
+const stopAcknowledging = (circ: ClientCircuit): void => { circ.flow.countDelivered = () => false }
 
 type Limits = Partial<RouterLimits>
 
@@ -137,7 +140,7 @@ describe('introduction point', () => {
     const authId = authIdOf(0xa1)
     const established = await t.settle(service.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authId), RelayCommand.INTRO_ESTABLISHED))
     expect(established.length).toBe(0)
-    expect([...internals(peer(t, 'p7').router).introPoints.keys()]).toEqual([toHex(authId)])
+    expect([...internals(peer(t, 'p7').router).roles.introPoints.keys()]).toEqual([toHex(authId)])
     const atService = controlLog(service)
 
     const client = await build(t, 'p1', ['p4', 'p5', 'p7'])
@@ -201,7 +204,7 @@ describe('introduction point', () => {
     intruder.sendControl(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authId))
     expect(await t.settle(closed)).toBeInstanceOf(CircuitClosedError)
     await runUntil(t, () => ip.router.stats().relayCircuits === 1)
-    expect(internals(ip.router).introPoints.size).toBe(1)
+    expect(internals(ip.router).roles.introPoints.size).toBe(1)
 
     const client = await build(t, 'p1', ['p5', 'p4', 'p7'])
     expect(decodeStatus(await t.settle(client.request(RelayCommand.INTRODUCE1, introduce1(authId), RelayCommand.INTRODUCE_ACK)))).toBe(0)
@@ -225,8 +228,8 @@ describe('introduction point', () => {
     b.sendControl(RelayCommand.ESTABLISH_RENDEZVOUS, encodeEstablishRendezvous(cookieOf(3)))
     await t.settle(closedB)
     await runUntil(t, () => ip.router.stats().relayCircuits === 0)
-    expect(internals(ip.router).introPoints.size).toBe(0)
-    expect(internals(ip.router).rendezvous.size).toBe(0)
+    expect(internals(ip.router).roles.introPoints.size).toBe(0)
+    expect(internals(ip.router).roles.rendezvous.size).toBe(0)
 
     // The freed id can be registered again, and INTRODUCE1 on a service circuit is refused.
     const c = await build(t, 'p0', ['p2', 'p3', 'p7'])
@@ -244,7 +247,7 @@ describe('introduction point', () => {
     await t.settle(service.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authIdOf(9)), RelayCommand.INTRO_ESTABLISHED))
     service.destroy()
     await runUntil(t, () => ip.router.stats().relayCircuits === 0)
-    expect(internals(ip.router).introPoints.size).toBe(0)
+    expect(internals(ip.router).roles.introPoints.size).toBe(0)
     const client = await build(t, 'p1', ['p4', 'p5', 'p7'])
     expect(decodeStatus(await t.settle(client.request(RelayCommand.INTRODUCE1, introduce1(authIdOf(9)), RelayCommand.INTRODUCE_ACK)))).toBe(1)
   })
@@ -283,7 +286,7 @@ describe('rendezvous point', () => {
     expect(circs.length).toBe(2)
     expect(circs[0]!.joined).toBe(circs[1])
     expect(circs[1]!.joined).toBe(circs[0])
-    expect(internals(rp.router).rendezvous.size).toBe(0)
+    expect(internals(rp.router).roles.rendezvous.size).toBe(0)
     expect([client.state, service.state]).toEqual(['open', 'open'])
   })
 
@@ -348,7 +351,7 @@ describe('rendezvous point', () => {
     const { client, service } = await joinedPair(t)
     const { atService } = attachBoth(client, service)
     // The service side stops acknowledging what it receives.
-    internals(peer(t, 'p0').router).countDelivered = () => {}
+    stopAcknowledging(service)
     const backlog = trackBacklog(rp)
     void client.write(1, new Uint8Array(RELAY_DATA_MAX * 2500)).catch(() => {})
     await runFor(t, 60_000)
@@ -383,7 +386,7 @@ describe('rendezvous point', () => {
     expect(await t.settle(closed)).toBeInstanceOf(CircuitClosedError)
     await runUntil(t, () => rp.router.stats().relayCircuits === 1)
     expect(client.state).toBe('open')
-    expect([...internals(rp.router).rendezvous.keys()]).toEqual([toHex(cookieOf(1))])
+    expect([...internals(rp.router).roles.rendezvous.keys()]).toEqual([toHex(cookieOf(1))])
   })
 
   it('cookie reuse is refused: a second ESTABLISH_RENDEZVOUS for a pending cookie, a second RENDEZVOUS1 after the join', async () => {
@@ -412,7 +415,7 @@ describe('rendezvous point', () => {
     await t.settle(bothClosed)
     await runUntil(t, () => rp.router.stats().relayCircuits === 1)
     expect(waiting.state).toBe('open')
-    expect([...internals(rp.router).rendezvous.keys()]).toEqual([toHex(cookieOf(7))])
+    expect([...internals(rp.router).roles.rendezvous.keys()]).toEqual([toHex(cookieOf(7))])
   })
 
   it('an expired cookie is refused, then swept with its circuit', async () => {
@@ -423,10 +426,10 @@ describe('rendezvous point', () => {
     const client = await build(t, 'p1', ['p2', 'p4', 'p6'])
     await t.settle(client.request(RelayCommand.ESTABLISH_RENDEZVOUS, encodeEstablishRendezvous(cookieOf(4)), RelayCommand.RENDEZVOUS_ESTABLISHED))
     controlLog(client)
-    const at = internals(rp.router).rendezvous.get(toHex(cookieOf(4)))!.at
+    const at = internals(rp.router).roles.rendezvous.get(toHex(cookieOf(4)))!.at
     // Past the timeout, but before the next sweep (every timeout/2) removed it: the freshness check must refuse it.
     await runFor(t, at + rendezvousTimeoutMs + 200 - t.net.time)
-    expect(internals(rp.router).rendezvous.size).toBe(1)
+    expect(internals(rp.router).roles.rendezvous.size).toBe(1)
     const closed = closedPromise(service)
     service.sendControl(RelayCommand.RENDEZVOUS1, encodeRendezvous1({ cookie: cookieOf(4), reply: replyOf(0) }))
     await t.settle(closed)
@@ -434,7 +437,7 @@ describe('rendezvous point', () => {
     // The sweep then closes the waiting circuit (TIMEOUT).
     const clientErr = await t.settle(closedPromise(client), 20_000)
     expect(clientErr).toBeInstanceOf(CircuitClosedError)
-    expect(internals(rp.router).rendezvous.size).toBe(0)
+    expect(internals(rp.router).roles.rendezvous.size).toBe(0)
     await runUntil(t, () => rp.router.stats().relayCircuits === 0)
   })
 })
@@ -577,7 +580,7 @@ describe('service commands only at the last hop', () => {
     const [r1, r2, r3] = [peer(t, 'p1'), peer(t, 'p2'), peer(t, 'p3')]
     const two = await build(t, 'p0', ['p1', 'p2'])
     await t.settle(two.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authIdOf(1)), RelayCommand.INTRO_ESTABLISHED))
-    expect(internals(r2.router).introPoints.size).toBe(1)
+    expect(internals(r2.router).roles.introPoints.size).toBe(1)
 
     const three = await build(t, 'p0', ['p1', 'p2', 'p3'])
     const closed = closedPromise(three)
@@ -585,7 +588,7 @@ describe('service commands only at the last hop', () => {
     router.sendRelay(three, 1, { command: RelayCommand.ESTABLISH_INTRO, streamId: 0, data: encodeEstablishIntro(authIdOf(2)) })
     expect(await t.settle(closed)).toBeInstanceOf(CircuitClosedError)
     await runUntil(t, () => r3.router.stats().relayCircuits === 0 && r2.router.stats().relayCircuits === 1 && r1.router.stats().relayCircuits === 1)
-    expect([...internals(r2.router).introPoints.keys()]).toEqual([toHex(authIdOf(1))])
+    expect([...internals(r2.router).roles.introPoints.keys()]).toEqual([toHex(authIdOf(1))])
     expect(r2.router.stats().protocolErrors).toBe(1)
     // The routers are fine: the 2-hop circuit still works, and a new circuit can use r2 as its last hop.
     expect(two.state).toBe('open')
@@ -600,7 +603,7 @@ describe('service commands only at the last hop', () => {
     const router = (c as unknown as { router: OnionRouter }).router
     router.sendRelay(c, 2, { command: RelayCommand.ESTABLISH_RENDEZVOUS, streamId: 1, data: encodeEstablishRendezvous(cookieOf(1)) })
     await t.settle(closed)
-    expect(internals(peer(t, 'p3').router).rendezvous.size).toBe(0)
+    expect(internals(peer(t, 'p3').router).roles.rendezvous.size).toBe(0)
   })
 
   it('a client receiving a control reply with no listener treats it as a protocol violation', async () => {
@@ -691,10 +694,10 @@ describe('limits', () => {
     const closed = closedPromise(extra)
     extra.sendControl(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authIdOf(3)))
     await t.settle(closed)
-    expect(internals(ip.router).introPoints.size).toBe(2)
+    expect(internals(ip.router).roles.introPoints.size).toBe(2)
     expect([a.state, b.state]).toEqual(['open', 'open'])
     a.destroy()
-    await runUntil(t, () => internals(ip.router).introPoints.size === 1)
+    await runUntil(t, () => internals(ip.router).roles.introPoints.size === 1)
     const c = await build(t, 'p1', ['p4', 'p5', 'p7'])
     await t.settle(c.request(RelayCommand.ESTABLISH_INTRO, encodeEstablishIntro(authIdOf(3)), RelayCommand.INTRO_ESTABLISHED))
   })
@@ -712,7 +715,7 @@ describe('limits', () => {
     const closed = closedPromise(extra)
     extra.sendControl(RelayCommand.ESTABLISH_RENDEZVOUS, encodeEstablishRendezvous(cookieOf(2)))
     await t.settle(closed)
-    expect([...internals(rp.router).rendezvous.keys()]).toEqual([toHex(cookieOf(1))])
+    expect([...internals(rp.router).roles.rendezvous.keys()]).toEqual([toHex(cookieOf(1))])
     expect(waiting.state).toBe('open')
   })
 })
@@ -727,7 +730,7 @@ describe('rendezvous roles: problems found (these fail until router.ts is fixed)
     const rp = peer(t, 'p6')
     const { client, service } = await joinedPair(t)
     attachBoth(client, service)
-    internals(peer(t, 'p0').router).countDelivered = () => {}
+    stopAcknowledging(service)
     const backlog = trackBacklog(rp)
     void client.write(1, new Uint8Array(RELAY_DATA_MAX * 4_500)).catch(() => {})
     await runFor(t, 60_000)
