@@ -14,7 +14,7 @@ import { RelayCommand } from '../../core/cell/index.ts'
 import type { X25519Dh } from '../../core/crypto/index.ts'
 import type { RandomSource } from '../../core/random.ts'
 import {
-  AUTH_ID_LEN, COOKIE_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, HSDIR_KEYS_PER_ID, INTRO_POINTS, clientFinishHandshake, createIntroduce,
+  AUTH_ID_LEN, ControlStatus, COOKIE_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, HSDIR_KEYS_PER_ID, INTRO_POINTS, clientFinishHandshake, createIntroduce,
   decodeHsdirFound, decodeStatus, descriptorId, descriptorSigningSeed, encodeEstablishIntro, encodeEstablishRendezvous,
   encodeHsDescriptor, encodeHsdirFetch, encodeRendezvous1, IdentityMismatchError, lookupPeriods, openHsDescriptor, openIntroduce,
   publishPeriods, RendezvousLimiter, REPLAY_CACHE_MAX, ReplayCache, responsibleHsDirs, serviceHandshake,
@@ -281,7 +281,7 @@ export class HiddenService {
     const circuit = await this.deps.onion.buildCircuitTo(dir)
     try {
       const status = decodeStatus(await circuit.request(RelayCommand.HSDIR_STORE, descriptor, RelayCommand.HSDIR_STORED))
-      return status === 0
+      return status === ControlStatus.OK
     } finally {
       circuit.destroy()
     }
@@ -547,10 +547,10 @@ export class RendezvousAuthError extends Error {
 /** Send INTRODUCE1 through a fresh circuit to `point` (or to this tab's own router); true when acknowledged. */
 export async function introduceAt (onion: OnionService, point: IntroPointInfo, data: Uint8Array): Promise<boolean> {
   const self = onion.selfRelay
-  if (self != null && point.peerId === self.peerId) return onion.onionRouter?.introduce(data) === 0
+  if (self != null && point.peerId === self.peerId) return onion.onionRouter?.introduce(data) === ControlStatus.OK
   const circuit = await onion.buildCircuitTo({ peerId: point.peerId, nodeId: point.nodeId, onionKey: point.onionKey })
   try {
-    return decodeStatus(await circuit.request(RelayCommand.INTRODUCE1, data, RelayCommand.INTRODUCE_ACK)) === 0
+    return decodeStatus(await circuit.request(RelayCommand.INTRODUCE1, data, RelayCommand.INTRODUCE_ACK)) === ControlStatus.OK
   } finally {
     circuit.destroy()
   }
