@@ -15,19 +15,13 @@ import { DestroyReason, encodeEnd, EndReason, RELAY_DATA_MAX, RelayCommand, type
 import { ProtocolViolationError } from '../errors.ts'
 import type { ClientCircuit } from './client-circuit.ts'
 import { CircuitClosedError } from './errors.ts'
+import { SINK_CHUNK_CELLS } from './limits.ts'
 import { originate, sendOrQueue, type RelayCircuit } from './relay-circuit.ts'
 import type { OnionRouter } from './router.ts'
 
 /** Targets of BEGIN at the last hop: built-in endpoints for testing circuits. */
 export const ECHO_TARGET = 'echo'
 export const SINK_TARGET = 'sink'
-
-/**
- * Cells per write() in {@link ClientCircuit.sink}. Large, so the cells of one
- * write leave in full channel batches (a write of n cells is sent in
- * ceil(n / batch) messages; 16-cell writes made a 15-cell and a 1-cell one).
- */
-export const SINK_CHUNK_CELLS = 240
 
 const textDecoder = new TextDecoder()
 

@@ -54,8 +54,8 @@ export type { BuildOptions, BuildProgress, HopState, LinkLayer, RelayInfo, Route
 export type { HsDirHooks } from '../rendezvous/relay-roles.ts'
 export { ControlStatus } from '../rendezvous/constants.ts'
 export { CircuitClosedError, CircuitLimitError, CircuitTimeoutError } from './errors.ts'
-export { MAX_PREPARED_ONIONSKINS, ONWARD_HOLD_MS, PREPARED_ONIONSKIN_TTL_MS } from './limits.ts'
-export { ECHO_TARGET, SINK_CHUNK_CELLS, SINK_TARGET } from './endpoints.ts'
+export { MAX_PREPARED_ONIONSKINS, ONWARD_HOLD_MS, PREPARED_ONIONSKIN_TTL_MS, SINK_CHUNK_CELLS } from './limits.ts'
+export { ECHO_TARGET, SINK_TARGET } from './endpoints.ts'
 export { ClientCircuit } from './client-circuit.ts'
 
 /** A circuit table entry: which circuit a (link, circuit id) names, and from which side. */
