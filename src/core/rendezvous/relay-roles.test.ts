@@ -1,9 +1,10 @@
 /**
- * The onion-service roles of the onion router (router.ts onServiceCommand,
+ * The onion-service roles of a relay (relay-roles.ts,
  * docs/RENDEZVOUS.md §1, §5): introduction point, rendezvous point with joined
  * circuits, HSDir hooks, service commands only at the last hop, a service
  * looping back to itself (lastHopMayBeSelf), and the per-relay limits. All on
  * the in-memory network in virtual time; no real clock, no real network.
+ * Over 400 lines: one describe per role, sharing the network helpers above them.
  */
 import { describe, expect, it } from 'vitest'
 import { RELAY_DATA_MAX, RelayCommand } from '../cell/index.ts'
@@ -12,12 +13,12 @@ import { isProtocolError } from '../errors.ts'
 import {
   decodeHsdirFound, decodeStatus, encodeEstablishIntro, encodeEstablishRendezvous, encodeHsdirFetch, encodeIntroduce1,
   encodeRendezvous1, INTRODUCE_CT_MIN
-} from '../rendezvous/cells.ts'
-import { AUTH_ID_LEN, COOKIE_LEN, DESC_ID_LEN, RENDEZVOUS_REPLY_LEN, X25519_LEN } from '../rendezvous/constants.ts'
-import { HsDescriptorError } from '../rendezvous/errors.ts'
-import type { RouterLimits } from './limits.ts'
-import { CircuitClosedError, type ClientCircuit, type HsDirHooks, type OnionRouter, type RouterOptions } from './router.ts'
-import { TestNetwork, type TestPeer } from './test-network.ts'
+} from './cells.ts'
+import { AUTH_ID_LEN, COOKIE_LEN, DESC_ID_LEN, RENDEZVOUS_REPLY_LEN, X25519_LEN } from './constants.ts'
+import { HsDescriptorError } from './errors.ts'
+import type { RouterLimits } from '../circuit/limits.ts'
+import { CircuitClosedError, type ClientCircuit, type HsDirHooks, type OnionRouter, type RouterOptions } from '../circuit/router.ts'
+import { TestNetwork, type TestPeer } from '../circuit/test-network.ts'
 
 // ---- helpers -------------------------------------------------------------
 
@@ -255,7 +256,7 @@ describe('introduction point', () => {
   it('malformed bodies (wrong length) destroy the circuit, nothing throws', async () => {
     const t = network(206)
     const ip = peer(t, 'p7')
-    internals(ip.router).opts.hsdir = new FakeHsDir() // see RV-3 for HSDIR_FETCH without hooks
+    internals(ip.router).opts.hsdir = new FakeHsDir() // HSDIR_FETCH without hooks: see 'malformed fetches' below
     for (const [command, data] of [
       [RelayCommand.ESTABLISH_INTRO, bytes(AUTH_ID_LEN - 1, 1)],
       [RelayCommand.INTRODUCE1, bytes(AUTH_ID_LEN + X25519_LEN, 1)],
@@ -720,10 +721,8 @@ describe('limits', () => {
   })
 })
 
-// ---- problems found in review (fail until router.ts is fixed) -------------
-
-describe('rendezvous roles: problems found (these fail until router.ts is fixed)', () => {
-  it('RV-1: the RP backlog bound follows limits.circuitWindow (an obedient client is not punished with a larger window)', async () => {
+describe('rendezvous point: window, activity, and malformed fetches', () => {
+  it('the RP backlog bound follows limits.circuitWindow (an obedient client is not punished with a larger window)', async () => {
     // Every router runs a 2,000-cell window; the RP's queue is capped at the
     // module constant (1,000) instead of its own limits.circuitWindow.
     const t = network(271, 8, {}, { circuitWindow: 2_000 })
@@ -739,7 +738,7 @@ describe('rendezvous roles: problems found (these fail until router.ts is fixed)
     expect(backlog.max).toBeLessThanOrEqual(2_000)
   })
 
-  it('RV-2: DATA the RP relays onto a joined circuit counts as activity on it (PROTOCOL.md §7 "in either direction")', async () => {
+  it('DATA the RP relays onto a joined circuit counts as activity on it (PROTOCOL.md §7 "in either direction")', async () => {
     const idleCircuitMs = 20_000
     const t = network(272, 8, {}, { idleCircuitMs })
     const { client, service } = await joinedPair(t)
@@ -753,7 +752,7 @@ describe('rendezvous roles: problems found (these fail until router.ts is fixed)
     expect(received(atService)).toBe(15 * 50)
   })
 
-  it('RV-3: a malformed HSDIR_FETCH is a protocol violation also at a relay without HSDir hooks', async () => {
+  it('a malformed HSDIR_FETCH is a protocol violation also at a relay without HSDir hooks', async () => {
     const t = network(273)
     const c = await build(t, 'p1', ['p4', 'p5', 'p7'])
     controlLog(c)
