@@ -44,6 +44,7 @@ export function holdCell (circ: ClientCircuit, body: Uint8Array): void {
   circ.heldCells.push(body)
 }
 
+/** Handle the held replies, in order, once the hop before them has its keys. */
 function releaseHeldCells (router: OnionRouter, circ: ClientCircuit): void {
   while (!circ.finishing && circ.state !== 'closed' && circ.heldCells.length > 0) {
     const body = circ.heldCells.shift()!
@@ -56,6 +57,7 @@ function releaseHeldCells (router: OnionRouter, circ: ClientCircuit): void {
   }
 }
 
+/** A RELAY cell on a client circuit: peel it (learning which hop sent it), then act on it. */
 export function onClientRelay (router: OnionRouter, circ: ClientCircuit, body: Uint8Array): void {
   const hop = circ.crypto.decryptInbound(body) // DigestMismatchError → caught by handleCell
   const cell = decodeRelayBody(body)
