@@ -40,7 +40,7 @@ const GOODPUT_RUNS = 5
 /**
  * Back-to-back builds go in series of this many with a pause between: a
  * relay takes CREATE_BURST (60) CREATEs per neighbour at once and then
- * CREATE_RATE_PER_SECOND (20), src/core/channel/limits.ts, and one series
+ * CREATE_RATE_PER_SECOND (20), src/core/circuit/limits.ts, and one series
  * through three guards stays within that; the pause refills the buckets.
  */
 const BACK_TO_BACK_SERIES = 40

@@ -11,6 +11,7 @@ import { CircuitClosedError, OnionRouter, PREPARED_ONIONSKIN_TTL_MS, type BuildO
 import { generateOnionKey, nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { systemRandom } from '../core/random.ts'
 import { ctEqual } from '../core/bytes.ts'
+import { isProtocolError } from '../core/errors.ts'
 import { CellScheduler } from '../core/channel/scheduler.ts'
 import { ChannelManager } from '../net/channels.ts'
 import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../net/descriptor-gossip.ts'
@@ -123,7 +124,7 @@ export class OnionService {
   private noteFailure (peerId: string, err: unknown): void {
     if (isUnreachableError(err)) this.markUnreachable(peerId)
     // A hop that did not answer in time may be gone or only slow: avoid it briefly.
-    else if (err instanceof Error && err.name === 'CircuitTimeoutError') this.markUnreachable(peerId, SUSPECT_MS)
+    else if (isProtocolError(err, 'timeout')) this.markUnreachable(peerId, SUSPECT_MS)
   }
 
   start (): Promise<void> {
@@ -293,7 +294,7 @@ export class OnionService {
     try {
       return choose(gone)
     } catch (err) {
-      if (err instanceof Error && err.name === 'NoPathError') return choose([])
+      if (isProtocolError(err, 'no-path')) return choose([])
       throw err
     }
   }

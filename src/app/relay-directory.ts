@@ -8,6 +8,7 @@
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { RelayInfo } from '../core/circuit/router.ts'
+import { ADVERTISED_CAPACITY_KIBPS } from '../core/circuit/limits.ts'
 import { nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { Directory, signDescriptor, type DescriptorFields, type RelayDescriptor } from '../core/directory/index.ts'
 import { choosePath, GuardSet } from '../core/path/index.ts'
@@ -21,8 +22,6 @@ import { systemRandom } from '../core/random.ts'
 export const DESCRIPTOR_LIFETIME_MS = 20 * 60_000
 /** Re-sign when less than this much validity is left (checked every gossip round). */
 export const DESCRIPTOR_REPUBLISH_MARGIN_MS = 8 * 60_000
-/** Capacity we advertise, KiB/s: what one tab relays comfortably (bench: ~4 MB/s through a circuit). */
-export const ADVERTISED_CAPACITY_KIBPS = 1024
 
 export interface RelayDirectoryOptions {
   self: RelayInfo

@@ -16,7 +16,7 @@ import { ed25519PublicKeyFromSeed, ed25519SignWithSeed } from '../../src/core/id
 import { type RandomSource, seededRandom } from '../../src/core/random.ts'
 import {
   clientFinishHandshake, createIntroduce, descriptorId, descriptorKey, descriptorSigningSeed, E2eSession, encodeHsDescriptor,
-  encodeRendezvous1, HS_PERIOD_MS, hsPeriod, type HsDescriptorContent, openIntroduce, ReplayCache, serviceHandshake, type Signer
+  encodeRendezvous1, HS_PERIOD_MS, hsPeriod, type HsDescriptorContent, openIntroduce, REPLAY_CACHE_MAX, ReplayCache, serviceHandshake, type Signer
 } from '../../src/core/rendezvous/index.ts'
 
 /** Wrap a random source so every output is also recorded (copies, since callers may wipe them). */
@@ -56,7 +56,7 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
     serviceKey: A, authId, introEncKey: S, rp, cookie, clientKey: B, clientName: 'Bob', timestamp: now, sign: signer(clientSeed), random: c.random, dh: nobleDh
   })
   const X = state.X.slice()
-  const { intro, clientEphemeral } = await openIntroduce({ data: introduce1, serviceKey: A, introEncSecret, introEncKey: S, replay: new ReplayCache(), now, dh: nobleDh })
+  const { intro, clientEphemeral } = await openIntroduce({ data: introduce1, serviceKey: A, introEncSecret, introEncKey: S, replay: new ReplayCache(REPLAY_CACHE_MAX), now, dh: nobleDh })
   const s = recording(r)
   const { reply, keys: serviceKeys } = await serviceHandshake({ serviceKey: A, clientKey: intro.clientKey, clientEphemeral, cookie: intro.cookie, sign: signer(serviceSeed), random: s.random, dh: nobleDh })
   const clientKeys = await clientFinishHandshake(state, reply, nobleDh)

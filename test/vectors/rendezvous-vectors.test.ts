@@ -13,7 +13,7 @@ import { nobleDh } from '../../src/core/crypto/ntor.ts'
 import { ed25519SignWithSeed } from '../../src/core/identity/keys.ts'
 import {
   clientFinishHandshake, descriptorId, descriptorKey, E2eSession, openHsDescriptor, openIntroduce, parseHsDescriptorOuter,
-  ReplayCache, serviceHandshake
+  REPLAY_CACHE_MAX, ReplayCache, serviceHandshake
 } from '../../src/core/rendezvous/index.ts'
 import { generateRendezvousVector } from './generate-rendezvous.ts'
 
@@ -41,7 +41,7 @@ describe('seeded vectors', () => {
     expect([content.revision, content.expires]).toEqual([v.revision, v.expires])
 
     const { intro, clientEphemeral } = await openIntroduce({
-      data: fromHex(v.introduce1), serviceKey: A, introEncSecret: fromHex(v.introEncSecret), introEncKey: fromHex(v.introEncKey), replay: new ReplayCache(), now: v.now, dh: nobleDh
+      data: fromHex(v.introduce1), serviceKey: A, introEncSecret: fromHex(v.introEncSecret), introEncKey: fromHex(v.introEncKey), replay: new ReplayCache(REPLAY_CACHE_MAX), now: v.now, dh: nobleDh
     })
     expect(toHex(clientEphemeral)).toBe(v.X)
     expect(toHex(intro.clientKey)).toBe(v.clientIdentityKey)

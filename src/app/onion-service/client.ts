@@ -13,7 +13,7 @@
  */
 import { RelayCommand } from '../../core/cell/index.ts'
 import {
-  COOKIE_LEN, clientFinishHandshake, createIntroduce, decodeStatus, descriptorId, encodeEstablishRendezvous, IdentityMismatchError,
+  ControlStatus, COOKIE_LEN, clientFinishHandshake, createIntroduce, decodeStatus, descriptorId, encodeEstablishRendezvous, IdentityMismatchError,
   lookupPeriods, openHsDescriptor, responsibleHsDirs,
   type ClientHandshakeState, type HsDescriptorContent, type IntroPointInfo, type SessionKeys
 } from '../../core/rendezvous/index.ts'
@@ -212,10 +212,10 @@ async function finishAny (states: readonly ClientHandshakeState[], reply: Uint8A
 /** Send INTRODUCE1 through a fresh circuit to `point` (or to this tab's own router); true when acknowledged. */
 export async function introduceAt (onion: OnionService, point: IntroPointInfo, data: Uint8Array): Promise<boolean> {
   const self = onion.selfRelay
-  if (self != null && point.peerId === self.peerId) return onion.onionRouter?.introduce(data) === 0
+  if (self != null && point.peerId === self.peerId) return onion.onionRouter?.introduce(data) === ControlStatus.OK
   const circuit = await onion.buildCircuitTo({ peerId: point.peerId, nodeId: point.nodeId, onionKey: point.onionKey })
   try {
-    return decodeStatus(await circuit.request(RelayCommand.INTRODUCE1, data, RelayCommand.INTRODUCE_ACK)) === 0
+    return decodeStatus(await circuit.request(RelayCommand.INTRODUCE1, data, RelayCommand.INTRODUCE_ACK)) === ControlStatus.OK
   } finally {
     circuit.destroy()
   }

@@ -10,7 +10,7 @@
 import type { RelayInfo } from '../../core/circuit/router.ts'
 import { RelayCommand } from '../../core/cell/index.ts'
 import { MalformedCellError } from '../../core/errors.ts'
-import { decodeHsdirFound, decodeStatus, encodeHsdirFetch, HSDIR_KEYS_PER_ID } from '../../core/rendezvous/index.ts'
+import { ControlStatus, decodeHsdirFound, decodeStatus, encodeHsdirFetch, HSDIR_KEYS_PER_ID } from '../../core/rendezvous/index.ts'
 import type { OnionService } from '../onion.ts'
 import { HSDIR_FETCH_TIMEOUT_MS } from './constants.ts'
 import { ServiceUnreachableError } from './errors.ts'
@@ -22,7 +22,7 @@ export async function storeAt (onion: OnionService, dir: RelayInfo, descriptor: 
   const circuit = await onion.buildCircuitTo(dir)
   try {
     const status = decodeStatus(await circuit.request(RelayCommand.HSDIR_STORE, descriptor, RelayCommand.HSDIR_STORED))
-    return status === 0
+    return status === ControlStatus.OK
   } finally {
     circuit.destroy()
   }

@@ -17,7 +17,7 @@ import { RelayCommand } from '../../core/cell/index.ts'
 import { toHex } from '../../core/bytes.ts'
 import {
   AUTH_ID_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, INTRO_POINTS, descriptorId, descriptorSigningSeed, encodeEstablishIntro,
-  encodeHsDescriptor, encodeRendezvous1, openIntroduce, publishPeriods, RendezvousLimiter, ReplayCache, responsibleHsDirs, serviceHandshake,
+  encodeHsDescriptor, encodeRendezvous1, openIntroduce, publishPeriods, RendezvousLimiter, REPLAY_CACHE_MAX, ReplayCache, responsibleHsDirs, serviceHandshake,
   type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo
 } from '../../core/rendezvous/index.ts'
 import { KEEPALIVE_MS, SERVICE_CHECK_MS } from './constants.ts'
@@ -33,7 +33,7 @@ export class HiddenService {
   private readonly intros: IntroCircuit[] = []
   private building = 0
   private introEnc: { secret: Uint8Array, publicKey: Uint8Array } | null = null
-  private readonly replay = new ReplayCache()
+  private readonly replay = new ReplayCache(REPLAY_CACHE_MAX)
   /** Bounds the rendezvous circuits INTRODUCE2s make us build (a flood must not make us build without end). */
   private readonly limiter: RendezvousLimiter
   private published: { key: string, at: number } | null = null

@@ -1,4 +1,4 @@
-/** Per-channel cell scheduling (tor's EWMA circuitmux), token buckets and the relay limits. */
+/** Per-channel cell scheduling (tor's EWMA circuitmux), token buckets and the channel queue bounds. */
 export * from './errors.ts'
 export * from './limits.ts'
 export * from './scheduler.ts'

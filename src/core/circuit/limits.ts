@@ -1,9 +1,45 @@
 /**
- * Every limit of the onion router, named and documented. A tab relays for
- * others only within these bounds, and drops relay work before it hurts its
- * own user (DESIGN.md §4 "Relay duty").
+ * Every limit and constant of the onion router, named and documented in one
+ * place (the table in docs/PROTOCOL.md §7 "Limits" lists the same). A tab
+ * relays for others only within these bounds, and drops relay work before it
+ * hurts its own user (DESIGN.md §4 "Relay duty"). The channel layer's queue
+ * bounds, which follow from the circuit window, are in ../channel/limits.ts.
+ *
+ * Relayed bytes are not metered by a rate of their own: SENDME windows and
+ * the queue bounds limit what a circuit can push, and the capacity a tab
+ * advertises ({@link ADVERTISED_CAPACITY_KIBPS}) is a path weight only.
  */
-import { CIRCUIT_WINDOW, CREATE_BURST, CREATE_RATE_PER_SECOND, IDLE_CIRCUIT_TIMEOUT_MS, MAX_RELAY_CIRCUITS, SENDME_INCREMENT } from '../channel/limits.ts'
+
+/** Most circuits this tab relays for others at once; a CREATE beyond it gets DESTROY(RESOURCELIMIT). */
+export const MAX_RELAY_CIRCUITS = 512
+
+/**
+ * CREATE cells accepted per neighbour per second (token-bucket rate), and the
+ * burst above it. Tor's DoS defence allows a client address 3 circuits/s with a
+ * burst of 90 (dos-spec, DoSCircuitCreationRate/Burst); a Shallot neighbour is
+ * often a relay carrying many users' circuits, so the sustained rate is higher
+ * and the burst a little lower.
+ */
+export const CREATE_RATE_PER_SECOND = 20
+export const CREATE_BURST = 60
+
+/**
+ * Circuit-level flow control (tor-spec §7.3): a sender may have this many
+ * relay DATA cells unacknowledged on a circuit…
+ */
+export const CIRCUIT_WINDOW = 1000
+/** …and each circuit-level SENDME acknowledges this many (tor-spec §7.3; §7.4's stream windows are 500/50). */
+export const SENDME_INCREMENT = 100
+
+/** A relayed circuit with no cell for this long is torn down (DESTROY FINISHED). Tor clients retire dirty circuits after 10 minutes (MaxCircuitDirtiness). */
+export const IDLE_CIRCUIT_TIMEOUT_MS = 10 * 60_000
+
+/**
+ * Capacity a tab advertises in its descriptor, KiB/s (docs/PROTOCOL.md §8):
+ * what one tab relays comfortably (bench: ~4 MB/s through a circuit). A path
+ * weight, capped by path/weights.ts; nothing enforces it as a rate.
+ */
+export const ADVERTISED_CAPACITY_KIBPS = 1024
 
 export interface RouterLimits {
   /** Most circuits this tab relays for others at once; CREATE beyond → DESTROY(RESOURCELIMIT). */
@@ -37,7 +73,37 @@ export interface RouterLimits {
   controlTimeoutMs: number
 }
 
-export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
+/**
+ * Onionskins kept ready (onionskin.ts): the next build's first hop, and the
+ * hops of a path the app chose ahead (app/onion.ts), with room for one such
+ * set to linger…
+ */
+export const MAX_PREPARED_ONIONSKINS = 8
+/** …and each is kept at most this long; an older one is wiped and made anew. */
+export const PREPARED_ONIONSKIN_TTL_MS = 10 * 60_000
+
+/**
+ * Longest a hop holds an onward CREATE's CREATED waiting for its successor's
+ * (docs/PROTOCOL.md §7 "Building with an onward header"). Over open links the
+ * answer comes in milliseconds; a fresh WebRTC connection takes 150–300 ms here.
+ */
+export const ONWARD_HOLD_MS = 250
+
+/**
+ * Client ephemerals X of onward CREATEs a relay remembers (../replay-cache.ts):
+ * 64 hex characters each, ≈ 1 MiB at most with the Set's overhead. Onion keys
+ * live only as long as the tab, so an entry can matter only that long.
+ */
+export const ONWARD_REPLAY_CACHE_MAX = 8192
+
+/**
+ * Cells per write() of the sink test endpoint (endpoints.ts). Large, so the
+ * cells of one write leave in full channel batches (a write of n cells is sent
+ * in ceil(n / batch) messages; 16-cell writes made a 15-cell and a 1-cell one).
+ */
+export const SINK_CHUNK_CELLS = 240
+
+export const DEFAULT_ROUTER_LIMITS: RouterLimits = Object.freeze({
   maxRelayCircuits: MAX_RELAY_CIRCUITS,
   maxClientCircuits: 64,
   createRatePerSecond: CREATE_RATE_PER_SECOND,
@@ -53,4 +119,4 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = {
   introduceRatePerSecond: 10,
   introduceBurst: 50,
   controlTimeoutMs: 15_000
-}
+})

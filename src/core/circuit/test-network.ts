@@ -5,7 +5,7 @@
 import { generateOnionKey, nodeIdFromIdentityKey } from '../crypto/index.ts'
 import { seededRandom } from '../random.ts'
 import { MemoryNetwork } from '../sim/memory-network.ts'
-import { OnionRouter, type RelayInfo, type RouterOptions } from './router.ts'
+import { OnionRouter, type ClientCircuit, type RelayInfo, type RouterOptions } from './router.ts'
 
 export interface TestPeer {
   readonly id: string
@@ -75,4 +75,24 @@ export function contains (haystack: Uint8Array, needle: Uint8Array): boolean {
     return true
   }
   return false
+}
+
+/** A network of peers p0 … p(n-1), with `limits` per peer id. */
+export function networkOf (seed: number, n: number, limits?: Record<string, RouterOptions['limits']>): TestNetwork {
+  const t = new TestNetwork(seed)
+  for (let i = 0; i < n; i++) t.addPeer(`p${i}`, limits?.[`p${i}`])
+  return t
+}
+
+/** p0 builds a circuit through p1, p2, p3. */
+export async function threeHops (t: TestNetwork): Promise<{ circ: ClientCircuit, a: TestPeer, h1: TestPeer, h2: TestPeer, h3: TestPeer }> {
+  const [a, h1, h2, h3] = ['p0', 'p1', 'p2', 'p3'].map(id => t.peers.get(id)!) as [TestPeer, TestPeer, TestPeer, TestPeer]
+  const circ = await t.settle(a.router.buildCircuit([h1.info, h2.info, h3.info]))
+  return { circ, a, h1, h2, h3 }
+}
+
+/** Run the virtual network for `ms` virtual milliseconds, letting promise continuations run. */
+export async function runFor (t: TestNetwork, ms: number): Promise<void> {
+  const end = t.net.time + ms
+  await t.net.runUntil(() => t.net.time >= end, ms + 1)
 }

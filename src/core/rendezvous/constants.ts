@@ -63,12 +63,11 @@ export const RENDEZVOUS_REPLY_LEN = X25519_LEN + ED25519_SIG_LEN + AEAD_TAG_LEN
 /** Default size of an INTRODUCE replay cache (entries, FIFO eviction; spec §6). */
 export const REPLAY_CACHE_MAX = 4096
 
-/** INTRODUCE_ACK status (spec §5). */
-export const INTRODUCE_ACK_OK = 0
-export const INTRODUCE_ACK_NO_SERVICE = 1
-/** HSDIR_STORED status (spec §5). */
-export const HSDIR_STORED_OK = 0
-export const HSDIR_STORED_REFUSED = 1
+/**
+ * The status byte of INTRODUCE_ACK and HSDIR_STORED (spec §5): OK, or
+ * REFUSED (no such introduction point or over its rate; a descriptor not kept).
+ */
+export const ControlStatus = { OK: 0, REFUSED: 1 } as const
 
 /** The time period containing `nowMs`: floor(now / HS_PERIOD_MS) (spec §2). */
 export function hsPeriod (nowMs: number): number {

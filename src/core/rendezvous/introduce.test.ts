@@ -5,11 +5,11 @@ import { nobleDh } from '../crypto/ntor.ts'
 import { x25519PublicKey } from '../crypto/primitives.ts'
 import { LowOrderPointError, ProtocolViolationError } from '../errors.ts'
 import { INTRODUCE_CT_MAX, INTRODUCE_CT_MIN } from './cells.ts'
-import { INTRODUCE_MAX_SKEW_MS, RENDEZVOUS_REPLY_LEN } from './constants.ts'
+import { INTRODUCE_MAX_SKEW_MS, RENDEZVOUS_REPLY_LEN, REPLAY_CACHE_MAX } from './constants.ts'
 import { IdentityMismatchError, IntroduceError, IntroduceReplayError } from './errors.ts'
 import { clientFinishHandshake, serviceHandshake } from './handshake.ts'
 import { createIntroduce, openIntroduce } from './introduce.ts'
-import { ReplayCache } from './replay-cache.ts'
+import { ReplayCache } from '../replay-cache.ts'
 import { NOW, rnd, testIdentity } from './rendezvous.test-util.ts'
 import { E2eSession } from './session.ts'
 
@@ -31,7 +31,7 @@ async function intro (over: { timestamp?: number, sign?: typeof bob.sign, client
   })
 }
 const open = async (data: Uint8Array, o: { replay?: ReplayCache, now?: number, serviceKey?: Uint8Array, secret?: Uint8Array } = {}): Promise<Awaited<ReturnType<typeof openIntroduce>>> =>
-  await openIntroduce({ data, serviceKey: o.serviceKey ?? alice.publicKey, introEncSecret: o.secret ?? s, introEncKey: S, replay: o.replay ?? new ReplayCache(), now: o.now ?? NOW, dh: nobleDh })
+  await openIntroduce({ data, serviceKey: o.serviceKey ?? alice.publicKey, introEncSecret: o.secret ?? s, introEncKey: S, replay: o.replay ?? new ReplayCache(REPLAY_CACHE_MAX), now: o.now ?? NOW, dh: nobleDh })
 
 async function rejects (p: Promise<unknown>, cls: abstract new (...a: never[]) => Error, kind?: string): Promise<void> {
   let err: unknown
@@ -54,13 +54,13 @@ describe('INTRODUCE (spec §6)', () => {
   })
   it('a replay is refused on the second call', async () => {
     const { data } = await intro()
-    const replay = new ReplayCache()
+    const replay = new ReplayCache(REPLAY_CACHE_MAX)
     await open(data, { replay })
     await rejects(open(data, { replay }), IntroduceReplayError, 'protocol-violation')
   })
   it('garbage does not enter the replay cache (checked only after decryption)', async () => {
     const { data } = await intro()
-    const replay = new ReplayCache()
+    const replay = new ReplayCache(REPLAY_CACHE_MAX)
     const bad = data.slice(); bad[bad.length - 1]! ^= 1
     await rejects(open(bad, { replay }), IntroduceError)
     expect(replay.size).toBe(0)
@@ -109,7 +109,7 @@ describe('only IntroduceError escapes openIntroduce (property)', () => {
   })
   it('any single bit flip of a valid INTRODUCE1 → IntroduceError', async () => {
     const { data } = await intro()
-    const replay = new ReplayCache()
+    const replay = new ReplayCache(REPLAY_CACHE_MAX)
     await fc.assert(fc.asyncProperty(fc.nat({ max: data.length * 8 - 1 }), async (bit) => {
       const b = data.slice(); b[bit >> 3]! ^= 1 << (bit & 7)
       await rejects(open(b, { replay }), IntroduceError)

@@ -22,7 +22,7 @@ import {
 import type { Signer } from './descriptor.ts'
 import { IntroduceError, IntroduceReplayError } from './errors.ts'
 import type { ClientHandshakeState } from './handshake.ts'
-import type { ReplayCache } from './replay-cache.ts'
+import type { ReplayCache } from '../replay-cache.ts'
 import { checkLen, lengthPrefixed, readLengthPrefixed, readU64, u64, utf8 } from './wire.ts'
 
 export interface RendezvousPointInfo {
