@@ -24,7 +24,7 @@ export const HOOK_NAMES = [
 ]
 
 /** Source modules that only test builds may contain. */
-const TEST_SOURCES = /(^|\/)src\/(app\/testing|ui\/harness)\//
+const TEST_SOURCES = /(^|\/)src\/(app\/testing|net\/testing|ui\/harness)\//
 
 function filesUnder (dir) {
   return readdirSync(dir).flatMap(name => {

@@ -24,9 +24,9 @@ export const ALLOWED = {
 export const FORBIDDEN_PACKAGES = {
   core: ['libp2p', '@libp2p/', '@chainsafe/', '@multiformats/', 'idb', 'react', 'react-dom', 'node:', 'qrcode'],
   net: ['react', 'react-dom', 'idb'],
-  storage: ['libp2p', '@libp2p/', 'react', 'react-dom'],
-  app: ['react-dom'],
-  ui: ['libp2p', '@libp2p/', 'idb'],
+  storage: ['libp2p', '@libp2p/', '@chainsafe/', '@multiformats/', 'react', 'react-dom'],
+  app: ['libp2p', '@libp2p/', '@chainsafe/', '@multiformats/', 'idb', 'react', 'react-dom'],
+  ui: ['libp2p', '@libp2p/', '@chainsafe/', '@multiformats/', 'idb'],
   bootstrap: ['react', 'react-dom', 'idb']
 }
 
@@ -79,6 +79,8 @@ function selfTest () {
     [join(src, 'ui', 'x.tsx'), "import { Network } from '../net/network.ts'", true],
     [join(src, 'bootstrap', 'x.ts'), "import { x } from '../app/config.ts'", true],
     [join(src, 'app', 'x.ts'), "import { Network } from '../net/network.ts'", false],
+    [join(src, 'app', 'x.ts'), "import { peerIdFromString } from '@libp2p/peer-id'", true],
+    [join(src, 'app', 'x.ts'), "import { useState } from 'react'", true],
     [join(src, 'ui', 'x.tsx'), "import type { S } from '../app/services.ts'", false]
   ]
   for (const [file, text, shouldFail] of cases) {

@@ -6,7 +6,7 @@
  * inside an Ed25519 peer id), so a descriptor can only describe the tab that
  * signed it.
  */
-import { peerIdFromString } from '@libp2p/peer-id'
+import { peerIdHasKey } from '../net/peer-ids.ts'
 import type { RelayInfo } from '../core/circuit/router.ts'
 import { ADVERTISED_CAPACITY_KIBPS } from '../core/circuit/limits.ts'
 import { nodeIdFromIdentityKey } from '../core/crypto/index.ts'
@@ -29,16 +29,6 @@ export interface RelayDirectoryOptions {
   sign: (msg: Uint8Array) => Promise<Uint8Array>
   maxCircuits: number
   now?: () => number
-}
-
-/** True when `signingKey` is the Ed25519 key inside `peerId`. */
-export function peerIdHasKey (peerId: string, signingKey: Uint8Array): boolean {
-  try {
-    const raw = peerIdFromString(peerId).publicKey?.raw
-    return raw != null && raw.length === signingKey.length && raw.every((b, i) => b === signingKey[i])
-  } catch {
-    return false
-  }
 }
 
 export class RelayDirectory {

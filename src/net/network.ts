@@ -126,7 +126,7 @@ export class Network {
     const node = await createTabNode({
       privateKey: this.transportKey,
       rtcConfiguration: this.ice.rtcConfiguration,
-      isNeighbour: (peer) => this.directConnection(peer) != null,
+      isNeighbour: (peer) => this.directConnectionTo(peer) != null,
       allowLocalAddresses: this.config.allowLocalAddresses
     })
     this.node = node
@@ -134,7 +134,7 @@ export class Network {
       node,
       kindOf: (conn) => this.kindOf(conn),
       directPeerIds: () => this.directPeerIds(),
-      directConnection: (peer) => this.directConnection(peer)
+      directConnection: (peer) => this.directConnectionTo(peer)
     }
     this.view = view
     this.dialer = new Dialer({
@@ -153,7 +153,7 @@ export class Network {
     })
     node.addEventListener('connection:close', (evt) => {
       const id = evt.detail.remotePeer.toString()
-      if (this.directConnection(id) == null) {
+      if (this.directConnectionTo(id) == null) {
         this.pings.forget(id)
         this.peers.onNeighbourGone(view, id)
       }
@@ -218,7 +218,7 @@ export class Network {
 
   /** Ping one peer now over its direct WebRTC connection. */
   async pingPeer (id: string): Promise<number> {
-    const conn = this.directConnection(id)
+    const conn = this.directConnectionTo(id)
     if (conn == null || this.view == null) throw new NetworkUnavailableError('no direct connection to that peer')
     return await this.pings.ping(this.view, id, conn)
   }
@@ -261,7 +261,7 @@ export class Network {
   }
 
   /** True when a direct WebRTC connection to `peerId` is open. */
-  isDirectPeer = (peerId: string): boolean => this.directConnection(peerId) != null
+  isDirectPeer = (peerId: string): boolean => this.directConnectionTo(peerId) != null
 
   /** True for a direct (non-relayed) WebRTC connection: the only kind onion protocols run on. */
   isDirect = (conn: Connection): boolean => this.kindOf(conn) === 'direct-webrtc'
@@ -371,7 +371,8 @@ export class Network {
     return new Set((this.node?.getConnections() ?? []).filter(c => this.kindOf(c) === 'direct-webrtc').map(c => c.remotePeer.toString()))
   }
 
-  private directConnection (id: string): Connection | undefined {
+  /** This tab's direct WebRTC connection to `id`, if any. */
+  directConnectionTo (id: string): Connection | undefined {
     return this.node?.getConnections(peerIdFromString(id)).find(c => this.kindOf(c) === 'direct-webrtc')
   }
 

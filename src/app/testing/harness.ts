@@ -6,14 +6,12 @@
  * only (`npm run build:test`); the app (index.html) never loads it and the
  * release build does not contain it.
  */
-import { lpStream } from '@libp2p/utils'
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { ClientCircuit } from '../../core/circuit/router.ts'
 import { CELL_SIZE } from '../../core/constants.ts'
 import { RELAY_BODY_LEN } from '../../core/cell/index.ts'
 import { nobleRunningDigest, RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto } from '../../core/crypto/index.ts'
 import { Network, shortPeerId } from '../../net/network.ts'
-import { CHANNEL_PROTOCOL } from '../../net/channel.ts'
+import { sendGarbageOnChannel } from '../../net/testing/garbage.ts'
 import { echoRtts, registerBenchProtocols, sinkGoodput } from '../../net/bench-protocols.ts'
 import { resolveNetworkConfig } from '../config.ts'
 import { OnionService } from '../onion.ts'
@@ -81,7 +79,7 @@ export function createHarness (): Harness {
     return c
   }
   const directConn = (peer: string) => {
-    const conn = network.libp2p?.getConnections(peerIdFromString(peer)).find(c => network.isDirect(c))
+    const conn = network.directConnectionTo(peer)
     if (conn == null) throw new Error('no direct connection')
     return conn
   }
@@ -174,13 +172,6 @@ export function createHarness (): Harness {
       return { phase: s.phase, firstDirectPeerMs: s.firstDirectPeerMs, directPeers: s.directPeers, paths: direct.map(p => p.path), signalledVia: s.signalledVia }
     },
     digestEngine: () => { const e = onion.onionRouter?.runningDigest; return e == null ? 'none' : e === nobleRunningDigest ? 'noble' : 'wasm' },
-    async sendGarbage (peer, bytes) {
-      const stream = await directConn(peer).newStream(CHANNEL_PROTOCOL)
-      const junk = crypto.getRandomValues(new Uint8Array(bytes))
-      // Whole-cell-sized garbage (reaches the router) and then a torn tail.
-      stream.send(junk)
-      await lpStream(stream).write(crypto.getRandomValues(new Uint8Array(100))).catch(() => {})
-      await stream.close().catch(() => {})
-    }
+    async sendGarbage (peer, bytes) { await sendGarbageOnChannel(network, peer, bytes) }
   }
 }
