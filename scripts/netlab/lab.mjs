@@ -20,6 +20,10 @@
  * process exit, SIGINT and SIGTERM.
  *
  * CLI: `node scripts/netlab/lab.mjs up|down|sweep` (as root).
+ *
+ * One file of ~500 lines on purpose: building a namespace and recording it for
+ * teardown sit side by side, so a reader can check in one place that nothing
+ * the lab creates can outlive it or reach a real interface.
  */
 import { execFileSync, spawn as spawnChild, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'

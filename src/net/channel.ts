@@ -56,6 +56,7 @@ export class FifoCellQueue implements CellQueue {
 }
 
 export class ChannelError extends Error {
+  readonly kind = 'channel' as const
   constructor (message: string) {
     super(message)
     this.name = 'ChannelError'

@@ -21,6 +21,7 @@
  * subscribers. Nothing here logs peer ids or addresses. (A little over 400
  * lines: most of it is the documented API the app and the onion layer use.)
  */
+import { shortPeerId } from './peer-ids.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection, PrivateKey } from '@libp2p/interface'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -51,9 +52,7 @@ export class NetworkUnavailableError extends Error {
   }
 }
 
-export function shortPeerId (id: string): string {
-  return id.length > 10 ? `…${id.slice(-8)}` : id
-}
+export { shortPeerId }
 
 export class Network {
   private node: TabNode | null = null

@@ -17,3 +17,8 @@ export function peerIdHasKey (peerId: string, signingKey: Uint8Array): boolean {
     return false
   }
 }
+
+/** The one short form of a peer id every view shows (never the whole id: views get screenshotted). */
+export function shortPeerId (id: string): string {
+  return id.length > 10 ? `…${id.slice(-8)}` : id
+}

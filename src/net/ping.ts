@@ -12,6 +12,7 @@ export const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 const PING_LENGTH = 32
 
 export class PingMismatchError extends Error {
+  readonly kind = 'ping-mismatch' as const
   constructor () {
     super('ping answered with different bytes')
     this.name = 'PingMismatchError'

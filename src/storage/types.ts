@@ -102,5 +102,6 @@ export interface ProfileBackend {
 }
 
 export class IdentityExistsError extends Error {
+  readonly kind = 'identity-exists' as const
   constructor () { super('An identity already exists in this browser profile.'); this.name = 'IdentityExistsError' }
 }

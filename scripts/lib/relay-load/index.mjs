@@ -37,6 +37,9 @@
  * (WORKER_NICE) so the relay gets the CPU first, as if they had their own.
  * Everything stays on loopback and stops by itself (DEADLINE_MS); every child
  * process is killed on exit, error and SIGINT/SIGTERM.
+ *
+ * (~500 lines: the measuring loop and its reporting are one procedure, read top
+ * to bottom; the client side is ./client-worker.mjs, the probe ./relay-probe.mjs.)
  */
 import { execFileSync, fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'

@@ -5,6 +5,7 @@
  * itself in the handshake, and with nothing else: the relays on the circuit
  * see only cells.
  */
+import { shortPeerId } from '../../net/peer-ids.ts'
 import type { ClientCircuit } from '../../core/circuit/router.ts'
 import type { X25519Dh } from '../../core/crypto/index.ts'
 import type { RandomSource } from '../../core/random.ts'
@@ -43,5 +44,5 @@ export interface IncomingIntroduction {
 
 /** The short ids of a circuit's hops, for "show path" (never whole peer ids). */
 export function hopIds (circuit: ClientCircuit): string[] {
-  return circuit.path.map(h => '…' + h.peerId.slice(-6))
+  return circuit.path.map(h => shortPeerId(h.peerId))
 }

@@ -51,11 +51,13 @@ export class ChatFrameError extends ProtocolError {
 
 /** The user's message is longer than MAX_MESSAGE_BYTES. The message is shown to the user as is. */
 export class MessageTooLongError extends Error {
+  readonly kind = 'message-too-long' as const
   constructor (message = 'Messages are limited to 16 KiB.') { super(message); this.name = 'MessageTooLongError' }
 }
 
 /** The user tried to send an empty or whitespace-only message. The message is shown to the user as is. */
 export class EmptyMessageError extends Error {
+  readonly kind = 'empty-message' as const
   constructor (message = 'Type a message first.') { super(message); this.name = 'EmptyMessageError' }
 }
 
