@@ -9,11 +9,11 @@
 import { Network } from '../net/network.ts'
 import { idbSettingsBackend } from '../storage/settings.ts'
 import { resolveNetworkConfig, type RelayChoices } from './config.ts'
-import { OnionService } from './onion.ts'
+import { OnionService } from './onion/index.ts'
 import { SettingsStore } from './settings/store.ts'
 
 export type { NetworkSnapshot, PeerStatus, BootstrapStatus, ConnectivitySnapshot } from '../net/network.ts'
-export type { CircuitViewState, TestCircuitState } from './onion.ts'
+export type { CircuitViewState, TestCircuitState } from './onion/index.ts'
 export type { SettingsSnapshot, RelayRow } from './settings/store.ts'
 
 let instance: Network | null = null

@@ -10,7 +10,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { CELL_SIZE } from '../core/constants.ts'
 import { CHANNEL_PROTOCOL, type Channel } from './channel.ts'
-import { ChannelManager, ChannelUnavailableError } from './channels.ts'
+import { ChannelManager, ChannelUnavailableError, isChannelUnavailableError } from './channels.ts'
 import type { TabNode } from './node.ts'
 
 type Handler = (stream: Stream, connection: Connection) => void
@@ -106,6 +106,14 @@ describe('ChannelManager', () => {
     await expect.poll(() => stream.status).not.toBe('open')
     expect(b.manager.has(a.id)).toBe(false)
     expect(() => { a.manager.send(b.id, cell(1, 1)) }).toThrow(ChannelUnavailableError)
+  })
+
+  it('gives its refusals a kind, told apart from other errors by it', () => {
+    const err = new ChannelUnavailableError('x')
+    expect(err.kind).toBe('channel-unavailable')
+    expect(isChannelUnavailableError(err)).toBe(true)
+    expect(isChannelUnavailableError(Object.assign(new Error('y'), { name: 'ChannelUnavailableError' }))).toBe(false)
+    expect(isChannelUnavailableError('channel-unavailable')).toBe(false)
   })
 
   it('refuses a channel to itself', async () => {

@@ -27,11 +27,18 @@ export const CHANNEL_OPEN_TIMEOUT_MS = 30_000
 /** Most channels (neighbours carrying circuits) a tab keeps open. */
 export const MAX_CHANNELS = 64
 
+/** No channel to a peer could be had: refused, self, too many, or only a relayed connection. */
 export class ChannelUnavailableError extends Error {
+  readonly kind = 'channel-unavailable' as const
   constructor (message: string) {
     super(message)
     this.name = 'ChannelUnavailableError'
   }
+}
+
+/** True when `err` is a {@link ChannelUnavailableError}, told by its kind. */
+export function isChannelUnavailableError (err: unknown): err is ChannelUnavailableError {
+  return err instanceof Error && (err as { kind?: unknown }).kind === 'channel-unavailable'
 }
 
 export interface ChannelManagerOptions {

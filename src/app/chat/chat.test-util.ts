@@ -12,7 +12,7 @@ import { E2eSession } from '../../core/rendezvous/index.ts'
 import { systemRandom } from '../../core/random.ts'
 import type { Contact, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
-import type { OnionService } from '../onion.ts'
+import type { OnionService } from '../onion/index.ts'
 import type { IncomingIntroduction, RendezvousLink } from '../onion-service/index.ts'
 import { ChatService } from './service.ts'
 

@@ -17,7 +17,7 @@ import {
   lookupPeriods, openHsDescriptor, responsibleHsDirs,
   type ClientHandshakeState, type HsDescriptorContent, type IntroPointInfo, type SessionKeys
 } from '../../core/rendezvous/index.ts'
-import type { OnionService } from '../onion.ts'
+import type { OnionService } from '../onion/index.ts'
 import { FETCH_GRACE_MS, RENDEZVOUS_WAIT_MS } from './constants.ts'
 import type { DescriptorCache } from './descriptor-cache.ts'
 import { RendezvousAuthError, ServiceUnreachableError } from './errors.ts'

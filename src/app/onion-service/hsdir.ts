@@ -11,7 +11,7 @@ import type { RelayInfo } from '../../core/circuit/router.ts'
 import { RelayCommand } from '../../core/cell/index.ts'
 import { MalformedCellError } from '../../core/errors.ts'
 import { ControlStatus, decodeHsdirFound, decodeStatus, encodeHsdirFetch, HSDIR_KEYS_PER_ID } from '../../core/rendezvous/index.ts'
-import type { OnionService } from '../onion.ts'
+import type { OnionService } from '../onion/index.ts'
 import { HSDIR_FETCH_TIMEOUT_MS } from './constants.ts'
 import { ServiceUnreachableError } from './errors.ts'
 

@@ -4,7 +4,7 @@ import { x25519PublicKey } from '../../core/crypto/primitives.ts'
 import { MalformedCellError } from '../../core/errors.ts'
 import { createIntroduce, encodeHsdirFound, HSDIR_KEYS_PER_ID, MAX_CONCURRENT_RENDEZVOUS, type HsDescriptorContent } from '../../core/rendezvous/index.ts'
 import { NOW, rnd, testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
-import type { OnionService } from '../onion.ts'
+import type { OnionService } from '../onion/index.ts'
 import { DESCRIPTOR_CACHE_MS, DescriptorCache, HiddenService, HsdirFoundCollector, RendezvousLimitError, RendezvousWait, ServiceUnreachableError, type IncomingIntroduction } from './index.ts'
 
 const r = rnd('app-rendezvous')

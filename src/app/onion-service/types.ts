@@ -10,7 +10,7 @@ import type { ClientCircuit } from '../../core/circuit/router.ts'
 import type { X25519Dh } from '../../core/crypto/index.ts'
 import type { RandomSource } from '../../core/random.ts'
 import type { IntroducePlaintext, IntroPointInfo, SessionKeys } from '../../core/rendezvous/index.ts'
-import type { OnionService } from '../onion.ts'
+import type { OnionService } from '../onion/index.ts'
 
 export interface Identity {
   readonly publicKey: Uint8Array

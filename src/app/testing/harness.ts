@@ -14,7 +14,7 @@ import { Network, shortPeerId } from '../../net/network.ts'
 import { sendGarbageOnChannel } from '../../net/testing/garbage.ts'
 import { echoRtts, registerBenchProtocols, sinkGoodput } from '../../net/bench-protocols.ts'
 import { resolveNetworkConfig } from '../config.ts'
-import { OnionService } from '../onion.ts'
+import { OnionService } from '../onion/index.ts'
 
 interface Frame { direction: 'in' | 'out', peer: string, cell: Uint8Array }
 

@@ -2,7 +2,7 @@
  * The circuit layer's errors. Each is a {@link ProtocolError} with a fixed
  * kind, so callers tell them apart with `isProtocolError(err, kind)` (or
  * `instanceof`) rather than by name; the names are kept stable because the
- * app shows them (app/onion.ts) and tests pin them.
+ * app shows them (app/onion/test-circuit.ts) and tests pin them.
  */
 import type { DestroyReason } from '../cell/index.ts'
 import { ProtocolError } from '../errors.ts'

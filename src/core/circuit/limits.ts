@@ -75,7 +75,7 @@ export interface RouterLimits {
 
 /**
  * Onionskins kept ready (onionskin.ts): the next build's first hop, and the
- * hops of a path the app chose ahead (app/onion.ts), with room for one such
+ * hops of a path the app chose ahead (app/onion/path-policy.ts), with room for one such
  * set to linger…
  */
 export const MAX_PREPARED_ONIONSKINS = 8

@@ -36,7 +36,7 @@ export function wipeOnionskin (skin: PendingOnionskin): void {
 
 /**
  * Onionskins kept ready, one per relay peer id: the next build's first hop,
- * and the hops of a path the app chose ahead (app/onion.ts).
+ * and the hops of a path the app chose ahead (app/onion/path-policy.ts).
  */
 export class PreparedOnionskins {
   private readonly ready = new Map<string, { relay: RelayInfo, skin: PendingOnionskin, at: number }>()
