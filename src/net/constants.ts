@@ -106,18 +106,26 @@ export const LIVENESS_PING_TIMEOUT_MS = 4_000
 
 /**
  * A tab with neighbours pings its bootstrap relays this seldom (the relay
- * pings its tabs as often, and serves thousands); a relay that misses
- * {@link GONE_AFTER_MISSED_PINGS} in a row while neighbours answer is dropped
- * and dialled again.
+ * pings its tabs as often, and serves thousands).
  */
 export const BOOTSTRAP_PING_INTERVAL_MS = 30_000
 
 /**
- * Missed pings in a row (while other connections answered) after which a
- * connection's peer is taken for gone and the connection closed (pings.ts).
- * Two, not one: on a loaded machine a single ping can miss its timeout.
+ * A neighbour that missed this many pings in a row while a *different*
+ * connection answered is taken for gone and disconnected (pings.ts). One: a
+ * dead neighbour must be noticed within seconds (its circuits are torn down
+ * then), and "a different connection answered meanwhile" already rules out
+ * this tab being the one that is offline or stalled.
  */
-export const GONE_AFTER_MISSED_PINGS = 2
+export const NEIGHBOUR_GONE_AFTER_MISSED_PINGS = 1
+
+/**
+ * A bootstrap relay that missed this many pings in a row is dropped and
+ * dialled again, whoever else answers (pings.ts): a fresh connection is the
+ * probe. Two, not one: dropping it costs the reservation neighbours signal
+ * through.
+ */
+export const BOOTSTRAP_DROP_AFTER_MISSED_PINGS = 2
 
 /**
  * Connected to a bootstrap relay, others known, no direct peer: after this long

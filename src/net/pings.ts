@@ -15,11 +15,12 @@
  * A neighbour that stays silent while others answer is disconnected: its
  * peer is gone (a tab closed without a goodbye, its network dropped), and
  * closing tears the circuits through it down now (tor-spec §5.4) rather than
- * when ICE gives up half a minute later. The rule ({@link isGone}) needs two
- * missed pings in a row and an answer from a *different* connection since the
- * first of them was sent: one late answer on a loaded machine is not a death,
- * and when nobody answers it is this tab that is offline, whose neighbour
- * connections are kept for when it is back.
+ * when ICE gives up half a minute later. The rule ({@link isGone}): it missed
+ * a ping and a *different* connection answered after that ping was sent. A
+ * lone neighbour is never "others" to itself (counting its own earlier answer
+ * closed live TURN connections on a loaded CI machine), and when nobody
+ * answers it is this tab that is offline, whose neighbour connections are
+ * kept for when it is back.
  *
  * A bootstrap relay that misses two pings is disconnected whoever else
  * answers, and dialled again (bootstrap-links.ts): after a cut uplink the old
@@ -30,7 +31,7 @@
  */
 import type { Connection } from '@libp2p/interface'
 import { connectionPath, type ConnectionPath } from './connection-path.ts'
-import { BOOTSTRAP_PING_INTERVAL_MS, GONE_AFTER_MISSED_PINGS, LIVENESS_PING_TIMEOUT_MS, PING_INTERVAL_MS } from './constants.ts'
+import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, BOOTSTRAP_PING_INTERVAL_MS, LIVENESS_PING_TIMEOUT_MS, NEIGHBOUR_GONE_AFTER_MISSED_PINGS, PING_INTERVAL_MS } from './constants.ts'
 import { Liveness } from './liveness.ts'
 import type { NetView } from './net-view.ts'
 import { pingConnection } from './ping.ts'
@@ -60,23 +61,23 @@ export interface PingState {
 }
 
 /**
- * Is the peer behind `peer` gone? Yes when it missed {@link GONE_AFTER_MISSED_PINGS}
+ * Is the peer behind `peer` gone? Yes when it missed {@link NEIGHBOUR_GONE_AFTER_MISSED_PINGS}
  * pings in a row and some other connection answered after the first of them
  * was sent (so this tab was online the whole time).
  */
 /**
  * After a missed ping: close this connection? A bootstrap relay after
- * {@link GONE_AFTER_MISSED_PINGS} misses in a row (a fresh connection is the
+ * {@link BOOTSTRAP_DROP_AFTER_MISSED_PINGS} misses in a row (a fresh connection is the
  * probe); a neighbour only when it {@link isGone} and this tab is not offline.
  */
 export function closeAfterMiss (kind: 'bootstrap' | 'neighbour', peer: string, state: ReadonlyMap<string, Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>>, offline: boolean): boolean {
-  if (kind === 'bootstrap') return (state.get(peer)?.missed ?? 0) >= GONE_AFTER_MISSED_PINGS
+  if (kind === 'bootstrap') return (state.get(peer)?.missed ?? 0) >= BOOTSTRAP_DROP_AFTER_MISSED_PINGS
   return !offline && isGone(peer, state)
 }
 
 export function isGone (peer: string, state: ReadonlyMap<string, Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>>): boolean {
   const s = state.get(peer)
-  if (s == null || s.missed < GONE_AFTER_MISSED_PINGS) return false
+  if (s == null || s.missed < NEIGHBOUR_GONE_AFTER_MISSED_PINGS) return false
   for (const [other, o] of state) {
     if (other !== peer && o.lastAnswerAt > s.firstMissSentAt) return true
   }
