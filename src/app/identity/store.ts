@@ -6,118 +6,24 @@
  * Nothing here logs: errors shown to the user are the named errors' plain
  * messages, which never contain keys, names or file bytes.
  */
-import { toHex } from '../../core/bytes.ts'
+import { ctEqual, toHex } from '../../core/bytes.ts'
 import {
-  BACKUP_FILE_NAME, BackupError, InviteError, createInvitePayload, decodeInvite, decryptBackup, encryptBackup,
-  ExpiredInviteError, extractInvitePayload, inviteLink, keyFingerprintDigits, newInviteFields, normalizeDisplayName,
+  BACKUP_FILE_NAME, createInvitePayload, decodeInvite, decryptBackup, encryptBackup,
+  ExpiredInviteError, extractInvitePayload, inviteLink, newInviteFields, normalizeDisplayName,
   type Invite, type KdfParams
 } from '../../core/identity/index.ts'
-import { ctEqual } from '../../core/bytes.ts'
 import { systemRandom } from '../../core/random.ts'
 import { generateIdentityKey } from '../../storage/keys.ts'
-import { IdentityExistsError, type ChatStore, type Contact, type Profile, type ProfileBackend } from '../../storage/types.ts'
+import type { ChatStore, Contact, Profile } from '../../storage/types.ts'
 import { ExternalStore } from '../external-store.ts'
+import { CONTACT_ID_BYTES, KDF_PROGRESS_STEPS, MIN_PASSPHRASE_LENGTH } from './constants.ts'
+import { ERROR_TEXT, errorText } from './errors.ts'
+import { fingerprintOf, safetyNumberOf } from './fingerprints.ts'
 import { noProfileLock, type ProfileLock } from './lock.ts'
+import type { BusyState, HistoryKeeper, IdentityActions, IdentitySnapshot, IdentityStoreDeps, IncomingInviteView, OutgoingInvite } from './types.ts'
 
-export const MIN_PASSPHRASE_LENGTH = 10
-
-export type IdentityPhase = 'loading' | 'open-elsewhere' | 'first-run' | 'ready' | 'failed'
-
-export interface SelfView {
-  readonly displayName: string
-  readonly publicKeyHex: string
-  /** 30 digits: this key's half of every safety number. */
-  readonly fingerprint: string
-  readonly createdAt: number
-}
-
-export interface ContactView {
-  readonly id: string
-  readonly displayName: string
-  readonly state: Contact['state']
-  readonly verified: boolean
-  readonly addedAt: number
-  readonly relays: readonly string[]
-  /** 60 digits. */
-  readonly safetyNumber: string
-}
-
-export type IncomingInviteView =
-  | {
-    readonly status: 'valid'
-    readonly inviterName: string
-    readonly expiresAt: number
-    /** Null until this profile has an identity. */
-    readonly safetyNumber: string | null
-    /** Set when the invite cannot be accepted as is (own invite, already a contact, no identity yet). */
-    readonly blocker: 'own-invite' | 'already-contact' | 'no-identity' | null
-  }
-  | { readonly status: 'refused', readonly message: string }
-
-export interface OutgoingInvite {
-  readonly link: string
-  readonly expiresAt: number
-}
-
-export interface BusyState {
-  readonly task: 'create' | 'restore' | 'invite' | 'nuke' | 'accept' | 'update'
-  /** Fraction in [0, 1] while the key-derivation function runs, else null. */
-  readonly progress: number | null
-}
-
-export interface Notice {
-  readonly kind: 'error' | 'success'
-  readonly text: string
-  /** Where it belongs in the UI. */
-  readonly area: 'first-run' | 'you' | 'contacts' | 'invite'
-}
-
-export interface IdentitySnapshot {
-  readonly phase: IdentityPhase
-  readonly self: SelfView | null
-  readonly contacts: readonly ContactView[]
-  readonly busy: BusyState | null
-  readonly notice: Notice | null
-  readonly incoming: IncomingInviteView | null
-  readonly outgoing: OutgoingInvite | null
-}
-
-/**
- * What the identity UI can ask for, one method per user action (as ChatActions
- * for the chat): components take this and the snapshot as props, never the
- * store itself. {@link IdentityStore} implements it.
- */
-export interface IdentityActions {
-  /** A location hash or link; true when it held an invite (valid or not), so the caller clears it. */
-  receiveInvite (hashOrLink: string): boolean
-  /** Take the identity over from the other tab that has it open. */
-  useHere (): Promise<void>
-  createIdentity (name: string, passphrase: string, confirm: string): Promise<boolean>
-  restoreFromBackup (file: Uint8Array, passphrase: string): Promise<boolean>
-  backupFile (): Promise<{ bytes: Uint8Array, fileName: string } | null>
-  createInvite (): Promise<OutgoingInvite | null>
-  closeOutgoingInvite (): void
-  acceptInvite (): Promise<boolean>
-  dismissInvite (): void
-  setVerified (contactId: string, verified: boolean): Promise<boolean>
-  clearHistory (contactId: string): Promise<boolean>
-  deleteConversation (contactId: string): Promise<boolean>
-  removeContact (contactId: string): Promise<boolean>
-  /** Erase everything this app keeps in the browser. */
-  nuke (): Promise<boolean>
-  dismissNotice (): void
-}
-
-export interface IdentityStoreDeps {
-  readonly backend: ProfileBackend
-  readonly lock?: ProfileLock
-  readonly now?: () => number
-  /** The app's own URL (invite links are built on it). */
-  readonly appUrl?: () => string
-  /** Tests only: cheaper KDF parameters (with the explicit weak-KDF override). */
-  readonly kdfParams?: KdfParams
-  readonly unsafeAllowWeakKdfForTests?: boolean
-}
+export * from './types.ts'
+export { MIN_PASSPHRASE_LENGTH } from './constants.ts'
 
 /** Why a name or passphrase cannot be used, as a sentence, or null. */
 export function newIdentityProblem (name: string, passphrase: string, confirm: string): string | null {
@@ -125,32 +31,6 @@ export function newIdentityProblem (name: string, passphrase: string, confirm: s
   if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) return `Choose a passphrase of at least ${MIN_PASSPHRASE_LENGTH} characters.`
   if (passphrase !== confirm) return 'The two passphrases do not match.'
   return null
-}
-
-const fingerprintCache = new Map<string, string>()
-function fingerprintOf (publicKey: Uint8Array): string {
-  const hex = toHex(publicKey)
-  let fp = fingerprintCache.get(hex)
-  if (fp == null) { fp = keyFingerprintDigits(publicKey); fingerprintCache.set(hex, fp) }
-  return fp
-}
-
-/** core's safetyNumber(), reusing the per-key cache (5200 SHA-512 rounds per key). */
-function safetyNumberOf (a: Uint8Array, b: Uint8Array): string {
-  const fa = fingerprintOf(a)
-  const fb = fingerprintOf(b)
-  return fa < fb ? fa + fb : fb + fa
-}
-
-function errorText (e: unknown, fallback: string): string {
-  if (e instanceof BackupError || e instanceof InviteError || e instanceof IdentityExistsError) return e.message
-  return fallback
-}
-
-/** Who keeps conversations in memory (chat): clearing history and deleting a conversation are theirs. */
-export interface HistoryKeeper {
-  clearHistory (contactId: string): Promise<void>
-  deleteConversation (contactId: string): Promise<void>
 }
 
 export class IdentityStore implements IdentityActions {
@@ -226,7 +106,7 @@ export class IdentityStore implements IdentityActions {
       this.profile = await this.deps.backend.open()
       await this.refresh()
     } catch {
-      this.set({ phase: 'failed', notice: { kind: 'error', area: 'first-run', text: 'Your saved identity could not be opened in this browser.' } })
+      this.set({ phase: 'failed', notice: { kind: 'error', area: 'first-run', text: ERROR_TEXT.profileUnopenable } })
     }
   }
 
@@ -252,8 +132,8 @@ export class IdentityStore implements IdentityActions {
   private progress (task: BusyState['task']): (f: number) => void {
     let last = -1
     return (f) => {
-      const pct = Math.floor(f * 100)
-      if (pct !== last) { last = pct; this.set({ busy: { task, progress: f } }) }
+      const step = Math.floor(f * KDF_PROGRESS_STEPS)
+      if (step !== last) { last = step; this.set({ busy: { task, progress: f } }) }
     }
   }
 
@@ -283,7 +163,7 @@ export class IdentityStore implements IdentityActions {
       await this.refresh()
       return true
     } catch (e) {
-      this.set({ busy: null, notice: { kind: 'error', area: 'first-run', text: errorText(e, 'The identity could not be created.') } })
+      this.set({ busy: null, notice: { kind: 'error', area: 'first-run', text: errorText(e, ERROR_TEXT.createFailed) } })
       return false
     }
   }
@@ -302,7 +182,7 @@ export class IdentityStore implements IdentityActions {
       await this.refresh()
       return true
     } catch (e) {
-      this.set({ busy: null, notice: { kind: 'error', area: 'first-run', text: errorText(e, 'The backup could not be restored.') } })
+      this.set({ busy: null, notice: { kind: 'error', area: 'first-run', text: errorText(e, ERROR_TEXT.restoreFailed) } })
       return false
     }
   }
@@ -313,7 +193,7 @@ export class IdentityStore implements IdentityActions {
     try {
       return { bytes: await this.profile.backupFile(), fileName: BACKUP_FILE_NAME }
     } catch {
-      this.set({ notice: { kind: 'error', area: 'you', text: 'The backup could not be read.' } })
+      this.set({ notice: { kind: 'error', area: 'you', text: ERROR_TEXT.backupUnreadable } })
       return null
     }
   }
@@ -334,7 +214,7 @@ export class IdentityStore implements IdentityActions {
       this.set({ busy: null, outgoing })
       return outgoing
     } catch {
-      this.set({ busy: null, notice: { kind: 'error', area: 'invite', text: 'The invite could not be made (too many or too long relay addresses?).' } })
+      this.set({ busy: null, notice: { kind: 'error', area: 'invite', text: ERROR_TEXT.inviteNotMade } })
       return null
     }
   }
@@ -354,7 +234,7 @@ export class IdentityStore implements IdentityActions {
       this.inviteRefusal = null
     } catch (e) {
       this.invite = null
-      this.inviteRefusal = errorText(e, 'This invite link is damaged or incomplete.')
+      this.inviteRefusal = errorText(e, ERROR_TEXT.inviteDamaged)
     }
     this.set({})
     return true
@@ -393,7 +273,7 @@ export class IdentityStore implements IdentityActions {
     this.set({ busy: { task: 'accept', progress: null } })
     try {
       await p.putContact({
-        id: toHex(systemRandom(16)),
+        id: toHex(systemRandom(CONTACT_ID_BYTES)),
         publicKey: inv.publicKey,
         displayName: inv.displayName,
         relays: inv.relays,
@@ -407,7 +287,7 @@ export class IdentityStore implements IdentityActions {
       await this.refresh()
       return true
     } catch {
-      this.set({ busy: null, notice: { kind: 'error', area: 'invite', text: 'The contact could not be saved.' } })
+      this.set({ busy: null, notice: { kind: 'error', area: 'invite', text: ERROR_TEXT.contactNotSaved } })
       return false
     }
   }
@@ -436,24 +316,24 @@ export class IdentityStore implements IdentityActions {
 
   async setVerified (contactId: string, verified: boolean): Promise<boolean> {
     return await this.updateContact(contactId, async (p, c) => { await p.putContact({ ...c, verified }) },
-      '', 'The contact could not be updated.')
+      '', ERROR_TEXT.contactNotUpdated)
   }
 
   /** Delete the 1:1 conversation with this contact (its record and messages). */
   async deleteConversation (contactId: string): Promise<boolean> {
     return await this.updateContact(contactId, async (p) => { await (this.historyKeeper?.deleteConversation(contactId) ?? p.deleteConversation(contactId)) },
-      'The conversation was deleted.', 'The conversation could not be deleted.')
+      'The conversation was deleted.', ERROR_TEXT.conversationNotDeleted)
   }
 
   /** Delete every message exchanged with this contact. */
   async clearHistory (contactId: string): Promise<boolean> {
     return await this.updateContact(contactId, async (p) => { await (this.historyKeeper?.clearHistory(contactId) ?? p.clearHistory(contactId)) },
-      'The history was cleared.', 'The history could not be cleared.')
+      'The history was cleared.', ERROR_TEXT.historyNotCleared)
   }
 
   async removeContact (contactId: string): Promise<boolean> {
     return await this.updateContact(contactId, async (p) => { await p.deleteContact(contactId) },
-      'The contact was removed.', 'The contact could not be removed.')
+      'The contact was removed.', ERROR_TEXT.contactNotRemoved)
   }
 
   /** Erase everything of this origin and go back to the first screen. */
@@ -470,7 +350,7 @@ export class IdentityStore implements IdentityActions {
       await this.refresh()
       return true
     } catch {
-      this.set({ busy: null, notice: { kind: 'error', area: 'you', text: 'Erasing failed. Close other Shallot tabs and try again.' } })
+      this.set({ busy: null, notice: { kind: 'error', area: 'you', text: ERROR_TEXT.eraseFailed } })
       await this.load()
       return false
     }
