@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { ready } from './identity.test-util.ts'
+
+describe('contact changes', () => {
+  it('verified toggle, clear history and delete conversation', async () => {
+    const a = await ready('Ann')
+    const b = await ready('Bob')
+    b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
+    await b.store.acceptInvite()
+    const id = b.store.getSnapshot().contacts[0]!.id
+    expect(await b.store.setVerified(id, true)).toBe(true)
+    expect(b.store.getSnapshot().contacts[0]!.verified).toBe(true)
+    const chat = b.store.chatStore()!
+    await chat.putMessage(id, { id: 'm2', direction: 'in', text: 'second', timestamp: 2 })
+    await chat.putMessage(id, { id: 'm1', direction: 'out', text: 'first', timestamp: 1 })
+    await chat.putMessage('other', { id: 'x', direction: 'out', text: 'elsewhere', timestamp: 1 })
+    expect((await chat.listMessages(id)).map(m => m.text)).toEqual(['first', 'second'])
+    expect(await b.store.clearHistory(id)).toBe(true)
+    expect(await chat.listMessages(id)).toEqual([])
+    expect(await chat.listMessages('other')).toHaveLength(1)
+    await chat.putMessage(id, { id: 'm3', direction: 'in', text: 'again', timestamp: 3 })
+    expect(await b.store.deleteConversation(id)).toBe(true)
+    expect(await chat.listMessages(id)).toEqual([])
+    expect(b.store.getSnapshot().contacts).toHaveLength(1)
+  })
+
+  it('clear history and delete conversation go through the history keeper (chat) when there is one', async () => {
+    const a = await ready('Ann')
+    const b = await ready('Bob')
+    b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
+    await b.store.acceptInvite()
+    const id = b.store.getSnapshot().contacts[0]!.id
+    const asked: string[] = []
+    b.store.keepHistoryWith({
+      clearHistory: async (c) => { asked.push(`clear ${c}`) },
+      deleteConversation: async (c) => { asked.push(`delete ${c}`) }
+    })
+    expect(await b.store.clearHistory(id)).toBe(true)
+    expect(await b.store.deleteConversation(id)).toBe(true)
+    expect(asked).toEqual([`clear ${id}`, `delete ${id}`])
+  })
+})
