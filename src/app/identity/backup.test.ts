@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { kdfOptions, kdfProgress } from './backup.ts'
 import { ready, PASS } from './identity.test-util.ts'
+import type { IdentitySnapshot } from './types.ts'
 
 describe('backup', () => {
   it('backup → nuke → wrong passphrase changes nothing → right passphrase restores the same identity', async () => {
@@ -42,5 +44,19 @@ describe('backup', () => {
     const { store } = await ready('Ann')
     const file = (await store.backupFile())!.bytes
     expect(await store.restoreFromBackup(file, PASS)).toBe(false)
+  })
+
+  it('key-derivation progress is shown at most once per whole percent, for its task', () => {
+    const shown: Array<Partial<IdentitySnapshot>> = []
+    const report = kdfProgress((p) => { shown.push(p) }, 'restore')
+    for (const f of [0, 0.001, 0.009, 0.01, 0.0199, 0.5, 0.5, 1]) report(f)
+    expect(shown).toEqual([0, 0.01, 0.5, 1].map(progress => ({ busy: { task: 'restore', progress } })))
+  })
+
+  it('only the test settings given reach the key-derivation function', () => {
+    expect(kdfOptions({ backend: null as never })).toEqual({})
+    expect(kdfOptions({ backend: null as never, unsafeAllowWeakKdfForTests: false })).toEqual({})
+    const params = { logN: 10, r: 8, p: 1 }
+    expect(kdfOptions({ backend: null as never, kdfParams: params, unsafeAllowWeakKdfForTests: true })).toEqual({ params, unsafeAllowWeakKdfForTests: true })
   })
 })

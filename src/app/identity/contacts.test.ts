@@ -39,4 +39,29 @@ describe('contact changes', () => {
     expect(await b.store.deleteConversation(id)).toBe(true)
     expect(asked).toEqual([`clear ${id}`, `delete ${id}`])
   })
+
+  it('a change to an unknown contact does nothing', async () => {
+    const { store } = await ready('Ann')
+    const before = store.getSnapshot()
+    expect(await store.setVerified('nobody', true)).toBe(false)
+    expect(await store.clearHistory('nobody')).toBe(false)
+    expect(await store.removeContact('nobody')).toBe(false)
+    expect(store.getSnapshot()).toBe(before)
+  })
+
+  it('a change that fails says so in the contact list and leaves the contact as it was', async () => {
+    const a = await ready('Ann')
+    const b = await ready('Bob')
+    b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
+    await b.store.acceptInvite()
+    const id = b.store.getSnapshot().contacts[0]!.id
+    b.store.keepHistoryWith({
+      clearHistory: async () => { throw new Error('chat failed') },
+      deleteConversation: async () => { throw new Error('chat failed') }
+    })
+    expect(await b.store.clearHistory(id)).toBe(false)
+    expect(b.store.getSnapshot()).toMatchObject({ busy: null, notice: { kind: 'error', area: 'contacts', text: 'The history could not be cleared.' } })
+    expect(b.store.getSnapshot().contacts).toHaveLength(1)
+  })
 })
+

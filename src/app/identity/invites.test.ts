@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { base64urlDecode, base64urlEncode, safetyNumber } from '../../core/identity/index.ts'
 import { fromHex } from '../../core/bytes.ts'
+import { ed25519PublicKeyFromSeed, type Invite } from '../../core/identity/index.ts'
+import type { Contact } from '../../storage/types.ts'
+import { fingerprintOf } from './fingerprints.ts'
+import { incomingInviteView } from './invites.ts'
 import { makeStore, PASS, ready } from './identity.test-util.ts'
 
 describe('invites', () => {
@@ -65,4 +69,28 @@ describe('invites', () => {
     expect(b.store.getSnapshot().incoming).toMatchObject({ status: 'valid', blocker: null })
     expect(await b.store.acceptInvite()).toBe(true)
   })
+
+  describe('what an opened invite shows', () => {
+    const key = (n: number): Uint8Array => ed25519PublicKeyFromSeed(new Uint8Array(32).fill(n))
+    const inviter = key(7)
+    const own = key(8)
+    const invite: Invite = { inviteId: new Uint8Array(16), expiresAt: 5_000, publicKey: inviter, displayName: 'Ann', relays: [], signature: new Uint8Array(64) }
+    const contact = (publicKey: Uint8Array): Contact => ({ id: 'c1', publicKey, displayName: 'Ann', relays: [], state: 'accepted', verified: false, addedAt: 0 })
+
+    it('nothing opened shows nothing; a refusal is shown whatever else is known', () => {
+      expect(incomingInviteView(null, null, own, [])).toBeNull()
+      expect(incomingInviteView(invite, 'This invite link has expired.', own, [])).toEqual({ status: 'refused', message: 'This invite link has expired.' })
+    })
+
+    it('a valid invite shows the inviter and the safety number, blocked when it cannot be accepted', () => {
+      const safety = [fingerprintOf(own), fingerprintOf(inviter)].sort().join('')
+      expect(incomingInviteView(invite, null, own, [])).toEqual({ status: 'valid', inviterName: 'Ann', expiresAt: 5_000, safetyNumber: safety, blocker: null })
+      expect(incomingInviteView(invite, null, undefined, [])).toMatchObject({ blocker: 'no-identity', safetyNumber: null })
+      // compared by value: a copy of the own key is still the own key
+      expect(incomingInviteView(invite, null, inviter.slice(), [])).toMatchObject({ blocker: 'own-invite', safetyNumber: null })
+      expect(incomingInviteView(invite, null, own, [contact(key(9)), contact(inviter.slice())])).toMatchObject({ blocker: 'already-contact', safetyNumber: safety })
+      expect(incomingInviteView(invite, null, own, [contact(key(9))])).toMatchObject({ blocker: null })
+    })
+  })
 })
+

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { decryptBackup, keyFingerprintDigits } from '../../core/identity/index.ts'
 import { fromHex } from '../../core/bytes.ts'
 import { memoryProfileBackend } from '../../storage/memory.ts'
-import { FAST, makeStore, PASS } from './identity.test-util.ts'
+import { FAST, makeStore, PASS, ready } from './identity.test-util.ts'
 import type { ProfileLock } from './lock.ts'
 import { IdentityStore, newIdentityProblem } from './store.ts'
 
@@ -54,4 +54,21 @@ describe('profile lifecycle', () => {
     expect(store.getSnapshot()).toMatchObject({ phase: 'open-elsewhere', self: null })
     expect(store.chatStore()).toBeNull()
   })
+
+  it('a saved identity that cannot be opened shows the failure, not the first screen', async () => {
+    const backend = { ...memoryProfileBackend(), open: async () => { throw new Error('IndexedDB broken') } }
+    const store = new IdentityStore({ backend, ...FAST })
+    await store.start()
+    expect(store.getSnapshot()).toMatchObject({ phase: 'failed', notice: { kind: 'error', area: 'first-run', text: 'Your saved identity could not be opened in this browser.' } })
+  })
+
+  it('erasing that fails says so and opens the profile again', async () => {
+    const { store, backend } = await ready('Ann')
+    const self = store.getSnapshot().self
+    backend.wipe = async () => { throw new Error('blocked by another tab') }
+    expect(await store.nuke()).toBe(false)
+    expect(store.getSnapshot()).toMatchObject({ phase: 'ready', self, busy: null, notice: { kind: 'error', area: 'you', text: 'Erasing failed. Close other Shallot tabs and try again.' } })
+    expect(store.chatStore()).not.toBeNull()
+  })
 })
+
