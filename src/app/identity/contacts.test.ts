@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { ready } from './identity.test-util.ts'
 
+/** Bob, who accepted Ann's invite, and the id of Ann among his contacts. */
+async function bobWithAnn () {
+  const a = await ready('Ann')
+  const b = await ready('Bob')
+  b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
+  await b.store.acceptInvite()
+  const id = b.store.getSnapshot().contacts[0]!.id
+  return { b, id }
+}
+
 describe('contact changes', () => {
   it('verified toggle, clear history and delete conversation', async () => {
-    const a = await ready('Ann')
-    const b = await ready('Bob')
-    b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
-    await b.store.acceptInvite()
-    const id = b.store.getSnapshot().contacts[0]!.id
+    const { b, id } = await bobWithAnn()
     expect(await b.store.setVerified(id, true)).toBe(true)
     expect(b.store.getSnapshot().contacts[0]!.verified).toBe(true)
     const chat = b.store.chatStore()!
@@ -25,11 +31,7 @@ describe('contact changes', () => {
   })
 
   it('clear history and delete conversation go through the history keeper (chat) when there is one', async () => {
-    const a = await ready('Ann')
-    const b = await ready('Bob')
-    b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
-    await b.store.acceptInvite()
-    const id = b.store.getSnapshot().contacts[0]!.id
+    const { b, id } = await bobWithAnn()
     const asked: string[] = []
     b.store.keepHistoryWith({
       clearHistory: async (c) => { asked.push(`clear ${c}`) },
@@ -50,11 +52,7 @@ describe('contact changes', () => {
   })
 
   it('a change that fails says so in the contact list and leaves the contact as it was', async () => {
-    const a = await ready('Ann')
-    const b = await ready('Bob')
-    b.store.receiveInvite(new URL((await a.store.createInvite([]))!.link).hash)
-    await b.store.acceptInvite()
-    const id = b.store.getSnapshot().contacts[0]!.id
+    const { b, id } = await bobWithAnn()
     b.store.keepHistoryWith({
       clearHistory: async () => { throw new Error('chat failed') },
       deleteConversation: async () => { throw new Error('chat failed') }
