@@ -1,6 +1,6 @@
 /**
- * The identity layer's numbers. The passphrase minimum is the one rule the
- * app adds to the backup's key-derivation function (core/identity/backup.ts):
+ * The identity layer's numbers. The passphrase minimum is the app's own rule
+ * on top of the backup's key-derivation function (core/identity/backup.ts):
  * a backup file may be copied anywhere, so the passphrase alone stands
  * between a stolen file and the identity key.
  */
