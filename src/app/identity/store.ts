@@ -3,341 +3,103 @@
  * subscribe/getSnapshot (for React's useSyncExternalStore) and one method per
  * user action. Components stay thin: they render the snapshot and call these.
  *
+ * This is the façade: it owns the one snapshot (./types.ts) and hands each
+ * action to its concern, one per file: the profile's lifecycle, with the
+ * tab lock and erasing (./profile.ts), the backup file (./backup.ts),
+ * invites (./invites.ts), changing contacts (./contacts.ts), safety numbers
+ * (./fingerprints.ts), what failures say (./errors.ts), numbers
+ * (./constants.ts).
+ *
  * Nothing here logs: errors shown to the user are the named errors' plain
  * messages, which never contain keys, names or file bytes.
  */
-import { toHex } from '../../core/bytes.ts'
-import {
-  BACKUP_FILE_NAME, BackupError, InviteError, createInvitePayload, decodeInvite, decryptBackup, encryptBackup,
-  ExpiredInviteError, extractInvitePayload, inviteLink, keyFingerprintDigits, newInviteFields, normalizeDisplayName,
-  type Invite, type KdfParams
-} from '../../core/identity/index.ts'
-import { ctEqual } from '../../core/bytes.ts'
-import { systemRandom } from '../../core/random.ts'
-import { generateIdentityKey } from '../../storage/keys.ts'
-import { IdentityExistsError, type ChatStore, type Contact, type Profile, type ProfileBackend } from '../../storage/types.ts'
+import type { ChatStore, Profile } from '../../storage/types.ts'
 import { ExternalStore } from '../external-store.ts'
-import { noProfileLock, type ProfileLock } from './lock.ts'
+import { Backups } from './backup.ts'
+import { Contacts } from './contacts.ts'
+import type { IdentityHost } from './host.ts'
+import { Invites } from './invites.ts'
+import { ProfileLifecycle } from './profile.ts'
+import type { HistoryKeeper, IdentityActions, IdentitySnapshot, IdentityStoreDeps, OutgoingInvite } from './types.ts'
 
-export const MIN_PASSPHRASE_LENGTH = 10
-
-export type IdentityPhase = 'loading' | 'open-elsewhere' | 'first-run' | 'ready' | 'failed'
-
-export interface SelfView {
-  readonly displayName: string
-  readonly publicKeyHex: string
-  /** 30 digits: this key's half of every safety number. */
-  readonly fingerprint: string
-  readonly createdAt: number
-}
-
-export interface ContactView {
-  readonly id: string
-  readonly displayName: string
-  readonly state: Contact['state']
-  readonly verified: boolean
-  readonly addedAt: number
-  readonly relays: readonly string[]
-  /** 60 digits. */
-  readonly safetyNumber: string
-}
-
-export type IncomingInviteView =
-  | {
-    readonly status: 'valid'
-    readonly inviterName: string
-    readonly expiresAt: number
-    /** Null until this profile has an identity. */
-    readonly safetyNumber: string | null
-    /** Set when the invite cannot be accepted as is (own invite, already a contact, no identity yet). */
-    readonly blocker: 'own-invite' | 'already-contact' | 'no-identity' | null
-  }
-  | { readonly status: 'refused', readonly message: string }
-
-export interface OutgoingInvite {
-  readonly link: string
-  readonly expiresAt: number
-}
-
-export interface BusyState {
-  readonly task: 'create' | 'restore' | 'invite' | 'nuke' | 'accept' | 'update'
-  /** Fraction in [0, 1] while the key-derivation function runs, else null. */
-  readonly progress: number | null
-}
-
-export interface Notice {
-  readonly kind: 'error' | 'success'
-  readonly text: string
-  /** Where it belongs in the UI. */
-  readonly area: 'first-run' | 'you' | 'contacts' | 'invite'
-}
-
-export interface IdentitySnapshot {
-  readonly phase: IdentityPhase
-  readonly self: SelfView | null
-  readonly contacts: readonly ContactView[]
-  readonly busy: BusyState | null
-  readonly notice: Notice | null
-  readonly incoming: IncomingInviteView | null
-  readonly outgoing: OutgoingInvite | null
-}
-
-/**
- * What the identity UI can ask for, one method per user action (as ChatActions
- * for the chat): components take this and the snapshot as props, never the
- * store itself. {@link IdentityStore} implements it.
- */
-export interface IdentityActions {
-  /** A location hash or link; true when it held an invite (valid or not), so the caller clears it. */
-  receiveInvite (hashOrLink: string): boolean
-  /** Take the identity over from the other tab that has it open. */
-  useHere (): Promise<void>
-  createIdentity (name: string, passphrase: string, confirm: string): Promise<boolean>
-  restoreFromBackup (file: Uint8Array, passphrase: string): Promise<boolean>
-  backupFile (): Promise<{ bytes: Uint8Array, fileName: string } | null>
-  createInvite (): Promise<OutgoingInvite | null>
-  closeOutgoingInvite (): void
-  acceptInvite (): Promise<boolean>
-  dismissInvite (): void
-  setVerified (contactId: string, verified: boolean): Promise<boolean>
-  clearHistory (contactId: string): Promise<boolean>
-  deleteConversation (contactId: string): Promise<boolean>
-  removeContact (contactId: string): Promise<boolean>
-  /** Erase everything this app keeps in the browser. */
-  nuke (): Promise<boolean>
-  dismissNotice (): void
-}
-
-export interface IdentityStoreDeps {
-  readonly backend: ProfileBackend
-  readonly lock?: ProfileLock
-  readonly now?: () => number
-  /** The app's own URL (invite links are built on it). */
-  readonly appUrl?: () => string
-  /** Tests only: cheaper KDF parameters (with the explicit weak-KDF override). */
-  readonly kdfParams?: KdfParams
-  readonly unsafeAllowWeakKdfForTests?: boolean
-}
-
-/** Why a name or passphrase cannot be used, as a sentence, or null. */
-export function newIdentityProblem (name: string, passphrase: string, confirm: string): string | null {
-  if (normalizeDisplayName(name) == null) return 'Choose a display name (1 to 64 bytes, no control characters).'
-  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) return `Choose a passphrase of at least ${MIN_PASSPHRASE_LENGTH} characters.`
-  if (passphrase !== confirm) return 'The two passphrases do not match.'
-  return null
-}
-
-const fingerprintCache = new Map<string, string>()
-function fingerprintOf (publicKey: Uint8Array): string {
-  const hex = toHex(publicKey)
-  let fp = fingerprintCache.get(hex)
-  if (fp == null) { fp = keyFingerprintDigits(publicKey); fingerprintCache.set(hex, fp) }
-  return fp
-}
-
-/** core's safetyNumber(), reusing the per-key cache (5200 SHA-512 rounds per key). */
-function safetyNumberOf (a: Uint8Array, b: Uint8Array): string {
-  const fa = fingerprintOf(a)
-  const fb = fingerprintOf(b)
-  return fa < fb ? fa + fb : fb + fa
-}
-
-function errorText (e: unknown, fallback: string): string {
-  if (e instanceof BackupError || e instanceof InviteError || e instanceof IdentityExistsError) return e.message
-  return fallback
-}
-
-/** Who keeps conversations in memory (chat): clearing history and deleting a conversation are theirs. */
-export interface HistoryKeeper {
-  clearHistory (contactId: string): Promise<void>
-  deleteConversation (contactId: string): Promise<void>
-}
+export * from './types.ts'
+export { MIN_PASSPHRASE_LENGTH } from './constants.ts'
+export { newIdentityProblem } from './profile.ts'
 
 export class IdentityStore implements IdentityActions {
   private readonly view = new ExternalStore<IdentitySnapshot>({ phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null })
-  private profile: Profile | null = null
-  private contacts: Contact[] = []
-  private invite: Invite | null = null
-  private inviteRefusal: string | null = null
-  private cancelWait: (() => void) | null = null
-  private readonly lock: ProfileLock
-  private readonly now: () => number
-  private started = false
-  private historyKeeper: HistoryKeeper | null = null
+  private readonly profiles: ProfileLifecycle
+  private readonly invites: Invites
+  private readonly contactChanges: Contacts
+  private readonly backups: Backups
 
-  constructor (private readonly deps: IdentityStoreDeps) {
-    this.lock = deps.lock ?? noProfileLock
-    this.now = deps.now ?? Date.now
+  constructor (deps: IdentityStoreDeps) {
+    const now = deps.now ?? Date.now
+    const snapshot = (): IdentitySnapshot => this.getSnapshot()
+    const set = (patch: Partial<IdentitySnapshot>): void => { this.set(patch) }
+    this.profiles = new ProfileLifecycle({ deps, now, snapshot, set, forgetInvite: () => { this.invites.forget() } })
+    const host: IdentityHost = {
+      deps,
+      now,
+      snapshot,
+      set,
+      profile: () => this.profiles.profile(),
+      contacts: () => this.profiles.contacts(),
+      refresh: async () => { await this.profiles.refresh() }
+    }
+    this.invites = new Invites(host)
+    this.contactChanges = new Contacts(host)
+    this.backups = new Backups({ ...host, adopt: (p) => { this.profiles.adopt(p) } })
   }
 
   readonly subscribe = this.view.subscribe
   readonly getSnapshot = this.view.getSnapshot
 
   private set (patch: Partial<IdentitySnapshot>): void {
-    this.view.set({ ...this.getSnapshot(), ...patch, incoming: this.incomingView() })
+    this.view.set({ ...this.getSnapshot(), ...patch, incoming: this.invites.view() })
   }
 
   /** The unlocked profile's message/contact store, or null (for the chat layer and tests). */
-  chatStore (): ChatStore | null { return this.profile }
+  chatStore (): ChatStore | null { return this.profiles.profile() }
 
   /** The unlocked profile (identity, signing, store) for the chat layer, or null. */
-  unlockedProfile (): Profile | null { return this.profile }
+  unlockedProfile (): Profile | null { return this.profiles.profile() }
 
   /**
    * Clear history and delete conversation through `keeper` (chat), so what it
    * shows and a late delivery receipt cannot bring messages back. Without
    * one, only the store is changed.
    */
-  keepHistoryWith (keeper: HistoryKeeper): void { this.historyKeeper = keeper }
+  keepHistoryWith (keeper: HistoryKeeper): void { this.contactChanges.keepHistoryWith(keeper) }
 
   /** Re-read contacts after the chat layer changed one (a new request, an acceptance). */
-  async contactsChanged (): Promise<void> { if (this.profile != null) await this.refresh() }
+  async contactsChanged (): Promise<void> { if (this.profiles.profile() != null) await this.profiles.refresh() }
 
   /** Take the profile lock and load the identity. Idempotent. */
-  async start (): Promise<void> {
-    if (this.started) return
-    this.started = true
-    const held = await this.lock.acquire({ steal: false, onLost: () => { this.lost() } })
-    if (held) await this.load()
-    else this.waitForLock()
-  }
+  async start (): Promise<void> { await this.profiles.start() }
 
   /** "Use here": take the profile from the other tab. */
-  async useHere (): Promise<void> {
-    this.cancelWait?.()
-    this.cancelWait = null
-    if (await this.lock.acquire({ steal: true, onLost: () => { this.lost() } })) await this.load()
-  }
-
-  private waitForLock (): void {
-    this.set({ phase: 'open-elsewhere', self: null, contacts: [], outgoing: null })
-    this.cancelWait = this.lock.waitInLine(() => { this.cancelWait = null; void this.load() }, () => { this.lost() })
-  }
-
-  private lost (): void {
-    this.profile?.close()
-    this.profile = null
-    this.contacts = []
-    this.waitForLock()
-  }
-
-  private async load (): Promise<void> {
-    try {
-      this.profile = await this.deps.backend.open()
-      await this.refresh()
-    } catch {
-      this.set({ phase: 'failed', notice: { kind: 'error', area: 'first-run', text: 'Your saved identity could not be opened in this browser.' } })
-    }
-  }
-
-  private async refresh (): Promise<void> {
-    const p = this.profile
-    if (p == null) {
-      this.contacts = []
-      this.set({ phase: 'first-run', self: null, contacts: [], outgoing: null })
-      return
-    }
-    this.contacts = await p.listContacts()
-    const own = p.identity.publicKey
-    this.set({
-      phase: 'ready',
-      self: { displayName: p.identity.displayName, publicKeyHex: toHex(own), fingerprint: fingerprintOf(own), createdAt: p.identity.createdAt },
-      contacts: this.contacts.map(c => ({
-        id: c.id, displayName: c.displayName, state: c.state, verified: c.verified, addedAt: c.addedAt, relays: c.relays,
-        safetyNumber: safetyNumberOf(own, c.publicKey)
-      }))
-    })
-  }
-
-  private progress (task: BusyState['task']): (f: number) => void {
-    let last = -1
-    return (f) => {
-      const pct = Math.floor(f * 100)
-      if (pct !== last) { last = pct; this.set({ busy: { task, progress: f } }) }
-    }
-  }
-
-  private kdfOptions (): { params?: KdfParams, unsafeAllowWeakKdfForTests?: boolean } {
-    return {
-      ...(this.deps.kdfParams != null ? { params: this.deps.kdfParams } : {}),
-      ...(this.deps.unsafeAllowWeakKdfForTests === true ? { unsafeAllowWeakKdfForTests: true } : {})
-    }
-  }
+  async useHere (): Promise<void> { await this.profiles.useHere() }
 
   /** Make a new identity and its encrypted backup. Returns true on success. */
   async createIdentity (name: string, passphrase: string, confirm: string): Promise<boolean> {
-    if (this.getSnapshot().phase !== 'first-run' || this.getSnapshot().busy != null) return false
-    const problem = newIdentityProblem(name, passphrase, confirm)
-    if (problem != null) { this.set({ notice: { kind: 'error', area: 'first-run', text: problem } }); return false }
-    const displayName = normalizeDisplayName(name) as string
-    this.set({ busy: { task: 'create', progress: 0 }, notice: null })
-    try {
-      const key = await generateIdentityKey()
-      const createdAt = this.now()
-      const backup = await encryptBackup({ seed: key.seed, publicKey: key.publicKey, displayName, createdAt }, passphrase, {
-        ...this.kdfOptions(), onProgress: this.progress('create')
-      })
-      this.profile = await this.deps.backend.create({ seed: key.seed, publicKey: key.publicKey, displayName, createdAt, backup })
-      key.seed.fill(0)
-      this.set({ busy: null, notice: { kind: 'success', area: 'you', text: 'Your identity is ready. Download the backup and keep it with your passphrase.' } })
-      await this.refresh()
-      return true
-    } catch (e) {
-      this.set({ busy: null, notice: { kind: 'error', area: 'first-run', text: errorText(e, 'The identity could not be created.') } })
-      return false
-    }
+    return await this.profiles.create(name, passphrase, confirm)
   }
 
   /** Restore from a backup file. Nothing is written unless the file opens and the key checks out. */
   async restoreFromBackup (file: Uint8Array, passphrase: string): Promise<boolean> {
-    if (this.getSnapshot().phase !== 'first-run' || this.getSnapshot().busy != null) return false
-    this.set({ busy: { task: 'restore', progress: 0 }, notice: null })
-    try {
-      const contents = await decryptBackup(file, passphrase, {
-        onProgress: this.progress('restore'),
-        ...(this.deps.unsafeAllowWeakKdfForTests === true ? { unsafeAllowWeakKdfForTests: true } : {})
-      })
-      this.profile = await this.deps.backend.create({ ...contents, backup: file.slice() })
-      this.set({ busy: null, notice: { kind: 'success', area: 'you', text: 'Your identity was restored.' } })
-      await this.refresh()
-      return true
-    } catch (e) {
-      this.set({ busy: null, notice: { kind: 'error', area: 'first-run', text: errorText(e, 'The backup could not be restored.') } })
-      return false
-    }
+    return await this.backups.restore(file, passphrase)
   }
 
   /** The backup file to download. */
-  async backupFile (): Promise<{ bytes: Uint8Array, fileName: string } | null> {
-    if (this.profile == null) return null
-    try {
-      return { bytes: await this.profile.backupFile(), fileName: BACKUP_FILE_NAME }
-    } catch {
-      this.set({ notice: { kind: 'error', area: 'you', text: 'The backup could not be read.' } })
-      return null
-    }
-  }
+  async backupFile (): Promise<{ bytes: Uint8Array, fileName: string } | null> { return await this.backups.file() }
 
   /**
    * Make a signed invite link. The app itself carries no relay addresses in it
    * (`relays` stays empty): the link's origin is the network, and an address in
    * a link is never used without the person's confirmation (app/config.ts).
    */
-  async createInvite (relays: readonly string[] = []): Promise<OutgoingInvite | null> {
-    const p = this.profile
-    if (p == null) return null
-    this.set({ busy: { task: 'invite', progress: null }, notice: null })
-    try {
-      const fields = newInviteFields({ publicKey: p.identity.publicKey, displayName: p.identity.displayName, relays, now: this.now() })
-      const payload = await createInvitePayload(fields, async (m) => await p.sign(m))
-      const outgoing = { link: inviteLink(this.deps.appUrl?.() ?? '', payload), expiresAt: fields.expiresAt }
-      this.set({ busy: null, outgoing })
-      return outgoing
-    } catch {
-      this.set({ busy: null, notice: { kind: 'error', area: 'invite', text: 'The invite could not be made (too many or too long relay addresses?).' } })
-      return null
-    }
-  }
+  async createInvite (relays: readonly string[] = []): Promise<OutgoingInvite | null> { return await this.invites.create(relays) }
 
   closeOutgoingInvite (): void { this.set({ outgoing: null }) }
 
@@ -345,136 +107,25 @@ export class IdentityStore implements IdentityActions {
    * Handle a location hash or link. Returns true when it held an invite (valid
    * or not), so the caller clears it from the address bar.
    */
-  receiveInvite (hashOrLink: string): boolean {
-    let payload: string | null
-    try {
-      payload = extractInvitePayload(hashOrLink)
-      if (payload == null) return false
-      this.invite = decodeInvite(payload, this.now())
-      this.inviteRefusal = null
-    } catch (e) {
-      this.invite = null
-      this.inviteRefusal = errorText(e, 'This invite link is damaged or incomplete.')
-    }
-    this.set({})
-    return true
-  }
-
-  private incomingView (): IncomingInviteView | null {
-    if (this.inviteRefusal != null) return { status: 'refused', message: this.inviteRefusal }
-    const inv = this.invite
-    if (inv == null) return null
-    const own = this.profile?.identity.publicKey
-    let blocker: 'own-invite' | 'already-contact' | 'no-identity' | null = null
-    if (own == null) blocker = 'no-identity'
-    else if (ctEqual(own, inv.publicKey)) blocker = 'own-invite'
-    else if (this.contacts.some(c => ctEqual(c.publicKey, inv.publicKey))) blocker = 'already-contact'
-    return {
-      status: 'valid',
-      inviterName: inv.displayName,
-      expiresAt: inv.expiresAt,
-      safetyNumber: own == null || blocker === 'own-invite' ? null : safetyNumberOf(own, inv.publicKey),
-      blocker
-    }
-  }
+  receiveInvite (hashOrLink: string): boolean { return this.invites.receive(hashOrLink) }
 
   /** "Add contact": store the inviter as a pending contact. */
-  async acceptInvite (): Promise<boolean> {
-    const inv = this.invite
-    const p = this.profile
-    const view = this.getSnapshot().incoming
-    if (inv == null || p == null || view?.status !== 'valid' || view.blocker != null) return false
-    if (inv.expiresAt <= this.now()) {
-      this.invite = null
-      this.inviteRefusal = new ExpiredInviteError().message
-      this.set({})
-      return false
-    }
-    this.set({ busy: { task: 'accept', progress: null } })
-    try {
-      await p.putContact({
-        id: toHex(systemRandom(16)),
-        publicKey: inv.publicKey,
-        displayName: inv.displayName,
-        relays: inv.relays,
-        state: 'pending',
-        verified: false,
-        addedAt: this.now(),
-        inviteId: toHex(inv.inviteId)
-      })
-      this.invite = null
-      this.set({ busy: null, notice: { kind: 'success', area: 'contacts', text: `${inv.displayName} was added as a pending contact.` } })
-      await this.refresh()
-      return true
-    } catch {
-      this.set({ busy: null, notice: { kind: 'error', area: 'invite', text: 'The contact could not be saved.' } })
-      return false
-    }
-  }
+  async acceptInvite (): Promise<boolean> { return await this.invites.accept() }
 
-  dismissInvite (): void {
-    this.invite = null
-    this.inviteRefusal = null
-    this.set({})
-  }
+  dismissInvite (): void { this.invites.dismiss() }
 
-  private async updateContact (id: string, work: (p: Profile, c: Contact) => Promise<void>, done: string, failed: string): Promise<boolean> {
-    const p = this.profile
-    const c = this.contacts.find(x => x.id === id)
-    if (p == null || c == null) return false
-    this.set({ busy: { task: 'update', progress: null } })
-    try {
-      await work(p, c)
-      this.set({ busy: null, notice: done === '' ? null : { kind: 'success', area: 'contacts', text: done } })
-      await this.refresh()
-      return true
-    } catch {
-      this.set({ busy: null, notice: { kind: 'error', area: 'contacts', text: failed } })
-      return false
-    }
-  }
-
-  async setVerified (contactId: string, verified: boolean): Promise<boolean> {
-    return await this.updateContact(contactId, async (p, c) => { await p.putContact({ ...c, verified }) },
-      '', 'The contact could not be updated.')
-  }
+  async setVerified (contactId: string, verified: boolean): Promise<boolean> { return await this.contactChanges.setVerified(contactId, verified) }
 
   /** Delete the 1:1 conversation with this contact (its record and messages). */
-  async deleteConversation (contactId: string): Promise<boolean> {
-    return await this.updateContact(contactId, async (p) => { await (this.historyKeeper?.deleteConversation(contactId) ?? p.deleteConversation(contactId)) },
-      'The conversation was deleted.', 'The conversation could not be deleted.')
-  }
+  async deleteConversation (contactId: string): Promise<boolean> { return await this.contactChanges.deleteConversation(contactId) }
 
   /** Delete every message exchanged with this contact. */
-  async clearHistory (contactId: string): Promise<boolean> {
-    return await this.updateContact(contactId, async (p) => { await (this.historyKeeper?.clearHistory(contactId) ?? p.clearHistory(contactId)) },
-      'The history was cleared.', 'The history could not be cleared.')
-  }
+  async clearHistory (contactId: string): Promise<boolean> { return await this.contactChanges.clearHistory(contactId) }
 
-  async removeContact (contactId: string): Promise<boolean> {
-    return await this.updateContact(contactId, async (p) => { await p.deleteContact(contactId) },
-      'The contact was removed.', 'The contact could not be removed.')
-  }
+  async removeContact (contactId: string): Promise<boolean> { return await this.contactChanges.remove(contactId) }
 
   /** Erase everything of this origin and go back to the first screen. */
-  async nuke (): Promise<boolean> {
-    this.set({ busy: { task: 'nuke', progress: null }, notice: null })
-    try {
-      this.profile?.close()
-      this.profile = null
-      this.contacts = []
-      this.invite = null
-      this.inviteRefusal = null
-      await this.deps.backend.wipe()
-      this.set({ busy: null, outgoing: null, notice: { kind: 'success', area: 'first-run', text: 'Everything was erased from this browser.' } })
-      await this.refresh()
-      return true
-    } catch {
-      this.set({ busy: null, notice: { kind: 'error', area: 'you', text: 'Erasing failed. Close other Shallot tabs and try again.' } })
-      await this.load()
-      return false
-    }
-  }
+  async nuke (): Promise<boolean> { return await this.profiles.nuke() }
 
   dismissNotice (): void { this.set({ notice: null }) }
 }
