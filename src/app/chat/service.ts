@@ -14,6 +14,7 @@
  * requests, a contact we declined. Nothing here logs names, keys, peer ids
  * or message text.
  */
+import { ExternalStore } from '../external-store.ts'
 import { toHex } from '../../core/bytes.ts'
 import { EmptyMessageError, encodeChatFrame, MessageTooLongError, splitMessage } from '../../core/chat/index.ts'
 import type { IntroPointInfo } from '../../core/rendezvous/index.ts'
@@ -46,8 +47,7 @@ export interface ChatServiceDeps {
 export class ChatService implements ChatActions {
   private readonly now: () => number
   private readonly peers = new Map<string, PeerState>()
-  private readonly listeners = new Set<() => void>()
-  private snapshot: ChatSnapshot
+  private readonly view: ExternalStore<ChatSnapshot>
   private profile: Profile | null = null
   private service: HiddenService | null = null
   private timer: ReturnType<typeof setInterval> | null = null
@@ -82,17 +82,14 @@ export class ChatService implements ChatActions {
     this.delivery = new Delivery(host)
     this.requests = new RequestPolicy(host)
     this.sessions = new Sessions({ ...host, delivery: this.delivery })
-    this.snapshot = this.buildSnapshot()
+    this.view = new ExternalStore(this.buildSnapshot())
     deps.identity.subscribe(() => { void this.onIdentityChanged().catch(() => {}) })
     void this.onIdentityChanged().catch(() => {})
   }
 
-  readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener)
-    return () => { this.listeners.delete(listener) }
-  }
+  readonly subscribe = (listener: () => void): (() => void) => this.view.subscribe(listener)
 
-  readonly getSnapshot = (): ChatSnapshot => this.snapshot
+  readonly getSnapshot = (): ChatSnapshot => this.view.getSnapshot()
 
   // ---- lifecycle -----------------------------------------------------------
 
@@ -281,8 +278,7 @@ export class ChatService implements ChatActions {
   // ---- snapshot --------------------------------------------------------------
 
   private publish (): void {
-    this.snapshot = this.buildSnapshot()
-    for (const l of this.listeners) l()
+    this.view.set(this.buildSnapshot())
   }
 
   private buildSnapshot (): ChatSnapshot {
