@@ -128,12 +128,6 @@ export const NEIGHBOUR_GONE_AFTER_MISSED_PINGS = 1
 export const BOOTSTRAP_DROP_AFTER_MISSED_PINGS = 2
 
 /**
- * A direct connection that has never answered a ping is closed after this
- * many misses, online or not: it is not a working neighbour (pings.ts).
- */
-export const NEVER_ANSWERED_DROP_AFTER_MISSED_PINGS = 2
-
-/**
  * Connected to a bootstrap relay, others known, no direct peer: after this long
  * (and at least {@link ISOLATED_AFTER_FAILED_DIALS} failed dials) the tab says
  * it cannot reach peers outside its own network instead of "connecting".

@@ -31,7 +31,7 @@
  */
 import type { Connection } from '@libp2p/interface'
 import { connectionPath, type ConnectionPath } from './connection-path.ts'
-import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, BOOTSTRAP_PING_INTERVAL_MS, LIVENESS_PING_TIMEOUT_MS, NEIGHBOUR_GONE_AFTER_MISSED_PINGS, NEVER_ANSWERED_DROP_AFTER_MISSED_PINGS, PING_INTERVAL_MS } from './constants.ts'
+import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, BOOTSTRAP_PING_INTERVAL_MS, LIVENESS_PING_TIMEOUT_MS, NEIGHBOUR_GONE_AFTER_MISSED_PINGS, PING_INTERVAL_MS } from './constants.ts'
 import { Liveness } from './liveness.ts'
 import type { NetView } from './net-view.ts'
 import { pingConnection } from './ping.ts'
@@ -70,13 +70,8 @@ export interface PingState {
  * {@link BOOTSTRAP_DROP_AFTER_MISSED_PINGS} misses in a row (a fresh connection is the
  * probe); a neighbour only when it {@link isGone} and this tab is not offline.
  */
-export function closeAfterMiss (kind: 'bootstrap' | 'neighbour', peer: string, state: ReadonlyMap<string, Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt' | 'pings'>>, offline: boolean): boolean {
-  const s = state.get(peer)
-  if (kind === 'bootstrap') return (s?.missed ?? 0) >= BOOTSTRAP_DROP_AFTER_MISSED_PINGS
-  // Never answered at all: not a working neighbour, whatever else is going on (libp2p can hand
-  // over an inbound WebRTC connection whose transport never worked; kept, it counted as a
-  // neighbour, hid the "isolated" state and made the tab look offline every few seconds).
-  if (s != null && s.pings === 0 && s.missed >= NEVER_ANSWERED_DROP_AFTER_MISSED_PINGS) return true
+export function closeAfterMiss (kind: 'bootstrap' | 'neighbour', peer: string, state: ReadonlyMap<string, Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>>, offline: boolean): boolean {
+  if (kind === 'bootstrap') return (state.get(peer)?.missed ?? 0) >= BOOTSTRAP_DROP_AFTER_MISSED_PINGS
   return !offline && isGone(peer, state)
 }
 
