@@ -83,13 +83,12 @@ export async function createTabNode (opts: TabNodeOptions): Promise<TabNode> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: tabConnectionGater(opts.allowLocalAddresses, opts.isNeighbour),
-    // Off: pings.ts watches every connection a tab keeps (neighbours every
-    // 5 s, bootstrap relays every 30 s) and closes one only after two missed
-    // pings while others answered; libp2p's monitor aborted a connection on
-    // a single slow ping, which on a busy machine closed live TURN links.
-    // The relay's own monitor keeps proxies' idle timers from closing the
-    // WebSocket.
-    connectionMonitor: { enabled: false },
+    // libp2p's monitor stays on (every 30 s, as on the relay): without it
+    // e2e/webrtc-dial-race missed its 10 s redial in about half the runs
+    // (it clears connections whose transport died). Its timeout starts at
+    // 15 s, not 5: with 5 a single slow ping on a busy machine aborted live
+    // TURN connections. pings.ts does liveness and the Network panel's RTT.
+    connectionMonitor: { pingInterval: 30_000, pingTimeout: { minTimeout: 15_000 } },
     connectionManager: {
       dialTimeout: DIAL_TIMEOUT_MS,
       addressDialTimeout: ADDRESS_DIAL_TIMEOUT_MS,

@@ -58,6 +58,8 @@ export interface PingState {
   missed: number
   firstMissSentAt: number
   path: ConnectionPath | null
+  /** The connection these misses were counted on. */
+  connectionId: string
 }
 
 /**
@@ -124,7 +126,12 @@ export class PingMonitor {
   }
 
   async ping (view: NetView, id: string, conn: Connection, timeoutMs?: number): Promise<number> {
-    const s = this.state.get(id) ?? { rttMs: null, pings: 0, failed: false, lastAt: 0, lastAnswerAt: -Infinity, missed: 0, firstMissSentAt: 0, path: null }
+    const known = this.state.get(id)
+    // Misses belong to a connection: a new connection to the same peer (a redial, the
+    // survivor of two tabs dialling each other) starts with none.
+    const s = known != null && known.connectionId === conn.id
+      ? known
+      : { rttMs: known?.rttMs ?? null, pings: known?.pings ?? 0, failed: false, lastAt: 0, lastAnswerAt: known?.lastAnswerAt ?? -Infinity, missed: 0, firstMissSentAt: 0, path: null, connectionId: conn.id }
     const sentAt = performance.now()
     s.lastAt = sentAt
     this.state.set(id, s)
@@ -140,6 +147,8 @@ export class PingMonitor {
       if (view.kindOf(conn) === 'direct-webrtc') s.path = await connectionPath(conn)
       return rtt
     } catch (err) {
+      // A connection closing under the ping is not a silent peer: its close is handled elsewhere.
+      if (conn.status !== 'open') throw err
       s.failed = true
       if (s.missed++ === 0) s.firstMissSentAt = sentAt
       const kind = view.kindOf(conn) === 'bootstrap' ? 'bootstrap' : 'neighbour'
