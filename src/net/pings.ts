@@ -8,9 +8,9 @@
  * Neighbours are pinged every PING_INTERVAL_MS; bootstrap relays every
  * PING_INTERVAL_MS by a tab with no neighbour, otherwise only every
  * BOOTSTRAP_PING_INTERVAL_MS (a thousand tabs pinging a relay every few seconds
- * would be most of its work). These pings replace libp2p's connection monitor
- * (off in node.ts): that one aborts a connection on a single slow ping, which
- * on a busy machine closed live TURN connections.
+ * would be most of its work). libp2p's connection monitor also runs (node.ts:
+ * every 30 s, 15 s minimum timeout); with its default 5 s it aborted live
+ * TURN connections on a single slow ping on a busy machine.
  *
  * A neighbour that stays silent while others answer is disconnected: its
  * peer is gone (a tab closed without a goodbye, its network dropped), and
