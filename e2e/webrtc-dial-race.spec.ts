@@ -6,6 +6,12 @@
  * Two tabs that keep one direct peer each drop and re-make their connection
  * many times; every re-dial must complete quickly. Without the patch, at least
  * one of the dials hangs with near certainty (0.75^15 ≈ 1 %).
+ *
+ * It also guards the second part of that patch: the tab at the other end must
+ * notice the close at once (the remote's DTLS close_notify and SCTP ABORT),
+ * not when ICE consent lapses (~8 s) or fails (~30 s). Unpatched, B kept the
+ * dead connection, showed it in its Network panel, and closed A's redial's
+ * signalling connection as "signalling done" (about a third of redials failed).
  */
 import { appPath, expect, openPeer, test } from './fixtures.ts'
 import { directPeerRows } from './ui-driver.ts'
@@ -13,15 +19,20 @@ import { directPeerRows } from './ui-driver.ts'
 const CYCLES = 15
 /** A healthy WebRTC dial here takes well under a second; the hang lasts until the 25 s address timeout. */
 const REDIAL_DEADLINE_MS = 10_000
+/** B shows the new connection (the old one closed at its end too) this soon after A does. */
+const REMOTE_CLOSE_DEADLINE_MS = 3_000
 
 test('repeated browser-to-browser WebRTC dials never hang on the init channel', async ({ browser, relay }) => {
   const a = await openPeer(browser, appPath(relay.address, '&peers=1'))
   const b = await openPeer(browser, appPath(relay.address, '&peers=1'))
   const directRow = directPeerRows(a.page)
+  const bRow = directPeerRows(b.page)
   await expect(directRow).toHaveCount(1, { timeout: 30_000 })
+  await expect(bRow).toHaveCount(1, { timeout: 30_000 })
   const timings: number[] = []
   for (let i = 0; i < CYCLES; i++) {
     const openedBefore = await directRow.getAttribute('data-opened-at')
+    const bOpenedBefore = await bRow.getAttribute('data-opened-at')
     const started = Date.now()
     await directRow.getByRole('button', { name: /^Disconnect / }).click()
     await expect.poll(async () => {
@@ -29,6 +40,11 @@ test('repeated browser-to-browser WebRTC dials never hang on the init channel', 
       return rows === 1 ? await directRow.getAttribute('data-opened-at') : openedBefore
     }, { timeout: REDIAL_DEADLINE_MS, intervals: [50, 100, 200] }).not.toBe(openedBefore)
     timings.push(Date.now() - started)
+    // B's row shows its oldest direct connection to A: it changes only once B has closed the old one.
+    await expect.poll(async () => {
+      const rows = await bRow.count()
+      return rows === 1 ? await bRow.getAttribute('data-opened-at') : bOpenedBefore
+    }, { timeout: REMOTE_CLOSE_DEADLINE_MS, intervals: [50, 100, 200] }).not.toBe(bOpenedBefore)
   }
   test.info().annotations.push({ type: 'redial-ms', description: timings.join(',') })
   await a.context.close()

@@ -41,7 +41,7 @@ import type { NetworkConfig, NetworkPhase, NetworkSnapshot, PeerStatus } from '.
 
 export type { BootstrapState, BootstrapStatus } from './bootstraps.ts'
 export { bootstrapLabel } from './bootstraps.ts'
-export { SURPLUS_GRACE_MS, surplusConnections } from './peer-manager.ts'
+export { SURPLUS_GRACE_MS, finishedSignalling, surplusConnections } from './peer-manager.ts'
 export type { ConnectivitySnapshot, NetworkConfig, NetworkPhase, NetworkSnapshot, PeerStatus } from './snapshot.ts'
 
 export class NetworkUnavailableError extends Error {

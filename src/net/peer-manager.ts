@@ -12,7 +12,8 @@
  *   ({@link PeerManager.keepConnectionsWhere}): a circuit's hop need not be a
  *   mesh neighbour, so the limit is soft while circuits need them;
  * - hold a signalling reservation on every neighbour (relay-control.ts), and
- *   close a relayed signalling connection once its direct one is up.
+ *   close a relayed signalling connection once its direct one is up
+ *   ({@link finishedSignalling}).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Connection } from '@libp2p/interface'
@@ -20,7 +21,7 @@ import { Adjacency } from './adjacency.ts'
 import { Backoff } from './backoff.ts'
 import type { BootstrapLinks } from './bootstrap-links.ts'
 import {
-  BACKOFF_BASE_MS, BOOTSTRAP_DIAL_FALLBACK_MS, DIAL_STAGGER_MS, DISCOVERY_INTERVAL_MS, MAX_CANDIDATES, MAX_CONCURRENT_PEER_DIALS,
+  ADDRESS_DIAL_TIMEOUT_MS, BACKOFF_BASE_MS, BOOTSTRAP_DIAL_FALLBACK_MS, DIAL_STAGGER_MS, DISCOVERY_INTERVAL_MS, MAX_CANDIDATES, MAX_CONCURRENT_PEER_DIALS,
   NEIGHBOUR_ONLY_DIALS_FROM, NEIGHBOUR_PX_DELAY_MS, NEIGHBOUR_PX_INTERVAL_MS, NEIGHBOUR_PX_SETTLED_MS, PEER_BACKOFF_MAX_MS, SIGNALLING_LINGER_MS
 } from './constants.ts'
 import { askPeerExchange } from './discovery.ts'
@@ -46,6 +47,19 @@ export function surplusConnections<T extends { peer: string, openedAt: number }>
     .filter(c => now - c.openedAt >= SURPLUS_GRACE_MS && !carriesCircuits(c.peer))
     .sort((a, b) => b.openedAt - a.openedAt)
     .slice(0, excess)
+}
+
+/**
+ * Which relayed connections to a peer have done their signalling, given when
+ * the direct connection to it opened: those that opened before it (they set it
+ * up, or an earlier attempt did), and any older than a whole address dial.
+ * A relayed connection that opened *after* the direct one is the signalling
+ * of a new dial in progress: the peer is redialling, most likely because the
+ * direct connection this tab still holds is dead at its end (the peer closed
+ * it and this side has not noticed yet). Closing it there failed that redial.
+ */
+export function finishedSignalling<T extends { openedAt: number }> (relayed: readonly T[], directOpenedAt: number, now: number): T[] {
+  return relayed.filter(c => c.openedAt <= directOpenedAt || now - c.openedAt >= ADDRESS_DIAL_TIMEOUT_MS)
 }
 
 export interface PeerManagerOptions {
@@ -186,9 +200,13 @@ export class PeerManager {
    * transport does, for the neighbour it signals through).
    */
   private closeSignallingConnections (view: NetView, peer: string): void {
-    if (view.directConnection(peer) == null) return
-    for (const c of view.node.getConnections(peerIdFromString(peer))) {
-      if (c.limits != null) void c.close().catch(() => { c.abort(new Error('signalling done')) })
+    const direct = view.directConnection(peer)
+    if (direct == null) return
+    const relayed = view.node.getConnections(peerIdFromString(peer))
+      .filter(c => c.limits != null)
+      .map(c => ({ conn: c, openedAt: c.timeline.open }))
+    for (const { conn } of finishedSignalling(relayed, direct.timeline.open, Date.now())) {
+      void conn.close().catch(() => { conn.abort(new Error('signalling done')) })
     }
   }
 
@@ -233,7 +251,9 @@ export class PeerManager {
       await this.opts.connect(id)
       this.peerBackoff.success(id)
       this.failedDials = 0
-    } catch {
+    } catch (err) {
+      // How it failed (the error's name only: its message can hold addresses).
+      console.debug(`shallot network: mesh dial failed (${(err as Error).name})`)
       const failures = this.peerBackoff.failures(id)
       this.peerBackoff.failure(id, performance.now())
       this.failedDials++

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { closeAfterMiss, isGone, type PingState } from './pings.ts'
-import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, NEIGHBOUR_GONE_AFTER_MISSED_PINGS } from './constants.ts'
+import { bootstrapPingInterval, closeAfterMiss, isGone, type PingState } from './pings.ts'
+import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, BOOTSTRAP_PING_INTERVAL_MS, NEIGHBOUR_GONE_AFTER_MISSED_PINGS, PING_INTERVAL_MS } from './constants.ts'
 
 type S = Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>
 const answering = (lastAnswerAt: number): S => ({ missed: 0, firstMissSentAt: 0, lastAnswerAt })
@@ -64,5 +64,25 @@ describe('closeAfterMiss: which silent connection is closed', () => {
     expect(closeAfterMiss('neighbour', 'a', state, true)).toBe(false)
     expect(closeAfterMiss('neighbour', 'a', state, false)).toBe(true)
     expect(closeAfterMiss('neighbour', 'b', state, false)).toBe(false)
+  })
+})
+
+describe('bootstrapPingInterval: how often a tab asks its relay', () => {
+  it('rarely while a neighbour answers and the tab is online', () => {
+    expect(bootstrapPingInterval([{ failed: false }, { failed: true }], false)).toBe(BOOTSTRAP_PING_INTERVAL_MS)
+    expect(bootstrapPingInterval([undefined], false)).toBe(BOOTSTRAP_PING_INTERVAL_MS) // not pinged yet
+  })
+
+  it('often with no neighbour, or offline', () => {
+    expect(bootstrapPingInterval([], false)).toBe(PING_INTERVAL_MS)
+    expect(bootstrapPingInterval([{ failed: false }], true)).toBe(PING_INTERVAL_MS)
+  })
+
+  it('often when every neighbour missed its last ping: the relay decides whether they are gone or this tab is offline', () => {
+    // The failure this guards against: a tab whose only neighbour had closed its end
+    // (seen in e2e/webrtc-dial-race) heard no answer for 9 s, turned offline, and then
+    // never closed the dead connection, because neighbours are kept while offline.
+    expect(bootstrapPingInterval([{ failed: true }], false)).toBe(PING_INTERVAL_MS)
+    expect(bootstrapPingInterval([{ failed: true }, { failed: true }], false)).toBe(PING_INTERVAL_MS)
   })
 })

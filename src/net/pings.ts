@@ -6,9 +6,9 @@
  * it only stops answers).
  *
  * Neighbours are pinged every PING_INTERVAL_MS; bootstrap relays every
- * PING_INTERVAL_MS by a tab with no neighbour, otherwise only every
- * BOOTSTRAP_PING_INTERVAL_MS (a thousand tabs pinging a relay every few seconds
- * would be most of its work). libp2p's connection monitor also runs (node.ts:
+ * PING_INTERVAL_MS by a tab with no neighbour that answers, otherwise only
+ * every BOOTSTRAP_PING_INTERVAL_MS (a thousand tabs pinging a relay every few
+ * seconds would be most of its work; {@link bootstrapPingInterval}). libp2p's connection monitor also runs (node.ts:
  * every 30 s, 15 s minimum timeout); with its default 5 s it aborted live
  * TURN connections on a single slow ping on a busy machine.
  *
@@ -86,6 +86,19 @@ export function isGone (peer: string, state: ReadonlyMap<string, Pick<PingState,
   return false
 }
 
+/**
+ * How often to ping a bootstrap relay. Every PING_INTERVAL_MS while the tab is
+ * offline or no neighbour is answering (none, or all of them missed their last
+ * ping): the relay's answer is then what tells "this tab is offline" from "its
+ * neighbours are gone", and without it a tab whose only neighbour died went
+ * offline after a few seconds and kept the dead connection (a neighbour is
+ * never closed while offline). Otherwise every BOOTSTRAP_PING_INTERVAL_MS.
+ */
+export function bootstrapPingInterval (neighbours: ReadonlyArray<Pick<PingState, 'failed'> | undefined>, offline: boolean): number {
+  const answering = neighbours.some(s => s?.failed !== true)
+  return answering && !offline ? BOOTSTRAP_PING_INTERVAL_MS : PING_INTERVAL_MS
+}
+
 export class PingMonitor {
   private readonly state = new Map<string, PingState>()
   readonly liveness = new Liveness(() => performance.now())
@@ -112,12 +125,12 @@ export class PingMonitor {
   maintain (view: NetView, bootstrapIds: ReadonlySet<string>): void {
     const now = performance.now()
     const { node } = view
-    const hasNeighbours = view.directPeerIds().size > 0
+    const bootstrapInterval = bootstrapPingInterval([...view.directPeerIds()].map(id => this.state.get(id)), this.liveness.isOffline)
     for (const conn of node.getConnections()) {
       const kind = view.kindOf(conn)
       if (kind !== 'direct-webrtc' && kind !== 'bootstrap') continue
       const id = conn.remotePeer.toString()
-      const interval = kind === 'bootstrap' && hasNeighbours && !this.liveness.isOffline ? BOOTSTRAP_PING_INTERVAL_MS : PING_INTERVAL_MS
+      const interval = kind === 'bootstrap' ? bootstrapInterval : PING_INTERVAL_MS
       const s = this.state.get(id)
       if (s != null && now - s.lastAt < interval) continue
       if (bootstrapIds.has(id) && node.getConnections(conn.remotePeer)[0] !== conn) continue
