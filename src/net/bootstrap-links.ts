@@ -12,6 +12,7 @@ import { BootstrapAddressError, fetchRelayAddrs, newBootstrapEntry, type Bootstr
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, BOOTSTRAP_DIAL_TIMEOUT_MS, PEER_BACKOFF_MAX_MS } from './constants.ts'
 import type { IceServerProvider } from './ice.ts'
 import type { NetView } from './net-view.ts'
+import type { NetTimers } from './timing.ts'
 
 export interface BootstrapLinkHooks {
   ice: IceServerProvider
@@ -20,6 +21,7 @@ export interface BootstrapLinkHooks {
   /** ICE servers were fetched (`first`: the first set this tab got) or failed to be. */
   onIceFetched(first: boolean): void
   publish(): void
+  timers: NetTimers
 }
 
 export class BootstrapLinks {
@@ -76,7 +78,7 @@ export class BootstrapLinks {
   }
 
   async maintain (view: NetView): Promise<void> {
-    const now = performance.now()
+    const now = this.hooks.timers.now()
     const attempts: Array<Promise<void>> = []
     for (const b of this.entries) {
       const conn = b.peerId != null ? view.node.getConnections(peerIdFromString(b.peerId))[0] : undefined
@@ -118,7 +120,7 @@ export class BootstrapLinks {
       this.hooks.onJoined(view)
     } catch {
       b.state = 'unreachable'
-      this.dialBackoff.failure(b.configured, performance.now())
+      this.dialBackoff.failure(b.configured, this.hooks.timers.now())
     }
   }
 
@@ -129,7 +131,7 @@ export class BootstrapLinks {
       await view.node.services.relayControl.reserveOnBootstrap(addr, b.peerId)
       this.reservationBackoff.success(b.configured)
     } catch {
-      this.reservationBackoff.failure(b.configured, performance.now())
+      this.reservationBackoff.failure(b.configured, this.hooks.timers.now())
     }
     this.hooks.publish()
   }

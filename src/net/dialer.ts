@@ -86,6 +86,8 @@ export interface DialerOptions {
   fallbackAddresses?(peer: string): string[]
   random?: () => number
   sleep?: (ms: number) => Promise<void>
+  /** Monotonic ms for the dial records (NetTimers.now). */
+  now?: () => number
 }
 
 /**
@@ -100,11 +102,14 @@ export function endsDial (err: unknown): boolean {
 export class Dialer {
   private readonly records: DialRecord[] = []
   private readonly failed: DialFailure[] = []
-  private readonly startedAt = performance.now()
+  private readonly startedAt: number
+  private readonly now: () => number
   private readonly random: () => number
   private readonly sleep: (ms: number) => Promise<void>
 
   constructor (private readonly opts: DialerOptions) {
+    this.now = opts.now ?? (() => performance.now())
+    this.startedAt = this.now()
     this.random = opts.random ?? Math.random
     this.sleep = opts.sleep ?? (async (ms) => { await new Promise(resolve => setTimeout(resolve, ms)) })
   }
@@ -162,7 +167,7 @@ export class Dialer {
   }
 
   private recordFailure (purpose: DialPurpose, errors: string[], neighbourRoutes: number): void {
-    this.failed.push({ at: performance.now() - this.startedAt, purpose, errors, neighbourRoutes })
+    this.failed.push({ at: this.now() - this.startedAt, purpose, errors, neighbourRoutes })
     if (this.failed.length > MAX_RECORDS) this.failed.splice(0, this.failed.length - MAX_RECORDS)
   }
 
@@ -199,7 +204,7 @@ export class Dialer {
   }
 
   private record (route: SignallingRoute, purpose: DialPurpose, neighbourFailures: string[], hadNeighbourRoute: boolean): void {
-    this.records.push({ at: performance.now() - this.startedAt, route, purpose, neighbourFailures, hadNeighbourRoute })
+    this.records.push({ at: this.now() - this.startedAt, route, purpose, neighbourFailures, hadNeighbourRoute })
     if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS)
   }
 }

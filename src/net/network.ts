@@ -36,6 +36,7 @@ import type { NetView } from './net-view.ts'
 import { createTabNode, type TabNode } from './node.ts'
 import { PeerManager } from './peer-manager.ts'
 import { PingMonitor } from './pings.ts'
+import { browserTimers, type NetTimers } from './timing.ts'
 
 import type { NetworkConfig, NetworkPhase, NetworkSnapshot, PeerStatus } from './snapshot.ts'
 
@@ -69,7 +70,8 @@ export class Network {
   private candidateKinds: string[] | null = null
   private probing = false
   private snapshot: NetworkSnapshot
-  private timer: ReturnType<typeof setInterval> | null = null
+  private stopMaintenance: (() => void) | null = null
+  private readonly timers: NetTimers
   private startedAt = 0
   private firstDirectPeerMs: number | null = null
   /** Since when the tab has been on the network with nobody direct (for the isolated state). */
@@ -77,8 +79,10 @@ export class Network {
   private maintaining = false
   private readonly detach: Array<() => void> = []
 
-  constructor (private readonly config: NetworkConfig) {
+  constructor (private readonly config: NetworkConfig, timers: NetTimers = browserTimers) {
+    this.timers = timers
     this.bootstraps = new BootstrapLinks(config.bootstraps, {
+      timers,
       ice: this.ice,
       onJoined: (view) => {
         if (this.pings.liveness.answered()) this.rejoin()
@@ -92,9 +96,10 @@ export class Network {
       bootstraps: this.bootstraps,
       connect: async (peer) => await this.connect(peer, 'mesh'),
       kick: () => { void this.maintain() },
-      publish: () => { this.publish() }
+      publish: () => { this.publish() },
+      timers
     })
-    this.pings = new PingMonitor({ onBackOnline: () => { this.rejoin() }, publish: () => { this.publish() } })
+    this.pings = new PingMonitor({ onBackOnline: () => { this.rejoin() }, publish: () => { this.publish() }, timers })
     this.ice.setRelayOnly(config.relayOnly === true)
     this.ice.subscribe(() => { this.publish() })
     this.snapshot = this.buildSnapshot('starting')
@@ -120,7 +125,7 @@ export class Network {
 
   async start (): Promise<void> {
     if (this.node != null) return
-    this.startedAt = performance.now()
+    this.startedAt = this.timers.now()
     this.transportKey = await generateKeyPair('Ed25519')
     const node = await createTabNode({
       privateKey: this.transportKey,
@@ -140,6 +145,8 @@ export class Network {
       node,
       adjacency: this.peers.adjacency,
       isDirect: this.isDirect,
+      now: () => this.timers.now(),
+      sleep: async (ms) => { await new Promise<void>(resolve => { this.timers.after(ms, resolve) }) },
       // A peer known only from its relay descriptor: try it through our own bootstrap relays.
       fallbackAddresses: (peer) => this.bootstraps.connected(view).map(({ addr }) => `${addr.toString()}/p2p-circuit/webrtc/p2p/${peer}`)
     })
@@ -162,14 +169,14 @@ export class Network {
     await node.start()
     this.watchBrowser()
     this.startedPromise.resolve(node)
-    this.timer = setInterval(() => { void this.maintain() }, MAINTENANCE_INTERVAL_MS)
+    this.stopMaintenance = this.timers.every(MAINTENANCE_INTERVAL_MS, () => { void this.maintain() })
     void this.maintain()
     this.publish()
   }
 
   async stop (): Promise<void> {
-    if (this.timer != null) clearInterval(this.timer)
-    this.timer = null
+    this.stopMaintenance?.()
+    this.stopMaintenance = null
     for (const d of this.detach.splice(0)) d()
     const node = this.node
     this.node = null
@@ -376,7 +383,7 @@ export class Network {
   }
 
   private phase (connected: number, direct: number): NetworkPhase {
-    const now = performance.now()
+    const now = this.timers.now()
     if (this.pings.liveness.isOffline) return 'offline'
     if (connected === 0 && direct === 0) {
       if (!this.bootstraps.attempted) return this.bootstraps.everReached ? 'offline' : 'connecting'
@@ -394,7 +401,7 @@ export class Network {
   private publish (): void {
     if (this.node == null) return
     const direct = this.directPeerIds().size
-    if (this.firstDirectPeerMs == null && direct > 0) this.firstDirectPeerMs = performance.now() - this.startedAt
+    if (this.firstDirectPeerMs == null && direct > 0) this.firstDirectPeerMs = this.timers.now() - this.startedAt
     const next = this.buildSnapshot(this.phase(this.bootstraps.connectedCount(), direct))
     // Phase changes only (no peer, no address): what a developer looks for first.
     if (next.phase !== this.snapshot.phase) console.debug(`shallot network: ${this.snapshot.phase} → ${next.phase}`)

@@ -27,6 +27,7 @@ import {
 import { askPeerExchange } from './discovery.ts'
 import type { NetView } from './net-view.ts'
 import { HOP_PROTOCOL } from './relay-control.ts'
+import type { NetTimers } from './timing.ts'
 
 /**
  * A connection this young is never closed as surplus: a predecessor that
@@ -70,6 +71,7 @@ export interface PeerManagerOptions {
   /** Run the maintenance now (new candidates arrived). */
   kick(): void
   publish(): void
+  timers: NetTimers
 }
 
 export class PeerManager {
@@ -134,12 +136,12 @@ export class PeerManager {
     if (view.kindOf(conn) !== 'direct-webrtc') return
     // A new neighbour: learn at once whom it can signal to (its neighbours),
     // and close the relayed connection its signalling used.
-    setTimeout(() => { if (conn.status === 'open') void this.askNeighbour(view, conn, true) }, NEIGHBOUR_PX_DELAY_MS)
+    this.opts.timers.after(NEIGHBOUR_PX_DELAY_MS, () => { if (conn.status === 'open') void this.askNeighbour(view, conn, true) })
     // Its own neighbours reserve on it a second or so after they connect: ask
     // again once that has settled, or whom it can signal to stays unknown
     // until its turn in the rotation comes.
-    setTimeout(() => { if (conn.status === 'open') void this.askNeighbour(view, conn, false) }, NEIGHBOUR_PX_SETTLED_MS)
-    setTimeout(() => { this.closeSignallingConnections(view, conn.remotePeer.toString()) }, SIGNALLING_LINGER_MS)
+    this.opts.timers.after(NEIGHBOUR_PX_SETTLED_MS, () => { if (conn.status === 'open') void this.askNeighbour(view, conn, false) })
+    this.opts.timers.after(SIGNALLING_LINGER_MS, () => { this.closeSignallingConnections(view, conn.remotePeer.toString()) })
   }
 
   /** `peer` has no direct connection left. */
@@ -157,7 +159,7 @@ export class PeerManager {
     if (offline) return
     this.maintainMesh(view)
     if (this.shouldDiscover(view)) void this.discover(view)
-    else if (performance.now() - this.lastNeighbourAsk >= NEIGHBOUR_PX_INTERVAL_MS) {
+    else if (this.opts.timers.now() - this.lastNeighbourAsk >= NEIGHBOUR_PX_INTERVAL_MS) {
       const neighbour = this.nextNeighbour(view)
       if (neighbour != null) void this.askNeighbour(view, neighbour, false)
     }
@@ -165,7 +167,7 @@ export class PeerManager {
 
   /** Reserve on every direct neighbour that has none of ours yet (it then signals for its other neighbours to us). */
   private maintainNeighbourReservations (view: NetView): void {
-    const now = performance.now()
+    const now = this.opts.timers.now()
     for (const conn of view.node.getConnections()) {
       if (view.kindOf(conn) !== 'direct-webrtc') continue
       const id = conn.remotePeer.toString()
@@ -205,7 +207,7 @@ export class PeerManager {
     const relayed = view.node.getConnections(peerIdFromString(peer))
       .filter(c => c.limits != null)
       .map(c => ({ conn: c, openedAt: c.timeline.open }))
-    for (const { conn } of finishedSignalling(relayed, direct.timeline.open, Date.now())) {
+    for (const { conn } of finishedSignalling(relayed, direct.timeline.open, this.opts.timers.wallNow())) {
       void conn.close().catch(() => { conn.abort(new Error('signalling done')) })
     }
   }
@@ -220,11 +222,11 @@ export class PeerManager {
       const conns = node.getConnections().filter(c => view.kindOf(c) === 'direct-webrtc')
       const surplus = surplusConnections(
         conns.map(c => ({ peer: c.remotePeer.toString(), openedAt: c.timeline.open, conn: c })),
-        direct.size - maxDirect, this.carriesCircuits, Date.now())
+        direct.size - maxDirect, this.carriesCircuits, this.opts.timers.wallNow())
       for (const { conn } of surplus) void conn.close().catch(() => {})
       return
     }
-    const now = performance.now()
+    const now = this.opts.timers.now()
     if (direct.size + this.dialing.size >= maxDirect) return
     if (this.dialing.size >= MAX_CONCURRENT_PEER_DIALS || now - this.lastDialStart < DIAL_STAGGER_MS) return
     const self = node.peerId.toString()
@@ -255,7 +257,7 @@ export class PeerManager {
       // How it failed (the error's name only: its message can hold addresses).
       console.debug(`shallot network: mesh dial failed (${(err as Error).name})`)
       const failures = this.peerBackoff.failures(id)
-      this.peerBackoff.failure(id, performance.now())
+      this.peerBackoff.failure(id, this.opts.timers.now())
       this.failedDials++
       // A peer that keeps failing has probably left; forget it until someone mentions it again.
       if (failures >= 4) this.candidates.delete(id)
@@ -268,12 +270,12 @@ export class PeerManager {
   private shouldDiscover (view: NetView): boolean {
     const below = view.directPeerIds().size < this.opts.maxDirect
     const interval = below ? DISCOVERY_INTERVAL_MS : DISCOVERY_INTERVAL_MS * 6
-    return performance.now() - this.lastDiscovery >= interval
+    return this.opts.timers.now() - this.lastDiscovery >= interval
   }
 
   /** Ask every connected bootstrap relay and the next neighbour (in turn). */
   private async discover (view: NetView): Promise<void> {
-    this.lastDiscovery = performance.now()
+    this.lastDiscovery = this.opts.timers.now()
     const asks: Array<Promise<unknown>> = []
     const learned: string[] = []
     for (const { connection, addr } of this.opts.bootstraps.connected(view)) {
@@ -288,7 +290,7 @@ export class PeerManager {
   /** The next direct neighbour to ask, in turn. */
   private nextNeighbour (view: NetView): Connection | undefined {
     const neighbours = view.node.getConnections().filter(c => view.kindOf(c) === 'direct-webrtc')
-    this.lastNeighbourAsk = performance.now()
+    this.lastNeighbourAsk = this.opts.timers.now()
     return neighbours[this.neighbourRound++ % Math.max(1, neighbours.length)]
   }
 

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
-import { bootstrapPingInterval, closeAfterMiss, isGone, type PingState } from './pings.ts'
+import { bootstrapPingInterval, closeAfterMiss, isGone, PingMonitor, type PingState } from './pings.ts'
+import type { NetView } from './net-view.ts'
+import type { NetTimers } from './timing.ts'
 import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, BOOTSTRAP_PING_INTERVAL_MS, NEIGHBOUR_GONE_AFTER_MISSED_PINGS, PING_INTERVAL_MS } from './constants.ts'
 
 type S = Pick<PingState, 'missed' | 'firstMissSentAt' | 'lastAnswerAt'>
@@ -84,5 +86,69 @@ describe('bootstrapPingInterval: how often a tab asks its relay', () => {
     // never closed the dead connection, because neighbours are kept while offline.
     expect(bootstrapPingInterval([{ failed: true }], false)).toBe(PING_INTERVAL_MS)
     expect(bootstrapPingInterval([{ failed: true }, { failed: true }], false)).toBe(PING_INTERVAL_MS)
+  })
+})
+
+describe('PingMonitor on a hand-moved clock: a lone neighbour that goes silent', () => {
+  /** A tab with one neighbour and one bootstrap relay; `answers` says who answers a ping now. */
+  function rig (answers: { neighbour: boolean, relay: boolean }) {
+    let t = 0
+    const timers: NetTimers = { now: () => t, wallNow: () => t, every: () => () => {}, after: () => () => {} }
+    const fakeConn = (id: string, peer: string) => ({ id, remotePeer: { toString: () => peer }, status: 'open', abort: vi.fn() })
+    const neighbour = fakeConn('c1', 'neighbour')
+    const relay = fakeConn('c2', 'relay')
+    const conns = [neighbour, relay]
+    const view = {
+      node: { getConnections: (p?: { toString(): string }) => conns.filter(c => p == null || c.remotePeer.toString() === p.toString()) },
+      kindOf: (c: unknown) => c === relay ? 'bootstrap' : 'direct-webrtc',
+      directPeerIds: () => new Set(neighbour.abort.mock.calls.length > 0 ? [] : ['neighbour']),
+      directConnection: () => undefined
+    } as unknown as NetView
+    const monitor = new PingMonitor({
+      onBackOnline: () => {},
+      publish: () => {},
+      timers,
+      connectionPath: async () => null,
+      pingConnection: async (conn) => {
+        const who = conn === (neighbour as unknown) ? 'neighbour' : 'relay'
+        if (answers[who]) return 1
+        throw Object.assign(new Error('no answer'), { name: 'TimeoutError' })
+      }
+    })
+    /** Run the maintenance once a second (as network.ts does) up to `until` ms. */
+    const runUntil = async (until: number): Promise<void> => {
+      for (; t <= until; t += 1_000) {
+        monitor.maintain(view, new Set(['relay']))
+        await new Promise(resolve => setTimeout(resolve, 0))
+        monitor.liveness.check(true)
+      }
+    }
+    return { monitor, neighbour, relay, runUntil }
+  }
+
+  it('is closed within two ping rounds once the bootstrap relay (asked sooner now) has answered, and the tab stays online', async () => {
+    // The failure this guards against (e2e/webrtc-dial-race): with its only neighbour silent the tab
+    // still asked its relay only every 30 s, heard nothing for 9 s, turned offline, and a tab that is
+    // offline keeps its neighbours, so the dead connection stayed.
+    const answers = { neighbour: true, relay: true }
+    const { monitor, neighbour, runUntil } = rig(answers)
+    await runUntil(1_000)
+    answers.neighbour = false
+    await runUntil(2 * PING_INTERVAL_MS + 1_000)
+    expect(neighbour.abort).toHaveBeenCalledOnce()
+    expect(monitor.liveness.isOffline).toBe(false)
+  })
+
+  it('is kept when nothing answers at all: then it is this tab that is offline', async () => {
+    const answers = { neighbour: true, relay: true }
+    const { monitor, neighbour, relay, runUntil } = rig(answers)
+    await runUntil(1_000)
+    answers.neighbour = false
+    answers.relay = false
+    await runUntil(6 * PING_INTERVAL_MS)
+    expect(neighbour.abort).not.toHaveBeenCalled()
+    expect(monitor.liveness.isOffline).toBe(true)
+    // The relay is dropped and redialled instead (a fresh connection is the probe).
+    expect(relay.abort).toHaveBeenCalled()
   })
 })

@@ -35,6 +35,7 @@ import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, BOOTSTRAP_PING_INTERVAL_MS, LIVENESS
 import { Liveness } from './liveness.ts'
 import type { NetView } from './net-view.ts'
 import { pingConnection } from './ping.ts'
+import type { NetTimers } from './timing.ts'
 
 export class PeerUnresponsiveError extends Error {
   readonly kind = 'peer-unresponsive' as const
@@ -50,7 +51,7 @@ export interface PingState {
   pings: number
   /** The last ping went unanswered. */
   failed: boolean
-  /** When the last ping was sent (performance.now()). */
+  /** When the last ping was sent (monotonic ms, NetTimers.now). */
   lastAt: number
   /** When this connection last answered. */
   lastAnswerAt: number
@@ -101,13 +102,24 @@ export function bootstrapPingInterval (neighbours: ReadonlyArray<Pick<PingState,
 
 export class PingMonitor {
   private readonly state = new Map<string, PingState>()
-  readonly liveness = new Liveness(() => performance.now())
+  readonly liveness: Liveness
+  private readonly ping1: (conn: Connection, timeoutMs?: number) => Promise<number>
+  private readonly path: (conn: Connection) => Promise<ConnectionPath | null>
 
   constructor (private readonly hooks: {
     /** The first answer after an outage. */
     onBackOnline(): void
     publish(): void
-  }) {}
+    timers: NetTimers
+    /** One ping over one connection (ping.ts; a test passes its own). */
+    pingConnection?: (conn: Connection, timeoutMs?: number) => Promise<number>
+    /** A direct connection's path (connection-path.ts; a test passes its own). */
+    connectionPath?: (conn: Connection) => Promise<ConnectionPath | null>
+  }) {
+    this.liveness = new Liveness(() => hooks.timers.now())
+    this.ping1 = hooks.pingConnection ?? pingConnection
+    this.path = hooks.connectionPath ?? connectionPath
+  }
 
   status (peer: string): PingState | undefined {
     return this.state.get(peer)
@@ -123,7 +135,7 @@ export class PingMonitor {
   }
 
   maintain (view: NetView, bootstrapIds: ReadonlySet<string>): void {
-    const now = performance.now()
+    const now = this.hooks.timers.now()
     const { node } = view
     const bootstrapInterval = bootstrapPingInterval([...view.directPeerIds()].map(id => this.state.get(id)), this.liveness.isOffline)
     for (const conn of node.getConnections()) {
@@ -145,19 +157,19 @@ export class PingMonitor {
     const s = known != null && known.connectionId === conn.id
       ? known
       : { rttMs: known?.rttMs ?? null, pings: known?.pings ?? 0, failed: false, lastAt: 0, lastAnswerAt: known?.lastAnswerAt ?? -Infinity, missed: 0, firstMissSentAt: 0, path: null, connectionId: conn.id }
-    const sentAt = performance.now()
+    const sentAt = this.hooks.timers.now()
     s.lastAt = sentAt
     this.state.set(id, s)
     this.liveness.tried()
     try {
-      const rtt = await pingConnection(conn, timeoutMs)
+      const rtt = await this.ping1(conn, timeoutMs)
       s.rttMs = rtt
       s.pings++
       s.failed = false
       s.missed = 0
-      s.lastAnswerAt = performance.now()
+      s.lastAnswerAt = this.hooks.timers.now()
       if (this.liveness.answered()) this.hooks.onBackOnline()
-      if (view.kindOf(conn) === 'direct-webrtc') s.path = await connectionPath(conn)
+      if (view.kindOf(conn) === 'direct-webrtc') s.path = await this.path(conn)
       return rtt
     } catch (err) {
       // A connection closing under the ping is not a silent peer: its close is handled elsewhere.
