@@ -38,16 +38,14 @@ declare global {
   interface Window { netlabSmoke?: SmokeState }
 }
 
-/** In the page: wait until ICE gathering completes, at most ms. */
+/** How long to wait for ICE gathering (non-trickle signalling). */
 const GATHER_MS = 10_000
 
-async function offer (page: Page, config: RTCConfiguration): Promise<string> {
-  return await page.evaluate(async ({ config, gatherMs }) => {
-    const pc = new RTCPeerConnection(config)
-    const dc = pc.createDataChannel('smoke')
-    const channel = new Promise<RTCDataChannel>((resolve) => { dc.onopen = () => { resolve(dc) } })
-    window.netlabSmoke = { pc, channel }
-    await pc.setLocalDescription(await pc.createOffer())
+/** In the page: the local description once ICE gathering completes (at most GATHER_MS; non-trickle). */
+async function gatheredDescription (page: Page): Promise<string> {
+  return await page.evaluate(async ({ gatherMs }) => {
+    const pc = window.netlabSmoke?.pc
+    if (pc == null) return ''
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, gatherMs)
       const check = () => { if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve() } }
@@ -55,11 +53,22 @@ async function offer (page: Page, config: RTCConfiguration): Promise<string> {
       check()
     })
     return pc.localDescription?.sdp ?? ''
-  }, { config, gatherMs: GATHER_MS })
+  }, { gatherMs: GATHER_MS })
+}
+
+async function offer (page: Page, config: RTCConfiguration): Promise<string> {
+  await page.evaluate(async ({ config }) => {
+    const pc = new RTCPeerConnection(config)
+    const dc = pc.createDataChannel('smoke')
+    const channel = new Promise<RTCDataChannel>((resolve) => { dc.onopen = () => { resolve(dc) } })
+    window.netlabSmoke = { pc, channel }
+    await pc.setLocalDescription(await pc.createOffer())
+  }, { config })
+  return await gatheredDescription(page)
 }
 
 async function answer (page: Page, config: RTCConfiguration, sdp: string): Promise<string> {
-  return await page.evaluate(async ({ config, sdp, gatherMs }) => {
+  await page.evaluate(async ({ config, sdp }) => {
     const pc = new RTCPeerConnection(config)
     const channel = new Promise<RTCDataChannel>((resolve) => {
       pc.ondatachannel = (e) => {
@@ -72,14 +81,8 @@ async function answer (page: Page, config: RTCConfiguration, sdp: string): Promi
     window.netlabSmoke = { pc, channel }
     await pc.setRemoteDescription({ type: 'offer', sdp })
     await pc.setLocalDescription(await pc.createAnswer())
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, gatherMs)
-      const check = () => { if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve() } }
-      pc.onicegatheringstatechange = check
-      check()
-    })
-    return pc.localDescription?.sdp ?? ''
-  }, { config, sdp, gatherMs: GATHER_MS })
+  }, { config, sdp })
+  return await gatheredDescription(page)
 }
 
 /** In the page: true once the data channel is open (and, on the offerer, a ping was answered). */

@@ -18,7 +18,7 @@
  * candidates only, so a neighbour never sees any of this tab's addresses.
  */
 import { lpStream } from '@libp2p/utils'
-import type { Connection } from '@libp2p/interface'
+import { UnsupportedProtocolError, type Connection } from '@libp2p/interface'
 import { decodeIceServers, ICE_MAX_REPLY_BYTES, ICE_SERVERS_PROTOCOL, type IceServersReply } from '../core/discovery/ice-servers.ts'
 import { ICE_FETCH_TIMEOUT_MS, ICE_RENEW_FRACTION, ICE_RETRY_MS } from './constants.ts'
 
@@ -132,7 +132,8 @@ export class IceServerProvider {
       // Keep what we had (it may still be valid); ask again soon.
       const h = this.held.get(relay)
       if (h != null) h.renewAt = this.now() + ICE_RETRY_MS
-      else if ((err as Error).name === 'UnsupportedProtocolError') this.held.set(relay, { reply: { issuedAt: 0, expiresAt: 0, servers: [] }, expiresAt: Infinity, renewAt: this.now() + ICE_RETRY_MS * 10 })
+      // By name, as libp2p itself tests its errors (a second copy of @libp2p/interface would fail instanceof).
+      else if ((err as Error).name === UnsupportedProtocolError.name) this.held.set(relay, { reply: { issuedAt: 0, expiresAt: 0, servers: [] }, expiresAt: Infinity, renewAt: this.now() + ICE_RETRY_MS * 10 })
       throw err
     } finally {
       this.inFlight.delete(relay)

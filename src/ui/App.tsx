@@ -4,7 +4,7 @@ import { getChatService } from '../app/chat/index.ts'
 import { getIdentityStore } from '../app/identity/index.ts'
 import { ChatArea } from './chat/index.ts'
 import { IdentityArea } from './identity/index.ts'
-import { HideIpChoice, SettingsPanel, type SettingsActions } from './settings/index.ts'
+import { HideIpChoice, SettingsPanel, turnAvailability, type SettingsActions } from './settings/index.ts'
 import { CircuitPanel } from './CircuitPanel.tsx'
 import { NetworkPanel } from './NetworkPanel.tsx'
 import { NetworkStatus } from './NetworkStatus.tsx'
@@ -34,7 +34,6 @@ export function App () {
     dismissNotice: () => { settings.dismissNotice() },
     checkConnectivity: () => { void network.probe() }
   }
-  const turnAvailable = snapshot.connectivity.ice.fetches === 0 ? null : snapshot.connectivity.ice.hasTurn
   return (
     <div className="app">
       <header className="app-header">
@@ -49,10 +48,10 @@ export function App () {
         <IdentityArea
           snapshot={identitySnapshot} actions={identity}
           conversations={<ChatArea snapshot={chatSnapshot} actions={chat} />}
-          firstRunExtra={<HideIpChoice checked={settingsSnapshot.hideIp} turnAvailable={turnAvailable} onChange={(on) => { void settings.setHideIp(on) }} />}
+          firstRunExtra={<HideIpChoice checked={settingsSnapshot.hideIp} turnAvailable={turnAvailability(snapshot)} onChange={(on) => { void settings.setHideIp(on) }} />}
         />
         <CircuitPanel state={circuits} onTest={() => { void onion.testCircuit() }} />
-        <SettingsPanel settings={settingsSnapshot} network={snapshot} actions={settingsActions} />
+        <SettingsPanel settings={settingsSnapshot} network={snapshot} actions={settingsActions} hideIpOfferedElsewhere={identitySnapshot.phase === 'first-run'} />
         <NetworkPanel
           snapshot={snapshot}
           onPing={async (id) => await network.pingPeer(id)}

@@ -20,18 +20,12 @@ import { CircuitClosedError, CircuitLimitError, CircuitTimeoutError } from './er
 import { FlowWindow } from './flow-control.ts'
 import type { RouterLimits } from './limits.ts'
 import type { OnionRouter } from './router.ts'
-import type { HopState, RelayInfo, Side } from './types.ts'
+import { ROLE_REQUEST_COMMANDS, type HopState, type RelayInfo, type Side } from './types.ts'
 
 /** Relay commands a client accepts from the last hop of its circuit and hands to {@link ClientCircuit.onControl} (rend-spec-v3 §3–4). */
 export const CLIENT_CONTROL_COMMANDS: ReadonlySet<number> = new Set([
   RelayCommand.INTRO_ESTABLISHED, RelayCommand.INTRODUCE2, RelayCommand.INTRODUCE_ACK, RelayCommand.RENDEZVOUS_ESTABLISHED,
   RelayCommand.RENDEZVOUS2, RelayCommand.HSDIR_STORED, RelayCommand.HSDIR_FOUND
-])
-
-/** Relay commands a client may send to the last hop with {@link ClientCircuit.sendControl}. */
-const RELAY_CONTROL_COMMANDS: ReadonlySet<number> = new Set([
-  RelayCommand.ESTABLISH_INTRO, RelayCommand.INTRODUCE1, RelayCommand.ESTABLISH_RENDEZVOUS, RelayCommand.RENDEZVOUS1,
-  RelayCommand.HSDIR_STORE, RelayCommand.HSDIR_FETCH
 ])
 
 const textEncoder = new TextEncoder()
@@ -148,7 +142,7 @@ export class ClientCircuit {
 
   /** Send an onion-service command (ESTABLISH_INTRO, INTRODUCE1, …) to the last hop, on stream 0. */
   sendControl (command: RelayCommand, data: Uint8Array): void {
-    if (!RELAY_CONTROL_COMMANDS.has(command)) throw new RangeError(`sendControl: ${command} is not a control command`)
+    if (!ROLE_REQUEST_COMMANDS.has(command)) throw new RangeError(`sendControl: ${command} is not a control command`)
     if (this.state !== 'open') throw this.closeReason ?? new CircuitClosedError(DestroyReason.NONE, 'circuit is not open')
     this.router.sendRelay(this, this.lastHop, { command, streamId: 0, data })
   }

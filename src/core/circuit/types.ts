@@ -7,12 +7,23 @@
  * Kept apart from the state machine so that the transport (net), the app and
  * the tests can name these types without pulling in the router itself.
  */
-import type { DestroyReason } from '../cell/index.ts'
+import { RelayCommand, type DestroyReason } from '../cell/index.ts'
 import type { NtorSecretKey, RunningDigestFactory, X25519Dh } from '../crypto/index.ts'
 import type { ProtocolError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
 import type { HsDirHooks } from '../rendezvous/relay-roles.ts'
 import type { RouterLimits } from './limits.ts'
+
+/**
+ * Relay commands a client sends to the last hop of its circuit for an
+ * onion-service role there (introduction point, rendezvous point, HSDir;
+ * rend-spec-v3 §3–4): what {@link ClientCircuit.sendControl} may send and what
+ * the relay hands to its roles (relay-cells.ts).
+ */
+export const ROLE_REQUEST_COMMANDS: ReadonlySet<number> = new Set([
+  RelayCommand.ESTABLISH_INTRO, RelayCommand.INTRODUCE1, RelayCommand.ESTABLISH_RENDEZVOUS, RelayCommand.RENDEZVOUS1,
+  RelayCommand.HSDIR_STORE, RelayCommand.HSDIR_FETCH
+])
 
 /** What the router needs from the transport (net's ChannelManager, or the in-memory network). */
 export interface LinkLayer {

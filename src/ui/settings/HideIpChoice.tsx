@@ -1,5 +1,11 @@
 import { useId } from 'react'
+import type { NetworkSnapshot } from '../../app/services.ts'
 import './HideIpChoice.css'
+
+/** Whether the tab's relays offer TURN, as far as it knows (null: not known yet, nothing fetched from a connected relay). */
+export function turnAvailability (network: NetworkSnapshot): boolean | null {
+  return network.connectedBootstraps === 0 && network.connectivity.ice.fetches === 0 ? null : network.connectivity.ice.hasTurn
+}
 
 export interface HideIpChoiceProps {
   checked: boolean

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react'
 import type { NetworkSnapshot, SettingsSnapshot } from '../../app/services.ts'
 import { ConnectivityLine } from './ConnectivityLine.tsx'
-import { HideIpChoice } from './HideIpChoice.tsx'
+import { HideIpChoice, turnAvailability } from './HideIpChoice.tsx'
 import './SettingsPanel.css'
 
 /** What the settings panel can ask of the app (SettingsStore and Network implement it). */
@@ -20,17 +20,18 @@ export interface SettingsPanelProps {
   settings: SettingsSnapshot
   network: NetworkSnapshot
   actions: SettingsActions
+  /** The first-run form offers "hide my IP" right now: not a second copy here. */
+  hideIpOfferedElsewhere?: boolean
 }
 
 /** Settings: hide my IP, bootstrap relays (built-in ones marked), relays a link suggested, connectivity. */
-export function SettingsPanel ({ settings, network, actions }: SettingsPanelProps) {
+export function SettingsPanel ({ settings, network, actions, hideIpOfferedElsewhere = false }: SettingsPanelProps) {
   const id = useId()
   const [draft, setDraft] = useState('')
   const onAdd = (e: FormEvent): void => {
     e.preventDefault()
     void actions.addRelay(draft).then((ok) => { if (ok) setDraft('') })
   }
-  const turnAvailable = network.connectedBootstraps === 0 && network.connectivity.ice.fetches === 0 ? null : network.connectivity.ice.hasTurn
   return (
     <section className="panel settings" aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Settings</h2>
@@ -41,7 +42,7 @@ export function SettingsPanel ({ settings, network, actions }: SettingsPanelProp
         </p>
       )}
 
-      <HideIpChoice checked={settings.hideIp} turnAvailable={turnAvailable} onChange={(on) => { void actions.setHideIp(on) }} />
+      {!hideIpOfferedElsewhere && <HideIpChoice checked={settings.hideIp} turnAvailable={turnAvailability(network)} onChange={(on) => { void actions.setHideIp(on) }} />}
 
       {settings.suggested.length > 0 && (
         <div className="suggested" role="group" aria-labelledby={`${id}-suggested`}>

@@ -1,3 +1,3 @@
 export { SettingsPanel, type SettingsActions } from './SettingsPanel.tsx'
-export { HideIpChoice } from './HideIpChoice.tsx'
+export { HideIpChoice, turnAvailability } from './HideIpChoice.tsx'
 export { ConnectivityLine } from './ConnectivityLine.tsx'
