@@ -4,6 +4,9 @@
  * budget (dos-spec's circuit creation limits).
  */
 import { describe, expect, it } from 'vitest'
+import { isProtocolError } from '../errors.ts'
+import { DestroyReason } from '../cell/index.ts'
+import { CircuitClosedError } from './errors.ts'
 import { CircuitLimitError } from './router.ts'
 import { TestNetwork } from './test-network.ts'
 
@@ -21,6 +24,22 @@ describe('circuit limits', () => {
     r.router.handleLinkClosed('a')
     a.router.handleLinkClosed('r')
     expect(await build(3)).toBe(0)
+  })
+
+  it('one neighbour cannot take the whole relay table: another neighbour still gets its circuits (resource exhaustion through one neighbour)', async () => {
+    const t = new TestNetwork(115)
+    const r = t.addPeer('r', { maxRelayCircuits: 8, maxRelayCircuitsPerNeighbour: 4 })
+    const flooder = t.addPeer('m')
+    const honest = t.addPeer('h')
+    const build = async (from: typeof flooder, n: number): Promise<PromiseSettledResult<unknown>[]> =>
+      await t.settle(Promise.allSettled(Array.from({ length: n }, async () => await from.router.buildCircuit([r.info]))))
+    const flood = await build(flooder, 8)
+    expect(flood.filter(x => x.status === 'fulfilled')).toHaveLength(4)
+    // Refused at once with RESOURCELIMIT (not left to time out), even for CREATEs that arrived together.
+    const refusals = flood.filter((x): x is PromiseRejectedResult => x.status === 'rejected').map(x => x.reason as CircuitClosedError)
+    expect(refusals.every(e => isProtocolError(e, 'destroyed') && e.reason === DestroyReason.RESOURCELIMIT)).toBe(true)
+    expect(await build(honest, 4).then(rs => rs.filter(x => x.status === 'fulfilled').length)).toBe(4)
+    expect(r.router.stats().relayCircuits).toBe(8)
   })
 
   it('maxClientCircuits holds for concurrent buildCircuit calls', async () => {

@@ -14,6 +14,15 @@
 export const MAX_RELAY_CIRCUITS = 512
 
 /**
+ * Most of those that come from one neighbour (a CREATE beyond → DESTROY
+ * RESOURCELIMIT): a quarter, so no single neighbour can take the whole table
+ * and refuse everyone else's circuits here (a cheap way to push honest builds
+ * onto the attacker's relays). Tor's dos-spec bounds concurrent connections and
+ * circuit creation per client address for the same reason.
+ */
+export const MAX_RELAY_CIRCUITS_PER_NEIGHBOUR = 128
+
+/**
  * CREATE cells accepted per neighbour per second (token-bucket rate), and the
  * burst above it. Tor's DoS defence allows a client address 3 circuits/s with a
  * burst of 90 (dos-spec, DoSCircuitCreationRate/Burst); a Shallot neighbour is
@@ -44,6 +53,8 @@ export const ADVERTISED_CAPACITY_KIBPS = 1024
 export interface RouterLimits {
   /** Most circuits this tab relays for others at once; CREATE beyond → DESTROY(RESOURCELIMIT). */
   maxRelayCircuits: number
+  /** …of which from one neighbour (the previous hop) at most this many. */
+  maxRelayCircuitsPerNeighbour: number
   /** Most circuits this tab has open as a client. */
   maxClientCircuits: number
   /** CREATE cells accepted per neighbour per second (token-bucket rate)… */
@@ -69,6 +80,14 @@ export interface RouterLimits {
   /** INTRODUCE2 cells an introduction point passes to one service per second, and the burst (rend-spec-v3 §3.2 DoS defences, simplified); beyond → INTRODUCE_ACK refused. */
   introduceRatePerSecond: number
   introduceBurst: number
+  /**
+   * HSDIR_STOREs accepted from one neighbour (the previous hop) per second, and
+   * the burst; beyond → HSDIR_STORED refused. With one HSDir request per circuit
+   * and a store that refuses rather than evicts when full, a flood fills the
+   * store slowly and flushes nothing (docs/RENDEZVOUS.md §4).
+   */
+  hsdirStoreRatePerSecond: number
+  hsdirStoreBurst: number
   /** Control replies (INTRO_ESTABLISHED, HSDIR_FOUND, …) a client waits for before giving up. */
   controlTimeoutMs: number
 }
@@ -105,6 +124,7 @@ export const SINK_CHUNK_CELLS = 240
 
 export const DEFAULT_ROUTER_LIMITS: RouterLimits = Object.freeze({
   maxRelayCircuits: MAX_RELAY_CIRCUITS,
+  maxRelayCircuitsPerNeighbour: MAX_RELAY_CIRCUITS_PER_NEIGHBOUR,
   maxClientCircuits: 64,
   createRatePerSecond: CREATE_RATE_PER_SECOND,
   createBurst: CREATE_BURST,
@@ -118,5 +138,7 @@ export const DEFAULT_ROUTER_LIMITS: RouterLimits = Object.freeze({
   rendezvousTimeoutMs: 60_000,
   introduceRatePerSecond: 10,
   introduceBurst: 50,
+  hsdirStoreRatePerSecond: 1,
+  hsdirStoreBurst: 20,
   controlTimeoutMs: 15_000
 })

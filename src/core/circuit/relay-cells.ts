@@ -22,7 +22,16 @@ import { beginEndpoint, endEndpoint, endpointData } from './endpoints.ts'
 import { ONWARD_HOLD_MS } from './limits.ts'
 import { destroyRelay, originate, RelayCircuit, releaseCreated, sendOrQueue } from './relay-circuit.ts'
 import type { OnionRouter } from './router.ts'
-import { keyOf } from './types.ts'
+import { keyOf, ROLE_REQUEST_COMMANDS } from './types.ts'
+
+/** Whether the relay table has room for one more circuit from `from`: in all, and from that neighbour (limits.ts). */
+function roomFor (router: OnionRouter, from: string): boolean {
+  const { limits } = router
+  if (router.relayCircuits.size >= limits.maxRelayCircuits) return false
+  let fromThere = 0
+  for (const c of router.relayCircuits) if (c.prev.peer === from && ++fromThere >= limits.maxRelayCircuitsPerNeighbour) return false
+  return true
+}
 
 /** CREATE from `from`: answer it (or, with an onward header, extend first and answer with the next hop). */
 export function onCreate (router: OnionRouter, from: string, circId: number, htype: number, hdata: Uint8Array): void {
@@ -33,7 +42,7 @@ export function onCreate (router: OnionRouter, from: string, circId: number, hty
     bucket = new TokenBucket({ ratePerSecond: limits.createRatePerSecond, burst: limits.createBurst, clock: { now: opts.now } })
     router.createBuckets.set(from, bucket)
   }
-  if (router.relayCircuits.size >= limits.maxRelayCircuits || !bucket.tryTake()) {
+  if (!roomFor(router, from) || !bucket.tryTake()) {
     router.sendDestroy({ peer: from, circId }, DestroyReason.RESOURCELIMIT)
     return
   }
@@ -45,9 +54,15 @@ export function onCreate (router: OnionRouter, from: string, circId: number, hty
   const withXb = onward == null ? undefined : (xb: Uint8Array, mine: NtorPublicKey, X: Uint8Array): void => { sealKeys = onwardKeys(xb, mine.nodeId, mine.onionKey, X) }
   ntorServerRespondWith(opts.onionKeys, onward?.onionskin ?? hdata, opts.random, router.dh, undefined, withXb).then(({ reply, keys }) => {
     // Gone meanwhile (DESTROY, link closed, shutdown): forget it.
-    if (!router.pendingCreates.delete(key) || !opts.links.has(from) || router.relayCircuits.size >= limits.maxRelayCircuits) {
+    const wanted = router.pendingCreates.delete(key) && opts.links.has(from)
+    const room = wanted && roomFor(router, from)
+    if (!room) {
       keys.fill(0)
       if (sealKeys != null) { sealKeys.enc.fill(0); sealKeys.mac.fill(0) }
+      // The table filled while the handshake was computed (a burst of CREATEs
+      // all passed the first check): refuse as at once, or the client waits
+      // for its hop timeout.
+      if (wanted) router.sendDestroy({ peer: from, circId }, DestroyReason.RESOURCELIMIT)
       return
     }
     // With an onward header: where to extend next, checked before anything is set up.
@@ -141,15 +156,6 @@ export function onRelayOutbound (router: OnionRouter, circ: RelayCircuit, body: 
     }
     case RelayCommand.DROP:
       return
-    case RelayCommand.ESTABLISH_INTRO:
-    case RelayCommand.INTRODUCE1:
-    case RelayCommand.ESTABLISH_RENDEZVOUS:
-    case RelayCommand.RENDEZVOUS1:
-    case RelayCommand.HSDIR_STORE:
-    case RelayCommand.HSDIR_FETCH:
-      if (cell.streamId !== 0) throw new ProtocolViolationError('onion-service command on a stream')
-      router.roles.handle(circ, cell)
-      return
     case RelayCommand.TRUNCATE:
       if (circ.next != null) {
         router.byKey.delete(keyOf(circ.next.peer, circ.next.circId))
@@ -159,7 +165,9 @@ export function onRelayOutbound (router: OnionRouter, circ: RelayCircuit, body: 
       originate(router, circ, { command: RelayCommand.TRUNCATED, streamId: 0, data: Uint8Array.of(DestroyReason.REQUESTED) })
       return
     default:
-      throw new ProtocolViolationError(`relay command ${cell.command} not expected by a relay`)
+      if (!ROLE_REQUEST_COMMANDS.has(cell.command)) throw new ProtocolViolationError(`relay command ${cell.command} not expected by a relay`)
+      if (cell.streamId !== 0) throw new ProtocolViolationError('onion-service command on a stream')
+      router.roles.handle(circ, cell)
   }
 }
 
