@@ -51,6 +51,8 @@ export class RelayCircuit {
   joined: RelayCircuit | null = null
   /** A client circuit may carry one INTRODUCE1 (the client builds a new one for each). */
   introduced = false
+  /** This circuit made its one HSDir request (HSDIR_STORE or HSDIR_FETCH) here. */
+  hsdirUsed = false
   /** At an introduction point: INTRODUCE2s it may still pass on (control cells have no SENDME window). */
   introduceBucket: TokenBucket | null = null
   constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits, runningDigest: RunningDigestFactory) {

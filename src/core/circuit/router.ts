@@ -320,6 +320,7 @@ export class OnionRouter {
       // A neighbour's CREATE budget outlives its channel (reconnecting must not
       // refill it); forget it only once it is gone and its bucket is full again.
       for (const [p, b] of this.createBuckets) if (!this.opts.links.has(p) && b.available() >= b.burst) this.createBuckets.delete(p)
+      this.roles.sweep(p => this.opts.links.has(p))
       this.scheduleSweep()
     })
   }

@@ -61,14 +61,38 @@ describe('HsDirStore (spec §4)', () => {
     store.prune()
     expect(store.size).toBe(1)
   })
-  it('holds at most maxDescriptors, dropping the one stored longest ago', async () => {
-    const store = new HsDirStore({ now: () => NOW, maxDescriptors: 3 })
+  it('holds at most maxDescriptors and refuses a new one when full; expired ones make room', async () => {
+    let now = NOW
+    const store = new HsDirStore({ now: () => now, maxDescriptors: 3 })
     const ids = Array.from({ length: 4 }, () => testIdentity(r(32)))
-    for (const id of ids) expect(store.store(await desc({ id }))).toBe(true)
+    const short = await desc({ id: ids[0], expires: NOW + 1_000 })
+    expect(store.store(short)).toBe(true)
+    for (const id of ids.slice(1, 3)) expect(store.store(await desc({ id }))).toBe(true)
+    const late = await desc({ id: ids[3] })
+    expect(store.store(late)).toBe(false)
     expect(store.size).toBe(3)
-    expect(store.fetch(descriptorId(ids[0]!.publicKey, P))).toEqual([])
-    for (const id of ids.slice(1)) expect(store.fetch(descriptorId(id.publicKey, P)).length).toBe(1)
+    for (const id of ids.slice(0, 3)) expect(store.fetch(descriptorId(id.publicKey, P)).length).toBe(1)
+    now = NOW + 1_001 // the first one has expired: its place is free
+    expect(store.store(late)).toBe(true)
+    expect(store.fetch(descriptorId(ids[3]!.publicKey, P)).length).toBe(1)
   })
+
+  it('HSDir flush: a flood of descriptors leaves the honest ones fetchable, and their republish still replaces them', async () => {
+    // The attack: every tab is an HSDir, and descriptors cost nothing, so one circuit used to
+    // store ~1,000 of them and evict everything held. Now a full store refuses newcomers instead.
+    const store = new HsDirStore({ now: () => NOW, maxDescriptors: 8 })
+    const honest = Array.from({ length: 3 }, () => testIdentity(r(32)))
+    for (const id of honest) expect(store.store(await desc({ id, revision: NOW }))).toBe(true)
+    let accepted = 0
+    for (let i = 0; i < 20; i++) if (store.store(await desc({ id: testIdentity(r(32)) }))) accepted++
+    expect(accepted).toBe(5) // the free places only
+    expect(store.size).toBe(8)
+    for (const id of honest) expect(store.fetch(descriptorId(id.publicKey, P)).length).toBe(1)
+    // A republish (same key, higher revision) is not a new place: it goes in while the store is full.
+    expect(store.store(await desc({ id: honest[0], revision: NOW + 300_000 }))).toBe(true)
+    expect(store.fetch(descriptorId(honest[0]!.publicKey, P)).map(b => parseHsDescriptorOuter(b, NOW).revision)).toEqual([NOW + 300_000])
+  })
+
   it('returns copies', async () => {
     const store = new HsDirStore({ now: () => NOW })
     const d = await desc()

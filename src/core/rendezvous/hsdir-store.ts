@@ -6,8 +6,16 @@
  * (rend-spec-v3 §2.4 revision-counter), a new key evicts the entry stored
  * longest ago, so an invite holder squatting on the id with a few keys cannot
  * push the real service out for long (it republishes every HS_REPUBLISH_MS,
- * which refreshes its entry). The whole store is bounded by maxDescriptors,
- * evicting expired entries first and then the one stored longest ago.
+ * which refreshes its entry). The whole store is bounded by maxDescriptors:
+ * when it is full, expired entries are dropped, and if none is, a descriptor
+ * that would take a new place is refused. Nothing is evicted to make room:
+ * with eviction, one flood of cheap descriptors flushed every honest one
+ * (every tab is an HSDir; an attacker's descriptors cost it nothing), while a
+ * refusal only delays *new* services until the flood expires (its lifetime is
+ * capped at HS_DESCRIPTOR_LIFETIME_MS), and a held service's republish
+ * (same id and key, a higher revision) always replaces its entry. What a flood
+ * costs is bounded further up: one HSDir request per circuit and a per-
+ * neighbour store rate (relay-roles.ts).
  */
 import { toHex } from '../bytes.ts'
 import { HSDIR_KEYS_PER_ID, HSDIR_MAX_DESCRIPTORS } from './constants.ts'
@@ -38,7 +46,7 @@ export class HsDirStore {
   /**
    * Validates with parseHsDescriptorOuter (throws HsDescriptorError); returns
    * true when stored/replaced, false when an older-or-equal revision of the
-   * same signing key is held.
+   * same signing key is held or the store is full.
    */
   store (bytes: Uint8Array): boolean {
     const outer = parseHsDescriptorOuter(bytes, this.now())
@@ -48,16 +56,15 @@ export class HsDirStore {
     const held = keys?.get(keyHex)
     // A replay or rollback of the same key never replaces (rend-spec-v3 §2.4: a higher revision-counter replaces).
     if (held !== undefined && held.expires > this.now() && outer.revision <= held.revision) return false
+    // A new place (not a replacement, not a fifth key of a held id): only if there is room.
+    const takesPlace = held === undefined && (keys === undefined || keys.size < HSDIR_KEYS_PER_ID)
+    if (takesPlace && this.order.size >= this.max) this.prune()
+    if (takesPlace && this.order.size >= this.max) return false
     if (held !== undefined) this.remove(held)
     keys = this.byId.get(idHex)
     if (keys !== undefined && keys.size >= HSDIR_KEYS_PER_ID) {
       // A fifth signing key evicts the entry of this id stored longest ago (spec §4).
       for (const e of this.order.values()) if (e.idHex === idHex) { this.remove(e); break }
-    }
-    if (this.order.size >= this.max) this.prune()
-    if (this.order.size >= this.max) {
-      const oldest = this.order.values().next().value
-      if (oldest !== undefined) this.remove(oldest)
     }
     const entry: Entry = { idHex, keyHex, revision: outer.revision, expires: outer.expires, bytes: bytes.slice() }
     keys = this.byId.get(idHex)

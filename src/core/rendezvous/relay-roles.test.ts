@@ -519,23 +519,26 @@ async function fetchAll (t: TestNetwork, c: ClientCircuit, descId: Uint8Array): 
 }
 
 describe('HSDir', () => {
-  it('HSDIR_STORE → HSDIR_STORED 0 / 1; the circuit stays usable after a refusal', async () => {
+  it('HSDIR_STORE → HSDIR_STORED 0 / 1 (a bad descriptor or a full store is refused, the circuit stays)', async () => {
     const t = network(231)
     const dir = peer(t, 'p7')
     const hsdir = new FakeHsDir()
     internals(dir.router).opts.hsdir = hsdir
-    const c = await build(t, 'p0', ['p2', 'p3', 'p7'])
-    const store = async (d: Uint8Array): Promise<number> => decodeStatus(await t.settle(c.request(RelayCommand.HSDIR_STORE, d, RelayCommand.HSDIR_STORED)))
-    expect(await store(descriptor(1, 1))).toBe(0)
-    expect(await store(Uint8Array.of(0x00, 1, 2, 3))).toBe(1) // bad bytes: the store throws a ProtocolError
+    // One HSDir request per circuit: a fresh circuit for each store, as hsdir.ts does.
+    const store = async (d: Uint8Array): Promise<{ status: number, c: ClientCircuit }> => {
+      const c = await build(t, 'p0', ['p2', 'p3', 'p7'])
+      return { status: decodeStatus(await t.settle(c.request(RelayCommand.HSDIR_STORE, d, RelayCommand.HSDIR_STORED))), c }
+    }
+    expect((await store(descriptor(1, 1))).status).toBe(0)
+    const bad = await store(Uint8Array.of(0x00, 1, 2, 3))
+    expect(bad.status).toBe(1) // bad bytes: the store throws a ProtocolError
     expect(dir.router.stats().protocolErrors).toBe(1)
-    expect(c.state).toBe('open')
+    expect(bad.c.state).toBe('open')
     hsdir.full = true
-    expect(await store(descriptor(1, 2))).toBe(1) // the store says no
+    expect((await store(descriptor(1, 2))).status).toBe(1) // the store says no
     hsdir.full = false
-    expect(await store(descriptor(1, 3))).toBe(0)
+    expect((await store(descriptor(1, 3))).status).toBe(0)
     expect(hsdir.held.get(toHex(bytes(DESC_ID_LEN, 1)))?.length).toBe(2)
-    expect(c.state).toBe('open')
   })
 
   it('HSDIR_FETCH → one HSDIR_FOUND per descriptor, newest first (more = 1 … more = 0); none → one cell, more = 0, no descriptor', async () => {
@@ -550,18 +553,51 @@ describe('HSDir', () => {
     expect(found.map(f => f.more)).toEqual([true, true, false])
     expect(found.map(f => f.descriptor)).toEqual([d[2], d[1], d[0]])
 
-    const none = await fetchAll(t, c, bytes(DESC_ID_LEN, 6))
+    const c2 = await build(t, 'p1', ['p4', 'p5', 'p7'])
+    const none = await fetchAll(t, c2, bytes(DESC_ID_LEN, 6))
     expect(none).toEqual([{ more: false, descriptor: null }])
     await runFor(t, 500)
-    expect(c.state).toBe('open')
+    expect(c2.state).toBe('open')
   })
 
   it('without hooks: HSDIR_STORE is refused, HSDIR_FETCH finds nothing', async () => {
     const t = network(233)
     const c = await build(t, 'p1', ['p4', 'p5', 'p7'])
     expect(decodeStatus(await t.settle(c.request(RelayCommand.HSDIR_STORE, descriptor(1, 1), RelayCommand.HSDIR_STORED)))).toBe(1)
-    expect(await fetchAll(t, c, bytes(DESC_ID_LEN, 1))).toEqual([{ more: false, descriptor: null }])
     expect(c.state).toBe('open')
+    const c2 = await build(t, 'p1', ['p4', 'p5', 'p7'])
+    expect(await fetchAll(t, c2, bytes(DESC_ID_LEN, 1))).toEqual([{ more: false, descriptor: null }])
+  })
+
+  it('HSDir flush: one HSDir request per circuit (a second store on it destroys the circuit, nothing more is stored)', async () => {
+    // The attack: one circuit stored ~1,000 descriptors and evicted everything the HSDir held.
+    const t = network(235)
+    const dir = peer(t, 'p7')
+    const hsdir = new FakeHsDir()
+    internals(dir.router).opts.hsdir = hsdir
+    const c = await build(t, 'p1', ['p4', 'p5', 'p7'])
+    expect(decodeStatus(await t.settle(c.request(RelayCommand.HSDIR_STORE, descriptor(1, 1), RelayCommand.HSDIR_STORED)))).toBe(0)
+    const closed = closedPromise(c)
+    c.sendControl(RelayCommand.HSDIR_STORE, descriptor(2, 1))
+    expect(await t.settle(closed)).toBeInstanceOf(CircuitClosedError)
+    expect(hsdir.held.size).toBe(1)
+    expect(dir.router.stats().protocolErrors).toBe(1)
+  })
+
+  it('HSDir flush: stores from one neighbour beyond its rate are refused, while another neighbour\'s store still goes in', async () => {
+    const t = network(236, 8, { p7: { hsdirStoreRatePerSecond: 0.001, hsdirStoreBurst: 3 } })
+    const dir = peer(t, 'p7')
+    const hsdir = new FakeHsDir()
+    internals(dir.router).opts.hsdir = hsdir
+    const storeVia = async (middle: string, n: number): Promise<number> => {
+      const c = await build(t, 'p0', ['p1', middle, 'p7'])
+      return decodeStatus(await t.settle(c.request(RelayCommand.HSDIR_STORE, descriptor(n, 1), RelayCommand.HSDIR_STORED)))
+    }
+    const flood: number[] = []
+    for (let i = 0; i < 6; i++) flood.push(await storeVia('p5', 10 + i))
+    expect(flood).toEqual([0, 0, 0, 1, 1, 1])
+    expect(await storeVia('p6', 30)).toBe(0) // through another neighbour of the HSDir
+    expect(hsdir.held.size).toBe(4)
   })
 
   it('a store that throws something other than a ProtocolError destroys the circuit only', async () => {

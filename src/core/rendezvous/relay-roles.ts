@@ -18,7 +18,7 @@
  * defences, simplified) so a flood cannot fill the service's link queue.
  *
  * To add a relay role: a case in {@link RelayRoles.handle}, its command in
- * relay-cells.ts's list of onion-service commands, and its cells in cells.ts.
+ * ROLE_REQUEST_COMMANDS (circuit/types.ts), and its cells in cells.ts.
  */
 import { toHex } from '../bytes.ts'
 import { RelayCommand, type RelayCell } from '../cell/index.ts'
@@ -44,15 +44,22 @@ export class RelayRoles {
   readonly introPoints = new Map<string, RelayCircuit>()
   /** Rendezvous cookies (hex) waiting for RENDEZVOUS1. */
   readonly rendezvous = new Map<string, { circ: RelayCircuit, at: number }>()
+  /** HSDIR_STORE token buckets by neighbour (the circuit's previous hop). */
+  private readonly storeBuckets = new Map<string, TokenBucket>()
 
   constructor (private readonly router: OnionRouter) {}
+
+  /** Forget the store budgets of neighbours that are gone and whose bucket is full again (as the CREATE budgets). */
+  sweep (hasLink: (peer: string) => boolean): void {
+    for (const [p, b] of this.storeBuckets) if (!hasLink(p) && b.available() >= b.burst) this.storeBuckets.delete(p)
+  }
 
   /** An onion-service command at the last hop of `circ`; once per circuit. */
   handle (circ: RelayCircuit, cell: RelayCell): void {
     const router = this.router
     const limits = router.limits
     if (circ.next != null || circ.extending) throw new ProtocolViolationError('onion-service command to a middle hop')
-    const settled = circ.introAuthId != null || circ.cookie != null || circ.joined != null
+    const settled = circ.introAuthId != null || circ.cookie != null || circ.joined != null || circ.hsdirUsed
     switch (cell.command) {
       case RelayCommand.ESTABLISH_INTRO: {
         // rend-spec-v3 §3.1.1; the auth key is a random id here (docs/RENDEZVOUS.md §5).
@@ -99,9 +106,10 @@ export class RelayRoles {
         return
       }
       case RelayCommand.HSDIR_STORE: {
+        this.takeHsdirRequest(circ)
         let status: number = ControlStatus.REFUSED
         try {
-          if (router.opts.hsdir?.store(cell.data) === true) status = ControlStatus.OK
+          if (this.storeBudget(circ.prev.peer).tryTake() && router.opts.hsdir?.store(cell.data) === true) status = ControlStatus.OK
         } catch (err) {
           if (!isProtocolError(err)) throw err
           router.countError(err) // a bad descriptor: refused, the circuit stays
@@ -110,6 +118,7 @@ export class RelayRoles {
         return
       }
       case RelayCommand.HSDIR_FETCH: {
+        this.takeHsdirRequest(circ)
         const descId = decodeHsdirFetch(cell.data)
         const found = router.opts.hsdir?.fetch(descId) ?? []
         if (found.length === 0) originate(router, circ, { command: RelayCommand.HSDIR_FOUND, streamId: 0, data: encodeHsdirFound({ more: false, descriptor: null }) })
@@ -121,6 +130,26 @@ export class RelayRoles {
       default:
         throw new ProtocolViolationError(`relay command ${cell.command} not expected by a relay`)
     }
+  }
+
+  /**
+   * One HSDir request per circuit (docs/RENDEZVOUS.md §4): a store or a fetch
+   * then costs a circuit build, so one circuit cannot push a thousand
+   * descriptors. Honest clients open a circuit per request (hsdir.ts).
+   */
+  private takeHsdirRequest (circ: RelayCircuit): void {
+    if (circ.hsdirUsed || circ.introAuthId != null || circ.cookie != null || circ.joined != null) throw new ProtocolViolationError('a second HSDir request on a circuit')
+    circ.hsdirUsed = true
+  }
+
+  private storeBudget (neighbour: string): TokenBucket {
+    let bucket = this.storeBuckets.get(neighbour)
+    if (bucket == null) {
+      const { limits, opts } = this.router
+      bucket = new TokenBucket({ ratePerSecond: limits.hsdirStoreRatePerSecond, burst: limits.hsdirStoreBurst, clock: { now: opts.now } })
+      this.storeBuckets.set(neighbour, bucket)
+    }
+    return bucket
   }
 
   /**
