@@ -35,7 +35,7 @@ import { IceServerProvider } from './ice.ts'
 import type { NetView } from './net-view.ts'
 import { createTabNode, type TabNode } from './node.ts'
 import { PeerManager } from './peer-manager.ts'
-import { PingMonitor } from './pings.ts'
+import { countsAsNeighbour, PingMonitor } from './pings.ts'
 import { browserTimers, type NetTimers } from './timing.ts'
 
 import type { NetworkConfig, NetworkPhase, NetworkSnapshot, PeerStatus } from './snapshot.ts'
@@ -400,7 +400,7 @@ export class Network {
 
   private publish (): void {
     if (this.node == null) return
-    const direct = this.directPeerIds().size
+    const direct = [...this.directPeerIds()].filter(id => countsAsNeighbour(this.pings.status(id))).length
     if (this.firstDirectPeerMs == null && direct > 0) this.firstDirectPeerMs = this.timers.now() - this.startedAt
     const next = this.buildSnapshot(this.phase(this.bootstraps.connectedCount(), direct))
     // Phase changes only (no peer, no address): what a developer looks for first.

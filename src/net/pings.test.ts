@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
-import { bootstrapPingInterval, closeAfterMiss, isGone, PingMonitor, type PingState } from './pings.ts'
+import { bootstrapPingInterval, closeAfterMiss, countsAsNeighbour, isGone, PingMonitor, type PingState } from './pings.ts'
 import type { NetView } from './net-view.ts'
 import type { NetTimers } from './timing.ts'
 import { BOOTSTRAP_DROP_AFTER_MISSED_PINGS, BOOTSTRAP_PING_INTERVAL_MS, NEIGHBOUR_GONE_AFTER_MISSED_PINGS, PING_INTERVAL_MS } from './constants.ts'
@@ -150,5 +150,19 @@ describe('PingMonitor on a hand-moved clock: a lone neighbour that goes silent',
     expect(monitor.liveness.isOffline).toBe(true)
     // The relay is dropped and redialled instead (a fresh connection is the probe).
     expect(relay.abort).toHaveBeenCalled()
+  })
+})
+
+describe('countsAsNeighbour: which direct connections make the tab "online"', () => {
+  it('one that has answered, or has not been pinged yet, counts', () => {
+    expect(countsAsNeighbour(undefined)).toBe(true)
+    expect(countsAsNeighbour({ pings: 0, missed: 0 })).toBe(true)
+    expect(countsAsNeighbour({ pings: 3, missed: 2 })).toBe(true) // answered before: a slow spell is isGone's business
+  })
+
+  it('one that missed a ping and never answered any does not (it would hide the isolated state)', () => {
+    // Seen in the no-STUN netlab test: "neighbour ping missed (TimeoutError, never answered)",
+    // then "isolated → online" a few ms after the tab had said it was isolated.
+    expect(countsAsNeighbour({ pings: 0, missed: 1 })).toBe(false)
   })
 })

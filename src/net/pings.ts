@@ -100,6 +100,17 @@ export function bootstrapPingInterval (neighbours: ReadonlyArray<Pick<PingState,
   return answering && !offline ? BOOTSTRAP_PING_INTERVAL_MS : PING_INTERVAL_MS
 }
 
+/**
+ * Does a direct connection count as a neighbour for the tab's state (online
+ * or isolated)? Not once it has missed a ping without ever answering one: in
+ * the no-STUN lab libp2p reported WebRTC connections across two homes as open
+ * that never carried a byte, and counted as neighbours they kept the tab from
+ * saying it is isolated. One not pinged yet counts (a new neighbour shows at once).
+ */
+export function countsAsNeighbour (s: Pick<PingState, 'pings' | 'missed'> | undefined): boolean {
+  return s == null || s.pings > 0 || s.missed === 0
+}
+
 export class PingMonitor {
   private readonly state = new Map<string, PingState>()
   readonly liveness: Liveness
