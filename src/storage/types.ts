@@ -51,8 +51,14 @@ export interface Message {
   readonly id: string
   readonly direction: MessageDirection
   readonly text: string
-  /** ms since the Unix epoch; listMessages sorts by it, then by id. */
+  /**
+   * ms since the Unix epoch on this tab's clock: when it was written here
+   * (outgoing) or when it arrived (incoming). listMessages sorts by it, then
+   * by id, so the order on screen is the receiver's, never the sender's claim.
+   */
   readonly timestamp: number
+  /** Incoming only: when the sender says it wrote it (its own clock; kept, never used for order). */
+  readonly sentAt?: number
   /** Delivery state, free-form for the chat layer (e.g. 'sending', 'acked', 'failed'). */
   readonly status?: string
 }

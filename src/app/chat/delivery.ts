@@ -116,7 +116,9 @@ export class Delivery {
         if (peer.storing.has(id)) return // a copy is being stored; its ACK follows
         if (!peer.seen.has(id)) {
           // Stored first, then remembered and acknowledged: an ACK means the message is kept.
-          const message: Message = { id, direction: 'in', text: whole.text, timestamp: whole.timestamp }
+          // Placed by when it arrived here: a sender's clock (wrong, or chosen) must not
+          // move its message above or below others (issue #13: order is the receiver's).
+          const message: Message = { id, direction: 'in', text: whole.text, timestamp: this.host.now(), sentAt: whole.timestamp }
           peer.storing.add(id)
           try {
             await profile.putMessage(peer.contact.id, message)

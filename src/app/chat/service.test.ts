@@ -121,6 +121,27 @@ describe('ChatService: messages', () => {
     expect(svc.getSnapshot().conversations[0]!.unread).toBe(1)
   })
 
+  it("order on screen is the receiver's: an incoming message is placed and timed by its arrival, whatever the sender's clock says", async () => {
+    const { i, svc, profile } = await start()
+    const c = await addContact(profile, svc)
+    const [ours, theirs] = linkPair()
+    const remote = remoteEnd(theirs)
+    i.attach(i.peers.get(c.id), ours)
+    svc.open(c.id)
+    const before = Date.now()
+    // The first claims to be from 2100, the second from 1970: with the sender's clock they would swap.
+    for (const [claim, text] of [[Date.UTC(2100, 0, 1), 'first'], [5, 'second']] as const) {
+      for (const f of splitMessage(systemRandom(16), claim, text).map(encodeChatFrame)) await remote.send(f)
+      await flushAsync()
+    }
+    const shown = svc.getSnapshot().messages
+    expect(shown.map(m => m.text)).toEqual(['first', 'second'])
+    for (const m of shown) expect(m.timestamp).toBeGreaterThanOrEqual(before)
+    for (const m of shown) expect(m.timestamp).toBeLessThanOrEqual(Date.now())
+    // The claim is kept beside it, not used.
+    expect([...profile.messages.get(c.id)!.values()].map(m => m.sentAt).sort()).toEqual([5, Date.UTC(2100, 0, 1)].sort())
+  })
+
   it("an ACK only affects the contact whose session carried it", async () => {
     const { i, svc, profile } = await start()
     const x = await addContact(profile, svc)

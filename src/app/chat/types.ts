@@ -25,7 +25,7 @@ export interface ChatMessageView {
   readonly direction: 'in' | 'out'
   /** Plain text: render as text only, never as HTML; links are not fetched. */
   readonly text: string
-  /** ms since the Unix epoch (the sender's clock). */
+  /** ms since the Unix epoch on this tab's clock: when written (outgoing) or received (incoming). */
   readonly timestamp: number
   /** Outgoing messages only; null for incoming ones. */
   readonly delivery: DeliveryState | null
