@@ -5,9 +5,11 @@
  * handshake, so the session belongs to the contact with that key. The
  * threat: anyone holding our invite can make a new identity key per
  * introduction. Unknown keys become contact requests, at most
- * MAX_PENDING_REQUESTS unanswered at once (beyond that nothing is stored and
- * no circuit built); a contact we declined is not answered once our decline
- * was acknowledged; one rendezvous per contact at a time.
+ * MAX_PENDING_REQUESTS unanswered at once (beyond that nothing is stored), and
+ * a request gets no session and no rendezvous circuit: only its name is kept
+ * until the user accepts, and then this side connects to them. A contact we
+ * declined is not answered once our decline was acknowledged; one rendezvous
+ * per contact at a time.
  */
 import { ctEqual, toHex } from '../../core/bytes.ts'
 import { normalizeDisplayName } from '../../core/identity/index.ts'
@@ -66,6 +68,12 @@ export class RequestPolicy {
         this.inProgress.delete(keyHex)
       }
     }
+    // A request makes no rendezvous circuit until the user accepts it (issue #13
+    // items 1 and 7): the introducer names the rendezvous point, and a colluding
+    // middle next to it would see our circuits arrive, up to one per retry, and
+    // learn our guard. The name came in the INTRODUCE; on accept we connect to
+    // them (sessions.ts), through a rendezvous point of our choosing.
+    if (peer.contact.state === 'request') return
     if (peer.accepting) return // one rendezvous per contact at a time
     peer.accepting = true
     try {

@@ -30,7 +30,27 @@ describe('ChatService: contact requests', () => {
     for (let n = 0; n < MAX_PENDING_REQUESTS + 10; n++) void i.requests.onIntroduction(introduction(systemRandom(32), accept))
     await flushAsync()
     expect([...profile.contacts.values()].filter(c => c.state === 'request')).toHaveLength(MAX_PENDING_REQUESTS)
-    expect(accept).toHaveBeenCalledTimes(MAX_PENDING_REQUESTS)
+    expect(accept).not.toHaveBeenCalled() // requests get no rendezvous at all (next test)
+  })
+
+  it('guard discovery through a chosen rendezvous point: a request makes no rendezvous circuit, however often it is repeated, until it is accepted; then we connect to them', async () => {
+    // The attack: anyone with our invite names a rendezvous point next to a colluding middle and
+    // repeats the introduction; each answer was a circuit from us to that point, and its middle
+    // learned our guard. Now the introduction's name is kept and nothing is built.
+    const { svc, i, profile } = await start()
+    const key = systemRandom(32)
+    const accept = vi.fn(never)
+    for (let n = 0; n < 30; n++) {
+      void i.requests.onIntroduction(introduction(key, accept))
+      await flushAsync()
+    }
+    expect(accept).not.toHaveBeenCalled()
+    const request = [...profile.contacts.values()].find(c => c.state === 'request')!
+    expect(request.displayName).toBe('Mallory')
+    const peer = (): PeerState => i.peers.get(request.id)! as unknown as PeerState
+    expect(wantsLink(peer())).toBe(false) // and we do not reach out either
+    await svc.accept(request.id)
+    expect(wantsLink(peer())).toBe(true) // our accept is owed: we connect to them
   })
 
   it('two introductions from the same new key at once make one contact', async () => {

@@ -25,7 +25,7 @@ export function RequestBanner ({ name, standing, onAccept, onDecline, onShowSafe
     <div className="chat-request" role="region" aria-label={`Chat request from ${name}`}>
       <p className="chat-request-title">{name} wants to chat with you.</p>
       <p className="muted">
-        Accept to reply. To be sure it is really {name}, compare your safety number with them first.
+        Nothing they write reaches you until you accept: until then your tab does not connect to them, so they learn nothing about where you are. To be sure it is really {name}, compare your safety number with them first.
       </p>
       <div className="button-row">
         <button type="button" disabled={busy} onClick={() => { run(onAccept) }}>Accept</button>
