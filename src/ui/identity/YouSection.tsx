@@ -55,6 +55,9 @@ export function YouSection ({ self, snapshot, actions }: {
           onConfirm={() => { void actions.nuke() }}
         />
       </div>
+      <p className="muted">
+        A copy of your backup stays in this browser, locked with your passphrase, so you can download it again. It is only as strong as that passphrase: keep it long and not used anywhere else.
+      </p>
       <NoticeLine snapshot={snapshot} area="invite" onDismiss={() => { actions.dismissNotice() }} />
       {snapshot.outgoing != null && <InvitePanel invite={snapshot.outgoing} onClose={() => { actions.closeOutgoingInvite() }} />}
     </section>
