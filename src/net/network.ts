@@ -400,9 +400,11 @@ export class Network {
 
   private publish (): void {
     if (this.node == null) return
-    const direct = [...this.directPeerIds()].filter(id => countsAsNeighbour(this.pings.status(id))).length
-    if (this.firstDirectPeerMs == null && direct > 0) this.firstDirectPeerMs = this.timers.now() - this.startedAt
-    const next = this.buildSnapshot(this.phase(this.bootstraps.connectedCount(), direct))
+    const directIds = [...this.directPeerIds()]
+    if (this.firstDirectPeerMs == null && directIds.length > 0) this.firstDirectPeerMs = this.timers.now() - this.startedAt
+    // For the phase, only neighbours that have answered (countsAsNeighbour).
+    const answering = directIds.filter(id => countsAsNeighbour(this.pings.status(id))).length
+    const next = this.buildSnapshot(this.phase(this.bootstraps.connectedCount(), answering))
     // Phase changes only (no peer, no address): what a developer looks for first.
     if (next.phase !== this.snapshot.phase) console.debug(`shallot network: ${this.snapshot.phase} → ${next.phase}`)
     if (JSON.stringify(next) === JSON.stringify(this.snapshot)) return
