@@ -67,3 +67,29 @@ export class TokenBucket {
     return Math.ceil((n - this.tokens) * 1000 / this.ratePerSecond)
   }
 }
+
+/**
+ * One token bucket per neighbour, made full on first use. A neighbour's
+ * budget outlives its channel (closing and reopening it must not refill the
+ * bucket): {@link BucketsByPeer.sweep} forgets a bucket only once its peer is
+ * gone and the bucket is full again.
+ */
+export class BucketsByPeer {
+  private readonly buckets = new Map<string, TokenBucket>()
+
+  constructor (private readonly opts: { ratePerSecond: number, burst: number, clock: Clock }) {}
+
+  /** `peer`'s bucket. */
+  of (peer: string): TokenBucket {
+    let bucket = this.buckets.get(peer)
+    if (bucket == null) {
+      bucket = new TokenBucket(this.opts)
+      this.buckets.set(peer, bucket)
+    }
+    return bucket
+  }
+
+  sweep (hasLink: (peer: string) => boolean): void {
+    for (const [p, b] of this.buckets) if (!hasLink(p) && b.available() >= b.burst) this.buckets.delete(p)
+  }
+}

@@ -17,7 +17,6 @@ import {
 } from '../cell/index.ts'
 import { ntorServerRespondWith, onwardKeys, openOnwardHeader, splitOnwardHdata, type NtorPublicKey, type OnwardKeys } from '../crypto/index.ts'
 import { ProtocolViolationError, ReplayError } from '../errors.ts'
-import { TokenBucket } from '../channel/token-bucket.ts'
 import { beginEndpoint, endEndpoint, endpointData } from './endpoints.ts'
 import { ONWARD_HOLD_MS } from './limits.ts'
 import { destroyRelay, originate, RelayCircuit, releaseCreated, sendOrQueue } from './relay-circuit.ts'
@@ -37,12 +36,7 @@ function roomFor (router: OnionRouter, from: string): boolean {
 export function onCreate (router: OnionRouter, from: string, circId: number, htype: number, hdata: Uint8Array): void {
   const { opts, limits } = router
   const now = opts.now()
-  let bucket = router.createBuckets.get(from)
-  if (bucket == null) {
-    bucket = new TokenBucket({ ratePerSecond: limits.createRatePerSecond, burst: limits.createBurst, clock: { now: opts.now } })
-    router.createBuckets.set(from, bucket)
-  }
-  if (!roomFor(router, from) || !bucket.tryTake()) {
+  if (!roomFor(router, from) || !router.createBuckets.of(from).tryTake()) {
     router.sendDestroy({ peer: from, circId }, DestroyReason.RESOURCELIMIT)
     return
   }

@@ -36,7 +36,7 @@ import {
 import { nobleDh, nobleRunningDigest, type RunningDigestFactory, type X25519Dh } from '../crypto/index.ts'
 import { ReplayCache } from '../replay-cache.ts'
 import { isProtocolError, ProtocolViolationError } from '../errors.ts'
-import type { TokenBucket } from '../channel/token-bucket.ts'
+import { BucketsByPeer } from '../channel/token-bucket.ts'
 import { RelayRoles } from '../rendezvous/relay-roles.ts'
 import { buildCircuit } from './client-build.ts'
 import type { ClientCircuit } from './client-circuit.ts'
@@ -68,7 +68,7 @@ export class OnionRouter {
   /** @internal */ readonly relayCircuits = new Set<RelayCircuit>()
   /** @internal */ readonly clientCircuits = new Set<ClientCircuit>()
   /** @internal CREATE token buckets, per neighbour (relay-cells.ts). */
-  readonly createBuckets = new Map<string, TokenBucket>()
+  readonly createBuckets: BucketsByPeer
   /** @internal */ cellsRelayed = 0
   private protocolErrors = 0
   private cancelSweep: (() => void) | null = null
@@ -89,6 +89,7 @@ export class OnionRouter {
     this.dh = opts.dh ?? nobleDh
     this.runningDigest = opts.runningDigest ?? nobleRunningDigest
     this.onionskins = new PreparedOnionskins(opts.random, this.dh, opts.now)
+    this.createBuckets = new BucketsByPeer({ ratePerSecond: this.limits.createRatePerSecond, burst: this.limits.createBurst, clock: { now: opts.now } })
     this.roles = new RelayRoles(this)
     this.scheduleSweep()
   }
@@ -317,10 +318,9 @@ export class OnionRouter {
       const now = this.opts.now()
       for (const c of [...this.relayCircuits]) if (now - c.lastActivity > this.limits.idleCircuitMs) destroyRelay(this, c, DestroyReason.FINISHED, null)
       for (const { circ, at } of [...this.roles.rendezvous.values()]) if (now - at > this.limits.rendezvousTimeoutMs) destroyRelay(this, circ, DestroyReason.TIMEOUT, null)
-      // A neighbour's CREATE budget outlives its channel (reconnecting must not
-      // refill it); forget it only once it is gone and its bucket is full again.
-      for (const [p, b] of this.createBuckets) if (!this.opts.links.has(p) && b.available() >= b.burst) this.createBuckets.delete(p)
-      this.roles.sweep(p => this.opts.links.has(p))
+      // A neighbour's CREATE and HSDir-store budgets outlive its channel (reconnecting must not refill them).
+      this.createBuckets.sweep(p => this.opts.links.has(p))
+      this.roles.storeBuckets.sweep(p => this.opts.links.has(p))
       this.scheduleSweep()
     })
   }

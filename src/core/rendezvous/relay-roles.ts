@@ -22,7 +22,7 @@
  */
 import { toHex } from '../bytes.ts'
 import { RelayCommand, type RelayCell } from '../cell/index.ts'
-import { TokenBucket } from '../channel/token-bucket.ts'
+import { BucketsByPeer, TokenBucket } from '../channel/token-bucket.ts'
 import { isProtocolError, ProtocolViolationError } from '../errors.ts'
 import { CircuitLimitError } from '../circuit/errors.ts'
 import { originate, type RelayCircuit } from '../circuit/relay-circuit.ts'
@@ -44,14 +44,11 @@ export class RelayRoles {
   readonly introPoints = new Map<string, RelayCircuit>()
   /** Rendezvous cookies (hex) waiting for RENDEZVOUS1. */
   readonly rendezvous = new Map<string, { circ: RelayCircuit, at: number }>()
-  /** HSDIR_STORE token buckets by neighbour (the circuit's previous hop). */
-  private readonly storeBuckets = new Map<string, TokenBucket>()
+  /** HSDIR_STORE token buckets by neighbour (the circuit's previous hop); swept by the router. */
+  readonly storeBuckets: BucketsByPeer
 
-  constructor (private readonly router: OnionRouter) {}
-
-  /** Forget the store budgets of neighbours that are gone and whose bucket is full again (as the CREATE budgets). */
-  sweep (hasLink: (peer: string) => boolean): void {
-    for (const [p, b] of this.storeBuckets) if (!hasLink(p) && b.available() >= b.burst) this.storeBuckets.delete(p)
+  constructor (private readonly router: OnionRouter) {
+    this.storeBuckets = new BucketsByPeer({ ratePerSecond: router.limits.hsdirStoreRatePerSecond, burst: router.limits.hsdirStoreBurst, clock: { now: router.opts.now } })
   }
 
   /** An onion-service command at the last hop of `circ`; once per circuit. */
@@ -106,10 +103,10 @@ export class RelayRoles {
         return
       }
       case RelayCommand.HSDIR_STORE: {
-        this.takeHsdirRequest(circ)
+        this.takeHsdirRequest(circ, settled)
         let status: number = ControlStatus.REFUSED
         try {
-          if (this.storeBudget(circ.prev.peer).tryTake() && router.opts.hsdir?.store(cell.data) === true) status = ControlStatus.OK
+          if (this.storeBuckets.of(circ.prev.peer).tryTake() && router.opts.hsdir?.store(cell.data) === true) status = ControlStatus.OK
         } catch (err) {
           if (!isProtocolError(err)) throw err
           router.countError(err) // a bad descriptor: refused, the circuit stays
@@ -118,7 +115,7 @@ export class RelayRoles {
         return
       }
       case RelayCommand.HSDIR_FETCH: {
-        this.takeHsdirRequest(circ)
+        this.takeHsdirRequest(circ, settled)
         const descId = decodeHsdirFetch(cell.data)
         const found = router.opts.hsdir?.fetch(descId) ?? []
         if (found.length === 0) originate(router, circ, { command: RelayCommand.HSDIR_FOUND, streamId: 0, data: encodeHsdirFound({ more: false, descriptor: null }) })
@@ -137,19 +134,9 @@ export class RelayRoles {
    * then costs a circuit build, so one circuit cannot push a thousand
    * descriptors. Honest clients open a circuit per request (hsdir.ts).
    */
-  private takeHsdirRequest (circ: RelayCircuit): void {
-    if (circ.hsdirUsed || circ.introAuthId != null || circ.cookie != null || circ.joined != null) throw new ProtocolViolationError('a second HSDir request on a circuit')
+  private takeHsdirRequest (circ: RelayCircuit, settled: boolean): void {
+    if (settled) throw new ProtocolViolationError('a second HSDir request on a circuit')
     circ.hsdirUsed = true
-  }
-
-  private storeBudget (neighbour: string): TokenBucket {
-    let bucket = this.storeBuckets.get(neighbour)
-    if (bucket == null) {
-      const { limits, opts } = this.router
-      bucket = new TokenBucket({ ratePerSecond: limits.hsdirStoreRatePerSecond, burst: limits.hsdirStoreBurst, clock: { now: opts.now } })
-      this.storeBuckets.set(neighbour, bucket)
-    }
-    return bucket
   }
 
   /**
