@@ -12,6 +12,11 @@
  * not when ICE fails (~30 s; libp2p ignores the "disconnected" of ~8 s). Unpatched, B kept the
  * dead connection, showed it in its Network panel, and closed A's redial's
  * signalling connection as "signalling done" (about a third of redials failed).
+ *
+ * And the third: when both tabs redial at once and one abandons its dial, the
+ * other must not keep a connection that never connected (unpatched, B showed
+ * it as A's connection until its pings gave up, about 1 run in 6; the unit
+ * test test/patches/webrtc-signalling-end.test.ts pins that part down).
  */
 import { appPath, expect, openPeer, test } from './fixtures.ts'
 import { directPeerRows } from './ui-driver.ts'
