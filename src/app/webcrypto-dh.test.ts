@@ -32,6 +32,21 @@ describe('Web Crypto X25519 for ntor', () => {
     expect(await dh.shared(pairs[0]!.secret, x25519.getPublicKey(other))).toEqual(x25519.getSharedSecret(other, pairs[0]!.publicKey))
   })
 
+  it('an ephemeral is gone once its handshake is done: the CryptoKey made from it is released, not only our bytes zeroed', async () => {
+    const onion = generateOnionKey(systemRandom)
+    const relay = { nodeId: new Uint8Array(32).fill(9), onionKey: onion.onionKey, onionSecret: onion.onionSecret }
+    const { state, onionskin } = await ntorClientCreateWith(relay, systemRandom, dh)
+    const x = state.x.slice() // what an attacker who later reads the tab's memory would want
+    const { reply } = await ntorServerRespondWith(relay, onionskin, systemRandom, dh)
+    await ntorClientFinishWith(state, reply, dh)
+    expect(state.x.every(b => b === 0)).toBe(true)
+    // Kept, the CryptoKey still computes with the real x through the zeroed array.
+    const probe = x25519.getPublicKey(crypto.getRandomValues(new Uint8Array(32)))
+    const withRealX = x25519.getSharedSecret(x, probe)
+    const after = await dh.shared(state.x, probe).catch(() => null)
+    expect(after).not.toEqual(withRealX)
+  })
+
   it('an ntor handshake over it gives both sides the same keys (client EXP(B,x) made ahead)', async () => {
     const onion = generateOnionKey(systemRandom)
     const relay = { nodeId: new Uint8Array(32).fill(9), onionKey: onion.onionKey, onionSecret: onion.onionSecret }

@@ -70,6 +70,12 @@ export function createWebCryptoDh (subtle: SubtleCrypto = crypto.subtle): X25519
       // X25519, on the handshake's critical path. An empty pool makes a pair here.
       return pool.shift() ?? await generate()
     },
+    release (secret) {
+      // The CryptoKey made from an ephemeral holds the scalar inside the
+      // browser; dropping our only reference lets it go with the handshake,
+      // instead of living as long as the (zeroed) array it was keyed by.
+      imported.delete(secret)
+    },
     async shared (secret, publicKey) {
       let bits: ArrayBuffer
       try {

@@ -18,6 +18,16 @@ export function peerIdHasKey (peerId: string, signingKey: Uint8Array): boolean {
   }
 }
 
+/** The Ed25519 key inside an Ed25519 peer id, or null for any other (or malformed) id. */
+export function ed25519KeyOfPeer (peerId: string): Uint8Array | null {
+  try {
+    const key = peerIdFromString(peerId).publicKey
+    return key?.type === 'Ed25519' ? key.raw : null
+  } catch {
+    return null
+  }
+}
+
 /** The one short form of a peer id every view shows (never the whole id: views get screenshotted). */
 export function shortPeerId (id: string): string {
   return id.length > 10 ? `…${id.slice(-8)}` : id

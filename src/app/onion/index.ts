@@ -19,6 +19,7 @@ import { CellScheduler } from '../../core/channel/scheduler.ts'
 import { ChannelManager } from '../../net/channels.ts'
 import { GOSSIP_INTERVAL_MS, pullDescriptors, serveDescriptors } from '../../net/descriptor-gossip.ts'
 import type { Network } from '../../net/network.ts'
+import { ed25519KeyOfPeer } from '../../net/peer-ids.ts'
 import { HsDirStore } from '../../core/rendezvous/hsdir-store.ts'
 import { ExternalStore } from '../external-store.ts'
 import { RelayDirectory } from '../relay-directory.ts'
@@ -139,6 +140,7 @@ export class OnionService {
       peerId,
       onionKeys: [{ nodeId, onionKey, onionSecret }],
       links: channels,
+      nodeIdOfPeer,
       random: systemRandom,
       now: () => performance.now(),
       setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => { clearTimeout(t) } },
@@ -252,4 +254,10 @@ export class OnionService {
     if (relaying === current.relaying && knownRelays === current.knownRelays) return
     this.view.set({ ...current, relaying, knownRelays })
   }
+}
+
+/** The node id a peer id commits to: SHA-256 of the Ed25519 key inside it (as our own and every relay descriptor's). */
+function nodeIdOfPeer (peerId: string): Uint8Array | null {
+  const key = ed25519KeyOfPeer(peerId)
+  return key == null ? null : nodeIdFromIdentityKey(key)
 }

@@ -64,7 +64,7 @@ export async function buildCircuit (router: OnionRouter, path: readonly RelayInf
     // Which hop it failed at: the app avoids that relay, and counts it against a guard only at hop 0.
     if (circ.failedHop != null) report(circ.failedHop, 'failed', circ)
     // Wipe the secrets of hops never reached.
-    for (const p of onionskins) wipeOnionskin(p)
+    for (const p of onionskins) wipeOnionskin(p, router.dh)
     throw err
   } finally {
     cancel()

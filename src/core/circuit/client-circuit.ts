@@ -13,7 +13,7 @@
  * client-inbound.ts.
  */
 import { decodeEnd, DestroyReason, encodeEnd, EndReason, RELAY_DATA_MAX, RelayCommand, type RelayCell } from '../cell/index.ts'
-import { ClientCircuitCrypto, type NtorClientState } from '../crypto/index.ts'
+import { ClientCircuitCrypto, forgetSecret, type NtorClientState } from '../crypto/index.ts'
 import { ProtocolViolationError } from '../errors.ts'
 import { echoThrough, sinkThrough } from './endpoints.ts'
 import { CircuitClosedError, CircuitLimitError, CircuitTimeoutError } from './errors.ts'
@@ -114,7 +114,7 @@ export class ClientCircuit {
     this.streams.clear()
     for (const w of this.windowWaiters.splice(0)) w()
     this.crypto.wipe()
-    for (const h of this.pendingHandshakes.splice(0)) { h.x.fill(0); h.xb?.fill(0) }
+    for (const h of this.pendingHandshakes.splice(0)) { forgetSecret(this.router.dh, h.x); h.xb?.fill(0) }
     this.heldCells.length = 0
     for (const l of this.closeListeners.splice(0)) l(err)
   }

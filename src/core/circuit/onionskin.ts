@@ -11,7 +11,7 @@
  * relay's keys (limits.ts: MAX_PREPARED_ONIONSKINS, PREPARED_ONIONSKIN_TTL_MS).
  */
 import { ctEqual } from '../bytes.ts'
-import { ntorClientCreateWith, onwardKeys, type NtorClientState, type OnwardKeys, type X25519Dh } from '../crypto/index.ts'
+import { forgetSecret, ntorClientCreateWith, onwardKeys, type NtorClientState, type OnwardKeys, type X25519Dh } from '../crypto/index.ts'
 import type { RandomSource } from '../random.ts'
 import { MAX_PREPARED_ONIONSKINS, PREPARED_ONIONSKIN_TTL_MS } from './limits.ts'
 import type { RelayInfo } from './types.ts'
@@ -27,10 +27,10 @@ export async function makeOnionskin (relay: RelayInfo, random: RandomSource, dh:
 }
 
 /** Zero an onionskin's secrets once it is known, unless a handshake used (and wiped) them. */
-export function wipeOnionskin (skin: PendingOnionskin): void {
+export function wipeOnionskin (skin: PendingOnionskin, dh: X25519Dh): void {
   void skin.then(({ state, onward }) => {
     onward.enc.fill(0); onward.mac.fill(0)
-    if (!state.used) { state.x.fill(0); state.xb?.fill(0) }
+    if (!state.used) { forgetSecret(dh, state.x); state.xb?.fill(0) }
   }, () => {})
 }
 
@@ -48,7 +48,7 @@ export class PreparedOnionskins {
     if (this.ready.has(relay.peerId)) return
     if (this.ready.size >= MAX_PREPARED_ONIONSKINS) {
       const [oldest] = this.ready.keys()
-      wipeOnionskin(this.ready.get(oldest!)!.skin)
+      wipeOnionskin(this.ready.get(oldest!)!.skin, this.dh)
       this.ready.delete(oldest!)
     }
     const skin = makeOnionskin(relay, this.random, this.dh)
@@ -65,7 +65,7 @@ export class PreparedOnionskins {
     // so does one kept too long.
     if (!ctEqual(ready.relay.onionKey, relay.onionKey) || !ctEqual(ready.relay.nodeId, relay.nodeId) ||
         this.now() - ready.at > PREPARED_ONIONSKIN_TTL_MS) {
-      wipeOnionskin(ready.skin)
+      wipeOnionskin(ready.skin, this.dh)
       return null
     }
     // One that failed to compute is replaced by a fresh one rather than failing the build.
@@ -74,7 +74,7 @@ export class PreparedOnionskins {
 
   /** Wipe and forget them all (shutdown). */
   clear (): void {
-    for (const { skin } of this.ready.values()) wipeOnionskin(skin)
+    for (const { skin } of this.ready.values()) wipeOnionskin(skin, this.dh)
     this.ready.clear()
   }
 }

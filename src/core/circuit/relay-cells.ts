@@ -13,8 +13,9 @@
  * ProtocolError that destroys that circuit only (router.ts onError).
  */
 import {
-  decodeExtend, decodeRelayBody, decodeSendme, DestroyReason, encodeExtended, encodeSendme, HandshakeType, LinkCommand, RelayCommand, type RelayCell
+  decodeExtend, decodeRelayBody, decodeSendme, DestroyReason, encodeExtended, encodeSendme, HandshakeType, LinkCommand, NODE_ID_LEN, RelayCommand, type RelayCell
 } from '../cell/index.ts'
+import { ctEqual } from '../bytes.ts'
 import { ntorServerRespondWith, onwardKeys, openOnwardHeader, splitOnwardHdata, type NtorPublicKey, type OnwardKeys } from '../crypto/index.ts'
 import { ProtocolViolationError, ReplayError } from '../errors.ts'
 import { beginEndpoint, endEndpoint, endpointData } from './endpoints.ts'
@@ -185,7 +186,29 @@ function onExtend (router: OnionRouter, circ: RelayCircuit, cell: RelayCell): vo
   if (circ.next != null || circ.extending) throw new ProtocolViolationError('EXTEND on a circuit that already extends')
   const ext = decodeExtend(cell.data)
   const nextPeer = nextPeerOf(router, ext.linkSpec, circ.prev.peer)
+  if (!ctEqual(ext.nodeId, onionskinNodeId(ext.hdata))) throw new ProtocolViolationError('EXTEND: NODEID and the onionskin name different relays')
+  checkNamesRelay(router, nextPeer, ext.hdata)
   extendTo(router, circ, nextPeer, ext.htype, ext.hdata)
+}
+
+/** The NODEID an ntor onionskin starts with (both handshake types' hdata do: tor-spec §5.1.4). */
+function onionskinNodeId (hdata: Uint8Array): Uint8Array {
+  if (hdata.length < NODE_ID_LEN) throw new ProtocolViolationError('EXTEND: handshake data too short for an onionskin')
+  return hdata.subarray(0, NODE_ID_LEN)
+}
+
+/**
+ * Dial only the relay the onionskin is for: its NODEID must be the hash of the
+ * Ed25519 key inside the peer id we are asked to reach (tor-spec §5.1.2: an
+ * EXTEND2's link specifiers carry the identity the next relay must prove).
+ * Otherwise a client could have this tab open connections to any peer id at
+ * all, with a handshake meant for someone else, to learn who is online and
+ * reachable from here (issue #13 item 10); now it can only build circuits, as
+ * anyone may, to a relay whose keys it holds.
+ */
+function checkNamesRelay (router: OnionRouter, nextPeer: string, hdata: Uint8Array): void {
+  const expected = router.opts.nodeIdOfPeer(nextPeer)
+  if (expected == null || !ctEqual(expected, onionskinNodeId(hdata))) throw new ProtocolViolationError('EXTEND: the onionskin is not for the peer it names')
 }
 
 /** The peer a link specifier names; never this tab or the hop it came from. */
@@ -210,7 +233,9 @@ function openOnward (router: OnionRouter, keys: OnwardKeys, onward: { onionskin:
   // is the client's ephemeral X, fresh per hop per build.
   if (!router.onwardReplays.checkAndAdd(onward.onionskin.subarray(onward.onionskin.length - 32))) throw new ReplayError('handshake replayed')
   if (step.kind === 'last') return null
-  return { peer: nextPeerOf(router, step.linkSpec, from), hdata: step.hdata }
+  const peer = nextPeerOf(router, step.linkSpec, from)
+  checkNamesRelay(router, peer, step.hdata)
+  return { peer, hdata: step.hdata }
 }
 
 /** Send a CREATE for `circ` to the next hop, opening a link to it first if needed. */

@@ -16,6 +16,8 @@ export interface TestPeer {
 export class TestNetwork {
   readonly net: MemoryNetwork
   readonly peers = new Map<string, TestPeer>()
+  /** What a real peer id carries inside it: its key (here its node id), known even after the peer leaves. */
+  private readonly nodeIds = new Map<string, Uint8Array>()
   private readonly random
 
   constructor (readonly seed: number, opts: { minLatencyMs?: number, maxLatencyMs?: number } = {}) {
@@ -27,6 +29,7 @@ export class TestNetwork {
     const identity = this.random(32)
     const { onionKey, onionSecret } = generateOnionKey(this.random)
     const nodeId = nodeIdFromIdentityKey(identity)
+    this.nodeIds.set(id, nodeId)
     let router: OnionRouter | null = null
     const links = this.net.addNode(id, {
       handleCell: (from, cell) => { router!.handleCell(from, cell) },
@@ -36,6 +39,7 @@ export class TestNetwork {
       peerId: id,
       onionKeys: [{ nodeId, onionKey, onionSecret }],
       links,
+      nodeIdOfPeer: (peerId) => this.nodeIds.get(peerId) ?? null,
       random: this.random,
       now: this.net.clock,
       setTimer: (ms, fn) => {

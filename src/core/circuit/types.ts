@@ -45,6 +45,12 @@ export interface RouterOptions {
   /** Onion keys this relay answers CREATE with (current, and previous during rotation). */
   onionKeys: NtorSecretKey[]
   links: LinkLayer
+  /**
+   * The node id a peer id commits to (SHA-256 of the Ed25519 key inside it,
+   * crypto/nodeIdFromIdentityKey), or null for a peer id without one: a relay
+   * extends only to the peer an onionskin is for (relay-cells.ts).
+   */
+  nodeIdOfPeer: (peerId: string) => Uint8Array | null
   random: RandomSource
   /** Milliseconds, monotonic. */
   now: () => number

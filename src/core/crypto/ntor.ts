@@ -219,6 +219,22 @@ export interface X25519Dh {
    * Without it the handshake draws the secret from its RandomSource.
    */
   ephemeral?(): Promise<{ secret: Uint8Array, publicKey: Uint8Array }>
+  /**
+   * Optionally, drop whatever this implementation holds for `secret` (Web
+   * Crypto's imported CryptoKey), so a wiped ephemeral is gone and not only
+   * zeroed in our copy (issue #13 item 10). Called by {@link forgetSecret}.
+   */
+  release?(secret: Uint8Array): void
+}
+
+/**
+ * End an ephemeral secret's life: the DH implementation lets go of anything it
+ * keeps for it, and our bytes are zeroed (forward secrecy holds only if the
+ * secret is gone everywhere once the handshake is done).
+ */
+export function forgetSecret (dh: X25519Dh, secret: Uint8Array): void {
+  dh.release?.(secret)
+  secret.fill(0)
 }
 
 /** An ephemeral X25519 pair for a handshake: the DH's pre-made one, else from `random`. */
@@ -253,7 +269,7 @@ export async function ntorServerRespondWith (
   const [xy, xb] = await Promise.all([dh.shared(y, X), dh.shared(mine.onionSecret, X)]) // EXP(X,y), EXP(X,b)
   withXb?.(xb, mine, X)
   const { keys, auth } = derive(params, xy, xb, mine.nodeId, mine.onionKey, X, Y)
-  xy.fill(0); xb.fill(0); y.fill(0)
+  xy.fill(0); xb.fill(0); forgetSecret(dh, y)
   return { reply: concatBytes(Y, auth), keys }
 }
 
@@ -267,7 +283,7 @@ export async function ntorClientFinishWith (state: NtorClientState, reply: Uint8
     xy.fill(0); xb.fill(0)
     return acceptAuth(d, auth)
   } finally {
-    state.x.fill(0)
+    forgetSecret(dh, state.x)
     state.xb?.fill(0)
   }
 }

@@ -10,7 +10,7 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { concatBytes } from '../bytes.ts'
-import type { X25519Dh } from '../crypto/ntor.ts'
+import { forgetSecret, type X25519Dh } from '../crypto/ntor.ts'
 import { ProtocolError, ProtocolViolationError } from '../errors.ts'
 import { hkdfSha256, sha256 } from '../crypto/primitives.ts'
 import { ed25519Verify } from '../identity/keys.ts'
@@ -81,7 +81,7 @@ export async function serviceHandshake (a: { serviceKey: Uint8Array, clientKey: 
     d.kConfirm.fill(0)
     return { reply: concatBytes(Y, boxed), keys: { send: d.kS2C, receive: d.kC2S } }
   } finally {
-    y.fill(0) // ephemerals are wiped after use (spec §6)
+    forgetSecret(a.dh, y) // ephemerals are wiped after use (spec §6), and released
   }
 }
 
@@ -120,6 +120,6 @@ export async function clientFinishHandshake (state: ClientHandshakeState, reply:
     }
     return { send: d.kC2S, receive: d.kS2C }
   } finally {
-    state.x.fill(0)
+    forgetSecret(dh, state.x)
   }
 }

@@ -9,7 +9,7 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
 import { ByteReader, concatBytes } from '../bytes.ts'
-import type { X25519Dh } from '../crypto/ntor.ts'
+import { forgetSecret, type X25519Dh } from '../crypto/ntor.ts'
 import { ProtocolError } from '../errors.ts'
 import { hkdfSha256, sha256 } from '../crypto/primitives.ts'
 import { ed25519Verify } from '../identity/keys.ts'
@@ -90,7 +90,7 @@ export async function createIntroduce (a: {
     ct = chacha20poly1305(k, ZERO_NONCE, concatBytes(a.authId, X)).encrypt(concatBytes(body, sig))
     k.fill(0)
   } catch (e) {
-    x.fill(0)
+    forgetSecret(a.dh, x)
     throw e
   }
   const data = encodeIntroduce1({ authId: a.authId, clientKey: X, ct })
