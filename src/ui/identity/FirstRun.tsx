@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent, type ReactNode } from 'react'
 import { MIN_PASSPHRASE_LENGTH, type IdentitySnapshot, type IdentityActions } from '../../app/identity/index.ts'
 import { MAX_BACKUP_BYTES } from '../../core/identity/backup.ts'
 import { NoticeLine } from './Notice.tsx'
+import { PrivacySummary } from './PrivacySummary.tsx'
 import { Progress } from './Progress.tsx'
 import './FirstRun.css'
 
@@ -35,6 +36,7 @@ export function FirstRun ({ snapshot, actions, extra }: { snapshot: IdentitySnap
         Your identity is a signing key that lives only in this browser. Choose a name and a passphrase:
         an encrypted backup is made now, and the passphrase is the only way to open it.
       </p>
+      <PrivacySummary />
       {extra}
       <NoticeLine snapshot={snapshot} area="first-run" onDismiss={() => { actions.dismissNotice() }} />
       {busy != null && <Progress busy={busy} />}
