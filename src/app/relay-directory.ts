@@ -12,7 +12,8 @@ import { ADVERTISED_CAPACITY_KIBPS } from '../core/circuit/limits.ts'
 import { nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { Directory, signDescriptor, type DescriptorFields, type RelayDescriptor } from '../core/directory/index.ts'
 import { choosePath, GuardSet } from '../core/path/index.ts'
-import { systemRandom } from '../core/random.ts'
+import { uniformInt } from '../core/path/sampling.ts'
+import { systemRandom, type RandomSource } from '../core/random.ts'
 
 /**
  * How long our descriptor claims to be valid (core caps any at 3 h). Short,
@@ -20,8 +21,22 @@ import { systemRandom } from '../core/random.ts'
  * (tabs that could not reach it drop it sooner: OnionService.markUnreachable).
  */
 export const DESCRIPTOR_LIFETIME_MS = 20 * 60_000
-/** Re-sign when less than this much validity is left (checked every gossip round). */
-export const DESCRIPTOR_REPUBLISH_MARGIN_MS = 8 * 60_000
+/**
+ * Re-sign when less than a margin drawn uniformly from [MIN, MAX] afresh for
+ * each descriptor is left (checked every gossip round), so republishing is
+ * not a fixed beat from the tab's start (docs/PROTOCOL.md "Descriptor times").
+ */
+export const DESCRIPTOR_REPUBLISH_MARGIN_MIN_MS = 4 * 60_000
+export const DESCRIPTOR_REPUBLISH_MARGIN_MAX_MS = 10 * 60_000
+/**
+ * `published` is moved back by a random 0..this and rounded down to
+ * DESCRIPTOR_PUBLISHED_GRANULARITY_MS, so it does not say when the tab started
+ * or (to the ms) when it signed. Nothing needs it finer: relays only compare
+ * it, newer replaces older (core/directory), as Tor clients ignore the
+ * published time of consensus entries (proposal 275).
+ */
+export const DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS = 5 * 60_000
+export const DESCRIPTOR_PUBLISHED_GRANULARITY_MS = 60_000
 
 export interface RelayDirectoryOptions {
   self: RelayInfo
@@ -29,24 +44,31 @@ export interface RelayDirectoryOptions {
   sign: (msg: Uint8Array) => Promise<Uint8Array>
   maxCircuits: number
   now?: () => number
+  /** Draws the backdating of `published` and the republish margin (systemRandom unless a test seeds it). */
+  random?: RandomSource
 }
 
 export class RelayDirectory {
   private readonly directory = new Directory({ bindsPeerId: peerIdHasKey })
   private readonly guards = new GuardSet({ rng: systemRandom })
-  private own: { bytes: Uint8Array, expires: number } | null = null
+  private own: { bytes: Uint8Array, published: number, republishAt: number } | null = null
   private readonly now: () => number
+  private readonly random: RandomSource
   rejected = 0
 
   constructor (private readonly opts: RelayDirectoryOptions) {
     this.now = opts.now ?? Date.now
+    this.random = opts.random ?? systemRandom
   }
 
   /** Relays known besides this tab. */
   get size (): number { return this.directory.size - (this.directory.has(this.opts.self.peerId) ? 1 : 0) }
 
   async publishSelf (): Promise<void> {
-    const published = this.now()
+    // Coarse and backdated (DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS), yet above our last one so it still replaces it.
+    const back = uniformInt(this.random, DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS + 1)
+    const coarse = Math.floor((this.now() - back) / DESCRIPTOR_PUBLISHED_GRANULARITY_MS) * DESCRIPTOR_PUBLISHED_GRANULARITY_MS
+    const published = Math.max(coarse, this.own != null ? this.own.published + DESCRIPTOR_PUBLISHED_GRANULARITY_MS : 0)
     const fields: DescriptorFields = {
       peerId: this.opts.self.peerId,
       onionKey: this.opts.self.onionKey,
@@ -58,11 +80,12 @@ export class RelayDirectory {
       networkHint: null,
       powNonce: null
     }
-    this.own = { bytes: await signDescriptor(fields, this.opts.sign), expires: fields.expires }
+    const margin = DESCRIPTOR_REPUBLISH_MARGIN_MIN_MS + uniformInt(this.random, DESCRIPTOR_REPUBLISH_MARGIN_MAX_MS - DESCRIPTOR_REPUBLISH_MARGIN_MIN_MS + 1)
+    this.own = { bytes: await signDescriptor(fields, this.opts.sign), published, republishAt: fields.expires - margin }
   }
 
   async republishIfDue (): Promise<void> {
-    if (this.own == null || this.own.expires - this.now() < DESCRIPTOR_REPUBLISH_MARGIN_MS) await this.publishSelf()
+    if (this.own == null || this.now() >= this.own.republishAt) await this.publishSelf()
   }
 
   /** Verify and keep a descriptor from gossip; false (never a throw) when refused or not newer. */

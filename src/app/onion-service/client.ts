@@ -45,7 +45,9 @@ export async function fetchDescriptor (deps: RendezvousDeps, contactKey: Uint8Ar
         for (const bytes of found) {
           try {
             const content = openHsDescriptor(bytes, contactKey, now)
-            if (best == null || content.revision > best.revision) best = content
+            // Revisions compare only within a period (each period has its own secret offset,
+            // docs/RENDEZVOUS.md §4 "Timing"): a later period is the fresher one.
+            if (best == null || content.period > best.period || (content.period === best.period && content.revision > best.revision)) best = content
           } catch (err) {
             if (err instanceof IdentityMismatchError) mismatch = err
           }

@@ -2,10 +2,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nobleDh } from '../../core/crypto/ntor.ts'
 import { x25519PublicKey } from '../../core/crypto/primitives.ts'
 import { MalformedCellError } from '../../core/errors.ts'
-import { createIntroduce, encodeHsdirFound, HSDIR_KEYS_PER_ID, MAX_CONCURRENT_RENDEZVOUS, type HsDescriptorContent } from '../../core/rendezvous/index.ts'
-import { NOW, rnd, testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
+import { toHex } from '../../core/bytes.ts'
+import {
+  createIntroduce, descriptorSigningSeed, encodeHsDescriptor, encodeHsdirFound, HS_PERIOD_MS, HSDIR_KEYS_PER_ID, hsDescriptorExpires, hsPeriod,
+  MAX_CONCURRENT_RENDEZVOUS, type HsDescriptorContent
+} from '../../core/rendezvous/index.ts'
+import { NOW, rnd, testContent, testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
 import type { OnionService } from '../onion/index.ts'
-import { DESCRIPTOR_CACHE_MS, DescriptorCache, HiddenService, HsdirFoundCollector, RendezvousLimitError, RendezvousWait, ServiceUnreachableError, type IncomingIntroduction } from './index.ts'
+import { DESCRIPTOR_CACHE_MS, DescriptorCache, fetchDescriptor, HiddenService, HsdirFoundCollector, RendezvousLimitError, RendezvousWait, ServiceUnreachableError, type IncomingIntroduction } from './index.ts'
 
 const r = rnd('app-rendezvous')
 const alice = testIdentity(r(32))
@@ -163,5 +167,28 @@ describe('DescriptorCache', () => {
     cache.forget(key)
     expect(cache.get(key, 1_000)).toBeNull()
     expect(cache.get(new Uint8Array(32), 1_000)).toBeNull()
+  })
+})
+
+describe('fetchDescriptor across periods', () => {
+  it('stale-period-descriptor-wins: a previous period\'s descriptor with a higher revision does not beat the current one (revisions have a secret offset per period)', async () => {
+    const rs = rnd('client-periods')
+    const carol = testIdentity(rs(32))
+    const p = hsPeriod(NOW)
+    const now = p * HS_PERIOD_MS + 60_000 // early in the period: clients also look up p − 1
+    const make = async (period: number, revision: number): Promise<Uint8Array> => await encodeHsDescriptor(
+      testContent(carol, rs, { period, revision, expires: hsDescriptorExpires(period) }),
+      { sign: carol.sign, signingSeed: await descriptorSigningSeed(carol.sign, period), random: rs })
+    const stale = await make(p - 1, 2 ** 47) // last period's upload: older introduction points, a larger offset
+    const current = await make(p, 2 ** 20)
+    const dir = { peerId: '12D3KooWDirectory', nodeId: rs(32), onionKey: x25519PublicKey(rs(32)) }
+    const onion = fakeOnion({
+      ringMembers: () => [dir],
+      selfRelay: dir,
+      hsdir: { fetch: (descId: Uint8Array) => [stale, current].filter(d => toHex(d.subarray(1, 33)) === toHex(descId)) }
+    })
+    const got = await fetchDescriptor({ onion, identity: { publicKey: alice.publicKey, displayName: 'Alice', sign: alice.sign }, dh: nobleDh, random: r, now: () => now }, carol.publicKey)
+    expect(got.period).toBe(p)
+    expect(got.revision).toBe(2 ** 20)
   })
 })

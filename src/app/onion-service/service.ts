@@ -15,9 +15,10 @@
 import type { ClientCircuit, RelayInfo } from '../../core/circuit/router.ts'
 import { RelayCommand } from '../../core/cell/index.ts'
 import { toHex } from '../../core/bytes.ts'
+import { uniformInt } from '../../core/path/sampling.ts'
 import {
-  AUTH_ID_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, INTRO_POINTS, descriptorId, descriptorSigningSeed, encodeEstablishIntro,
-  encodeHsDescriptor, encodeRendezvous1, openIntroduce, publishPeriods, RendezvousLimiter, REPLAY_CACHE_MAX, ReplayCache, responsibleHsDirs, serviceHandshake,
+  AUTH_ID_LEN, INTRO_POINTS, descriptorId, descriptorSigningSeed, encodeEstablishIntro, encodeHsDescriptor, encodeRendezvous1,
+  hsDescriptorExpires, hsFirstPublishDelay, hsRepublishDelay, hsRevision, openIntroduce, publishPeriods, RendezvousLimiter, REPLAY_CACHE_MAX, ReplayCache, responsibleHsDirs, serviceHandshake,
   type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo
 } from '../../core/rendezvous/index.ts'
 import { KEEPALIVE_MS, SERVICE_CHECK_MS } from './constants.ts'
@@ -26,6 +27,9 @@ import { storeAtAll } from './hsdir.ts'
 import { hopIds, type IncomingIntroduction, type RendezvousDeps, type RendezvousLink } from './types.ts'
 
 interface IntroCircuit { circuit: ClientCircuit, point: IntroPointInfo }
+
+/** The upload key of a period whose descriptor is out of date and waits for its (possibly delayed) upload. */
+const STALE = ''
 
 /** Our onion service: introduction points and descriptor publication. */
 export class HiddenService {
@@ -36,8 +40,16 @@ export class HiddenService {
   private readonly replay = new ReplayCache(REPLAY_CACHE_MAX)
   /** Bounds the rendezvous circuits INTRODUCE2s make us build (a flood must not make us build without end). */
   private readonly limiter: RendezvousLimiter
-  private published: { key: string, at: number } | null = null
-  private timer: ReturnType<typeof setInterval> | null = null
+  /**
+   * Per period: what its descriptor was last uploaded with (HSDirs and
+   * introduction points, or STALE) and when it is next due, drawn afresh each
+   * upload (docs/RENDEZVOUS.md §4 "Timing"). Cleared when the introduction
+   * points change.
+   */
+  private readonly published = new Map<number, { key: string, nextAt: number }>()
+  /** No upload before this: a random first delay, so the first upload is not the tab's start. */
+  private firstPublishAt = 0
+  private timer: ReturnType<typeof setTimeout> | null = null
   private keepalive: ReturnType<typeof setInterval> | null = null
   private stopped = false
   private checking = false
@@ -50,16 +62,31 @@ export class HiddenService {
   async start (): Promise<void> {
     const secret = this.deps.random(32)
     this.introEnc = { secret, publicKey: await this.deps.dh.publicKey(secret) }
-    this.timer = setInterval(() => { void this.check() }, SERVICE_CHECK_MS)
+    this.firstPublishAt = this.now() + hsFirstPublishDelay(this.deps.random)
+    this.scheduleCheck()
     this.keepalive = setInterval(() => { for (const i of this.intros) i.circuit.keepAlive() }, KEEPALIVE_MS)
     void this.check()
   }
 
   stop (): void {
     this.stopped = true
-    if (this.timer != null) clearInterval(this.timer)
+    if (this.timer != null) clearTimeout(this.timer)
     if (this.keepalive != null) clearInterval(this.keepalive)
     for (const i of this.intros.splice(0)) i.circuit.destroy()
+  }
+
+  /**
+   * The next check after a random SERVICE_CHECK_MS/2..3/2: on a fixed beat
+   * every upload would fall on a grid whose phase is the tab's start, which
+   * an HSDir could use to tell our uploads apart (docs/RENDEZVOUS.md §4 "Timing").
+   */
+  private scheduleCheck (): void {
+    const delay = SERVICE_CHECK_MS / 2 + uniformInt(this.deps.random, SERVICE_CHECK_MS + 1)
+    this.timer = setTimeout(() => {
+      if (this.stopped) return
+      this.scheduleCheck()
+      void this.check()
+    }, delay)
   }
 
   /** Keep INTRO_POINTS introduction circuits, and the descriptor on the right HSDirs. */
@@ -102,10 +129,10 @@ export class HiddenService {
       circuit.onClose(() => {
         const i = this.intros.indexOf(entry)
         if (i >= 0) this.intros.splice(i, 1)
-        this.published = null // the descriptor lists a dead point: publish again
+        this.published.clear() // the descriptor lists a dead point: publish again
         if (!this.stopped) setTimeout(() => { void this.check() }, 500)
       })
-      this.published = null
+      this.published.clear()
     } finally {
       this.building--
     }
@@ -166,16 +193,36 @@ export class HiddenService {
     }
   }
 
+  /**
+   * Upload each period's descriptor when its HSDirs or our introduction
+   * points changed, or when its own random republish time came. At most one
+   * upload per check: another one due at the same moment (both periods after
+   * a change, or at the start) is put off by a random delay, so an HSDir that
+   * holds both of our period ids does not see them arrive together
+   * (docs/RENDEZVOUS.md §4 "Timing").
+   */
   private async publishIfNeeded (): Promise<void> {
     const now = this.now()
+    if (now < this.firstPublishAt) return
     const periods = publishPeriods(now)
+    for (const p of [...this.published.keys()]) if (!periods.includes(p)) this.published.delete(p)
     const ring = this.deps.onion.ringMembers()
-    const plan = periods.map(p => ({ period: p, dirs: responsibleHsDirs(ring, descriptorId(this.deps.identity.publicKey, p), p) }))
-    const key = plan.map(x => `${x.period}:${x.dirs.map(d => d.peerId).join(',')}`).join(';') + '|' + this.intros.map(i => toHex(i.point.authId)).join(',')
-    if (this.published?.key === key && now - this.published.at < HS_REPUBLISH_MS) return
-    let stored = 0
-    for (const { period, dirs } of plan) stored += await storeAtAll(this.deps.onion, dirs, await this.signedDescriptor(period, now))
-    if (stored > 0) this.published = { key, at: now }
+    const intros = this.intros.map(i => toHex(i.point.authId)).join(',')
+    let uploaded = false
+    for (const period of periods) {
+      const dirs = responsibleHsDirs(ring, descriptorId(this.deps.identity.publicKey, period), period)
+      const key = dirs.map(d => d.peerId).join(',') + '|' + intros
+      let entry = this.published.get(period)
+      if (entry == null || (entry.key !== key && entry.key !== STALE)) {
+        entry = { key: STALE, nextAt: uploaded ? now + hsFirstPublishDelay(this.deps.random) : now }
+        this.published.set(period, entry)
+      }
+      if (now < entry.nextAt) continue
+      if (uploaded) { entry.nextAt = now + hsFirstPublishDelay(this.deps.random); continue }
+      uploaded = true
+      const stored = await storeAtAll(this.deps.onion, dirs, await this.signedDescriptor(period, now))
+      if (stored > 0) this.published.set(period, { key, nextAt: now + hsRepublishDelay(this.deps.random) })
+    }
   }
 
   /**
@@ -188,12 +235,13 @@ export class HiddenService {
   async signedDescriptor (period: number, now: number, publishUnder?: Uint8Array): Promise<Uint8Array> {
     const enc = this.introEnc
     if (enc == null) throw new Error('the service is not started')
-    const content: HsDescriptorContent = {
-      identityKey: this.deps.identity.publicKey, introEncKey: enc.publicKey, introPoints: this.intros.map(i => i.point),
-      period, revision: now, expires: now + HS_DESCRIPTOR_LIFETIME_MS
-    }
     const sign = async (m: Uint8Array): Promise<Uint8Array> => await this.deps.identity.sign(m)
     const signingSeed = await descriptorSigningSeed(sign, period)
+    // Neither time says when we published or links the periods (docs/RENDEZVOUS.md §4 "Timing").
+    const content: HsDescriptorContent = {
+      identityKey: this.deps.identity.publicKey, introEncKey: enc.publicKey, introPoints: this.intros.map(i => i.point),
+      period, revision: hsRevision(signingSeed, period, now), expires: hsDescriptorExpires(period)
+    }
     return await encodeHsDescriptor(content, { sign, signingSeed, random: this.deps.random, ...(publishUnder != null ? { publishUnder } : {}) })
   }
 }

@@ -16,6 +16,24 @@ export const HSDIR_REPLICAS = 2
 export const HSDIR_SPREAD = 2
 /** A service republishes its descriptor at least this often (spec §3). */
 export const HS_REPUBLISH_MS = 300_000
+/**
+ * ...and at a random time no sooner than this after its last upload, drawn
+ * afresh for each period's descriptor (spec §4 "Timing"), so the upload
+ * schedule does not carry the tab's start time. Tor draws each descriptor's
+ * next upload uniformly in [60, 120] min (hs_service.c,
+ * HS_SERVICE_NEXT_UPLOAD_TIME_MIN/MAX); ours is the same ratio, shorter.
+ */
+export const HS_REPUBLISH_MIN_MS = HS_REPUBLISH_MS / 2
+/**
+ * A started service waits a random 0..this before its first upload (spec §4
+ * "Timing"), so its descriptor's first appearance is not the tab's start.
+ * Short: a contact cannot reach the service before it.
+ */
+export const HS_FIRST_PUBLISH_DELAY_MAX_MS = 15_000
+/** Resolution of the time a revision counter encodes (spec §4; rend-spec-v3 revision-counter-mgt uses seconds). */
+export const HS_REVISION_STEP_MS = 1_000
+/** The per-period secret offset of a revision counter is uniform in [0, this) (spec §4). */
+export const HS_REVISION_OFFSET_RANGE = 2 ** 48
 /** Largest encoded descriptor: it must fit one relay cell (spec §4). */
 export const HS_DESCRIPTOR_MAX = 1000
 /** Descriptors an HSDir keeps per descriptor id, one per signing key, so squatters cannot hide the real one (spec §4). */

@@ -7,6 +7,7 @@
 export * from './constants.ts'
 export * from './errors.ts'
 export * from './descriptor.ts'
+export * from './descriptor-timing.ts'
 export * from './hsdir-store.ts'
 export * from './hash-ring.ts'
 export * from './cells.ts'
