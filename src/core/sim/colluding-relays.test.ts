@@ -138,6 +138,38 @@ describe('colluding relays: conversations observed at both ends', () => {
       `conversations observed per session ${pct(liar.conversationShare)} (capped² = ${pct(capped * capped)}, c² = ${pct(c * c)})`)
   })
 
+  it('honest relays that leave hand the adversary more first hops; guards kept for the run then grow towards its relays', () => {
+    // 10% of the honest relays replaced between two rounds of rendezvous; the
+    // adversary keeps its relays online. A guard that left is one more draw
+    // (Elahi et al. 2012), and the adversary's guards are never the ones that leave.
+    const c = 0.1
+    const churn = { ...WORKLOAD, days: 3, colluding: c, honestTurnover: 0.1 }
+    const perSession = simulateCollusion({ ...churn, guards: 'per-session' })
+    const kept = simulateCollusion({ ...churn, guards: 'persistent' })
+    const still = get('persistent', c)
+    const line = (name: string, r: CollusionResult, days: number): string =>
+      `| ${name} | ${pct(r.circuitFirstHopShare)} | ${pct(r.conversationShare)} | ${pct(r.usersObservedByDay[0] as number)} / ${pct(r.usersObservedByDay[days - 1] as number)} |`
+    console.info([
+      `c = ${c}, ${churn.honestTurnover * 100}% of honest relays replaced between rounds, ${churn.days} days`,
+      `| guards | circuits with a bad first hop | conversations observed per session | users observed after day 1 / ${churn.days} |`,
+      '|---|---|---|---|',
+      line('per session, no turnover', get('per-session', c), churn.days),
+      line('per session, turnover', perSession, churn.days),
+      line('kept for the run, no turnover', still, churn.days),
+      line('kept for the run, turnover', kept, churn.days),
+      line('none, turnover irrelevant', get('none', c), churn.days)
+    ].join('\n'))
+    // `kept` and `still` start from the same relays and the same guards (the
+    // seed does not depend on turnover). Only honest guards leave, so a bad
+    // guard moves to the front of its list as the honest ones ahead of it go:
+    // the first hop tends to the share of users holding any bad guard
+    // (1 − (1 − c)³ = 27% at the start, more with every replacement).
+    expect(kept.circuitFirstHopShare).toBeGreaterThan(still.circuitFirstHopShare + 0.04)
+    expect(kept.circuitFirstHopShare).toBeGreaterThan(perSession.circuitFirstHopShare)
+    // Without turnover kept guards do not grow (above); with it they do.
+    expect((kept.usersObservedByDay[churn.days - 1] as number) - (kept.usersObservedByDay[0] as number)).toBeGreaterThan(0.05)
+  })
+
   it('is reproducible from its seed', () => {
     const small = { ...WORKLOAD, users: 40, days: 2, colluding: 0.2, guards: 'per-session' as const }
     const a = simulateCollusion(small)

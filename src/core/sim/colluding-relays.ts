@@ -31,10 +31,16 @@
  *    Not something the app can do today: modelled only to show what it
  *    would buy.
  *
- * Simplifications, all in the adversary's disfavour or neutral: the relay
- * set does not change (no tab closes, so no guard is ever replaced within a
- * session), users are not themselves relays, and both ends of a conversation
- * open their tab sessions at the same times.
+ * Relays are tabs that close. With `honestTurnover` h, after every round of
+ * rendezvous each honest relay is replaced by a new one with probability h;
+ * the adversary's relays never leave (it keeps them online on purpose). A
+ * guard that left is dropped by `GuardSet.refresh` and the next one used,
+ * which is one more draw for the adversary (Elahi et al. 2012 on guard
+ * churn). With h = 0 the relay set never changes.
+ *
+ * Other simplifications, neutral or in the adversary's disfavour: users are
+ * not themselves relays, and both ends of a conversation open their tab
+ * sessions at the same times.
  */
 import type { RelayDescriptor } from '../directory/descriptor.ts'
 import { choosePath, GuardSet, relayWeight, weightCap } from '../path/index.ts'
@@ -61,6 +67,8 @@ export interface CollusionParams {
   readonly honestCapacity?: number
   /** Advertised capacity of the adversary's relays; more than the honest one models a liar (the weight cap limits it). */
   readonly adversaryCapacity?: number
+  /** Chance that an honest relay is replaced by a new one between two rounds of rendezvous (default 0: no churn). */
+  readonly honestTurnover?: number
 }
 
 export interface CollusionResult {
@@ -68,6 +76,8 @@ export interface CollusionResult {
   readonly adversaryWeight: number
   /** Tab sessions (user × session) whose first circuit's first hop was the adversary's. */
   readonly firstHopShare: number
+  /** Circuits (client and service sides, all rendezvous) whose first hop was the adversary's. */
+  readonly circuitFirstHopShare: number
   /** Per session, the share of conversations with at least one rendezvous observed at both ends. */
   readonly perSessionShare: readonly number[]
   /** Over all sessions: observed conversation-sessions / conversation-sessions. */
@@ -83,6 +93,9 @@ export interface CollusionResult {
 }
 
 const DEFAULT_CAPACITY = 100
+
+/** Turnover is drawn as an integer below this (exact sampling, no floating-point draws). */
+const TURNOVER_RESOLUTION = 1_000_000
 
 function relay (peerId: string, capacity: number): RelayDescriptor {
   return {
@@ -113,8 +126,13 @@ function sampleIndices (rng: RandomSource, n: number, k: number): number[] {
 
 /** Run one seeded workload under one guard policy; see {@link CollusionResult} for what is counted. */
 export function simulateCollusion (p: CollusionParams): CollusionResult {
+  const turnover = p.honestTurnover ?? 0
   if (!(p.colluding >= 0 && p.colluding <= 1)) throw new RangeError('colluding must be in [0, 1]')
+  if (!(turnover >= 0 && turnover <= 1)) throw new RangeError('honestTurnover must be in [0, 1]')
   if (p.users < 2 || p.relays < 4) throw new RangeError('need at least 2 users and 4 relays')
+  // Turnover is not part of the stream's name: runs that differ only in it
+  // share the relays, the adversary and every first guard set (common random
+  // numbers), so their difference is the turnover's doing, not the draw's.
   const rng = seededRandom(`${p.seed}/${p.guards}/${p.colluding}/${p.adversaryCapacity ?? ''}`)
   const honestCapacity = p.honestCapacity ?? DEFAULT_CAPACITY
   const adversaryCapacity = p.adversaryCapacity ?? honestCapacity
@@ -122,6 +140,14 @@ export function simulateCollusion (p: CollusionParams): CollusionResult {
   const bad = new Set(sampleIndices(rng, p.relays, Math.round(p.colluding * p.relays)).map(i => `r${i}`))
   const relays = Array.from({ length: p.relays }, (_, i) => relay(`r${i}`, bad.has(`r${i}`) ? adversaryCapacity : honestCapacity))
   const adversaryWeight = weightShare(relays, bad)
+  let joined = p.relays
+  const churn = (): void => {
+    if (turnover === 0) return
+    for (let i = 0; i < relays.length; i++) {
+      if (bad.has((relays[i] as RelayDescriptor).peerId)) continue
+      if (uniformInt(rng, TURNOVER_RESOLUTION) < turnover * TURNOVER_RESOLUTION) relays[i] = relay(`r${joined++}`, honestCapacity)
+    }
+  }
 
   const user = (i: number): string => `u${i}`
   const newGuards = (): GuardSet => new GuardSet({ rng })
@@ -135,6 +161,8 @@ export function simulateCollusion (p: CollusionParams): CollusionResult {
   const observations: string[] = []
   let firstHops = 0
   let badFirstHops = 0
+  let circuits = 0
+  let badCircuits = 0
   let observedConversations = 0
   let observedUserSessions = 0
 
@@ -143,12 +171,10 @@ export function simulateCollusion (p: CollusionParams): CollusionResult {
       const session = day * p.sessionsPerDay + s
       if (p.guards === 'per-session') guards = guards.map(() => newGuards())
       const firstHopSeen = new Set<number>()
-      const observedUsers = new Set<number>()
-      let observedHere = 0
-      for (let a = 0; a < p.users; a++) {
-        const b = (a + 1) % p.users
-        let observed = false
-        for (let r = 0; r < p.rendezvousPerSession; r++) {
+      const observed = new Set<number>() // conversation a is a ↔ a+1
+      for (let r = 0; r < p.rendezvousPerSession; r++) {
+        for (let a = 0; a < p.users; a++) {
+          const b = (a + 1) % p.users
           // Either side may be the one that connects (whoever has something to send).
           const [client, service] = uniformInt(rng, 2) === 0 ? [a, b] : [b, a]
           const cg = guards[client]
@@ -156,27 +182,33 @@ export function simulateCollusion (p: CollusionParams): CollusionResult {
           const clientPath = choosePath(relays, { self: user(client), rng, ...(cg != null ? { guards: cg } : {}) })
           const rp = clientPath[clientPath.length - 1] as RelayDescriptor
           const servicePath = choosePath(relays, { self: user(service), rng, hops: 2, exclude: [rp.peerId], ...(sg != null ? { guards: sg } : {}) })
-          for (const [who, path] of [[client, clientPath], [service, servicePath]] as const) {
+          const clientBad = bad.has((clientPath[0] as RelayDescriptor).peerId)
+          const serviceBad = bad.has((servicePath[0] as RelayDescriptor).peerId)
+          circuits += 2
+          badCircuits += (clientBad ? 1 : 0) + (serviceBad ? 1 : 0)
+          for (const [who, isBad] of [[client, clientBad], [service, serviceBad]] as const) {
             if (firstHopSeen.has(who)) continue
             firstHopSeen.add(who)
             firstHops++
-            if (bad.has((path[0] as RelayDescriptor).peerId)) badFirstHops++
+            if (isBad) badFirstHops++
           }
-          if (bad.has((clientPath[0] as RelayDescriptor).peerId) && bad.has((servicePath[0] as RelayDescriptor).peerId)) {
-            observed = true
+          if (clientBad && serviceBad) {
+            observed.add(a)
             observations.push(`${session}:${a}:${r}`)
           }
         }
-        if (observed) {
-          observedHere++
-          observedUsers.add(a).add(b)
-          everObserved.add(a).add(b)
-          conversationsEverObserved.add(a)
-        }
+        churn()
       }
-      observedConversations += observedHere
+      const observedUsers = new Set<number>()
+      for (const a of observed) {
+        const b = (a + 1) % p.users
+        observedUsers.add(a).add(b)
+        everObserved.add(a).add(b)
+        conversationsEverObserved.add(a)
+      }
+      observedConversations += observed.size
       observedUserSessions += observedUsers.size
-      perSessionShare.push(observedHere / p.users)
+      perSessionShare.push(observed.size / p.users)
     }
     usersObservedByDay.push(everObserved.size / p.users)
     conversationsObservedByDay.push(conversationsEverObserved.size / p.users)
@@ -185,6 +217,7 @@ export function simulateCollusion (p: CollusionParams): CollusionResult {
   return {
     adversaryWeight,
     firstHopShare: badFirstHops / firstHops,
+    circuitFirstHopShare: badCircuits / circuits,
     perSessionShare,
     conversationShare: observedConversations / (p.users * sessions),
     userSessionShare: observedUserSessions / (p.users * sessions),
