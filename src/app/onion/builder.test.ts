@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { ManualClock } from '../../core/clock.ts'
 import type { BuildOptions, BuildProgress, ClientCircuit, RelayInfo } from '../../core/circuit/router.ts'
-import { CircuitTimeoutError } from '../../core/circuit/errors.ts'
+import { CircuitLimitError, CircuitTimeoutError } from '../../core/circuit/errors.ts'
 import type { PathBiasOutcome } from '../../core/path/index.ts'
 import { CircuitBuilder } from './builder.ts'
 import { BUILD_ATTEMPTS, GUARD_FAILURE_SETTLE_MS } from './constants.ts'
@@ -12,8 +12,8 @@ const RELAYS = Array.from({ length: 12 }, (_, i) => relay(`r${i}`))
 /** The first `hops` relays not avoided: deterministic, so tests can name who was chosen. */
 const chooser = (hops = 3) => (avoid: readonly string[]): RelayInfo[] => RELAYS.filter(r => !avoid.includes(r.peerId)).slice(0, hops)
 
-/** An attempt's outcome: success, or failure put down to `hop`. */
-type Outcome = 'ok' | { hop: number, err?: unknown }
+/** An attempt's outcome: success, or failure put down to `hop` (null: the router reported no hop). */
+type Outcome = 'ok' | { hop: number | null, err?: unknown }
 
 function setup (outcomes: Outcome[]) {
   const clock = new ManualClock(1_000)
@@ -26,7 +26,7 @@ function setup (outcomes: Outcome[]) {
       log.opts.push(opts)
       const outcome = outcomes.shift() ?? 'ok'
       if (outcome === 'ok') return circuit
-      onProgress({ hop: outcome.hop, state: 'failed' })
+      if (outcome.hop != null) onProgress({ hop: outcome.hop, state: 'failed' })
       throw outcome.err ?? new CircuitTimeoutError('no answer')
     },
     guards: () => ({ reportSuccess: (p) => { log.success.push(p) }, reportFailure: (p) => { log.failure.push(p) }, reportPathBias: (g, o) => { log.pathBias.push([g, o]) } }),
@@ -163,5 +163,60 @@ describe('CircuitBuilder guard failures (guard-spec §4.8)', () => {
       expect(log.failure).toEqual(failed.flatMap((o, i) => (o.hop === 0 ? [log.built[i]![0]!] : [])))
       expect(log.success).toEqual(firstOk === -1 ? [] : [log.built[firstOk]![0]!])
     }), { numRuns: 100 })
+  })
+})
+
+describe('CircuitBuilder: what is not the guard\'s fault', () => {
+  it('a failure the router puts down to no hop (a client-circuit limit of ours) never counts against the guard and is not retried', async () => {
+    // An attacker who can keep our builds failing before any hop answers
+    // (too many circuits in flight) must not walk us off our guard.
+    const err = new CircuitLimitError('too many client circuits')
+    const { builder, log, clock } = setup([{ hop: null, err }, { hop: null, err }, { hop: null, err }])
+    for (let i = 0; i < 3; i++) await expect(builder.buildWithRetries(chooser(), undefined, { fixedLast: true, lastHopMayBeSelf: true, countsForPathBias: false })).rejects.toBe(err)
+    clock.advance(GUARD_FAILURE_SETTLE_MS)
+    builder.settleGuardFailures()
+    expect(log.failure).toEqual([])
+    expect(log.noted).toEqual([])
+    expect(log.built).toHaveLength(3) // one build per call: another path would not help
+  })
+})
+
+describe('CircuitBuilder path-bias reports (path-spec, path bias)', () => {
+  const randomPath = { fixedLast: false, lastHopMayBeSelf: false, countsForPathBias: true }
+
+  it('a circuit we chose entirely is counted: built at once, failed beyond the guard once settled', async () => {
+    const { builder, log, clock } = setup([{ hop: 2 }, { hop: 1 }, 'ok'])
+    await builder.buildWithRetries(chooser(), undefined, randomPath)
+    expect(log.pathBias).toEqual([['r0', 'built']])
+    clock.advance(GUARD_FAILURE_SETTLE_MS)
+    builder.settleGuardFailures()
+    expect(log.pathBias).toEqual([['r0', 'built'], ['r0', 'failed-beyond-guard'], ['r0', 'failed-beyond-guard']])
+    expect(log.failure).toEqual([]) // and none of it is a guard failure
+  })
+
+  it('a guard\'s own failure is a guard failure, not a path-bias one', async () => {
+    const { builder, log, clock } = setup([{ hop: 0 }, 'ok'])
+    await builder.buildWithRetries(chooser(), undefined, randomPath)
+    clock.advance(GUARD_FAILURE_SETTLE_MS)
+    builder.settleGuardFailures()
+    expect(log.failure).toEqual(['r0'])
+    expect(log.pathBias).toEqual([['r1', 'built']])
+  })
+
+  it('a circuit to an endpoint someone else named is not counted either way', async () => {
+    const { builder, log, clock } = setup([{ hop: 1 }, 'ok'])
+    await builder.buildWithRetries(chooser(), undefined, { fixedLast: true, lastHopMayBeSelf: true, countsForPathBias: false })
+    clock.advance(GUARD_FAILURE_SETTLE_MS)
+    builder.settleGuardFailures()
+    expect(log.pathBias).toEqual([])
+  })
+
+  it('failures beyond the guard while the tab goes offline are dropped, like guard failures', async () => {
+    const { builder, log, clock, setOffline } = setup([{ hop: 1 }, 'ok'])
+    await builder.buildWithRetries(chooser(), undefined, randomPath)
+    clock.advance(GUARD_FAILURE_SETTLE_MS)
+    setOffline(true)
+    builder.settleGuardFailures()
+    expect(log.pathBias).toEqual([['r0', 'built']])
   })
 })
