@@ -98,6 +98,19 @@ describe('vanguards-lite against guard discovery through a chosen rendezvous poi
   })
 })
 
+describe('layer-2 vanguards that are gone', () => {
+  it('members believed gone (a closed tab stays listed until its descriptor expires) are replaced; the guard is not', async () => {
+    const { dir, policy } = await setup(8)
+    const rp = dir.relays()[0]!
+    const guard = dir.currentGuard([rp.peerId])
+    const before = new Set(Array.from({ length: 200 }, () => policy.chooseOnionServicePath([rp.peerId])[1]!.peerId))
+    for (const id of before) policy.markUnreachable(id)
+    const after = new Set(Array.from({ length: 200 }, () => policy.chooseOnionServicePath([rp.peerId])[1]!.peerId))
+    for (const id of after) expect(before.has(id)).toBe(false)
+    expect(dir.currentGuard([rp.peerId])).toBe(guard)
+  })
+})
+
 describe('path bias in the relay directory (path-spec, path bias lite)', () => {
   it('a guard that kills most circuits beyond its first hop is disabled with a named reason, and the log names no peer', async () => {
     const { dir } = await setup()

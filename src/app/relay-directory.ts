@@ -170,12 +170,19 @@ export class RelayDirectory {
   /**
    * The stem of an onion-service circuit (prop 333): `hops` relays, the
    * first an entry guard, the second one of the layer-2 vanguards, the rest
-   * middles; never self or `exclude` (the endpoint goes there). The caller
-   * appends the endpoint.
+   * middles; never self, `exclude` (the endpoint goes there) or `gone`. The
+   * caller appends the endpoint. An L2 member in `gone` (believed gone, or
+   * never to be used) is replaced, as prop 333 replaces an L2 that leaves
+   * the consensus: a closed tab stays listed until its descriptor expires,
+   * and a set of dead members would leave no onion-service path meanwhile.
+   * Guards are not replaced this way (their own failures decide, guard-spec §4.8).
    */
-  chooseVanguardPath (hops: number, exclude: readonly string[]): RelayInfo[] {
+  chooseVanguardPath (hops: number, exclude: readonly string[], gone: readonly string[] = []): RelayInfo[] {
     this.prune()
-    const path = choosePath(this.directory.list(), { self: this.opts.self.peerId, rng: systemRandom, hops, exclude, guards: this.guards, vanguards: this.vanguards })
+    const relays = this.directory.list()
+    const goneIds = new Set(gone)
+    if (goneIds.size > 0) this.vanguards.refresh(relays.filter(r => !goneIds.has(r.peerId)), this.opts.self.peerId)
+    const path = choosePath(relays, { self: this.opts.self.peerId, rng: systemRandom, hops, exclude: [...exclude, ...gone], guards: this.guards, vanguards: this.vanguards })
     return path.map(toRelayInfo)
   }
 

@@ -22,8 +22,8 @@ class FakeDirectory implements PathDirectory {
     return usable.slice(0, hops)
   }
 
-  chooseVanguardPath (hops: number, exclude: readonly string[]): RelayInfo[] {
-    return this.choosePath(hops, exclude)
+  chooseVanguardPath (hops: number, exclude: readonly string[], gone: readonly string[] = []): RelayInfo[] {
+    return this.choosePath(hops, [...exclude, ...gone])
   }
 
   currentGuard (exclude: readonly string[]): string | undefined { return this.relaysNow.find(r => !exclude.includes(r.peerId))?.peerId }

@@ -29,8 +29,8 @@ import { CIRCUIT_HOPS, ONION_SERVICE_STEM_HOPS, SMALL_NETWORK_STEM_HOPS, SUSPECT
 /** What path policy needs of the relay directory (app/relay-directory.ts). */
 export interface PathDirectory {
   choosePath(hops: number, exclude: readonly string[], guards?: boolean): RelayInfo[]
-  /** `hops` relays: an entry guard, a layer-2 vanguard, then middles (prop 333). */
-  chooseVanguardPath(hops: number, exclude: readonly string[]): RelayInfo[]
+  /** `hops` relays: an entry guard, a layer-2 vanguard, then middles (prop 333); never `exclude` or `gone`, and an L2 member in `gone` is replaced. */
+  chooseVanguardPath(hops: number, exclude: readonly string[], gone?: readonly string[]): RelayInfo[]
   currentGuard(exclude: readonly string[]): string | undefined
   relays(): RelayInfo[]
 }
@@ -142,7 +142,8 @@ export class PathPolicy {
   chooseOnionServicePath (exclude: readonly string[] = []): RelayInfo[] {
     const directory = this.opts.directory()
     if (directory == null) throw new Error('onion layer not started')
-    const choose = (hops: number): RelayInfo[] => this.withUnreachableExcluded((gone) => directory.chooseVanguardPath(hops, [...exclude, ...this.avoided, ...gone]))
+    // Relays believed gone, and those never to be used, are also replaced in the L2 set.
+    const choose = (hops: number): RelayInfo[] => this.withUnreachableExcluded((gone) => directory.chooseVanguardPath(hops, exclude, [...this.avoided, ...gone]))
     try {
       return choose(ONION_SERVICE_STEM_HOPS)
     } catch (err) {

@@ -19,7 +19,8 @@
  *
  * Simplified as for guards (guards.ts): nothing persists across sessions
  * (prop 333 does not write L2s to disk either), a member that leaves the
- * directory is replaced at once. Lifetimes are scaled to tab sessions
+ * directory (or that the caller leaves out of `refresh`, believing it gone)
+ * is replaced at once, as prop 333 replaces an L2 that leaves the consensus. Lifetimes are scaled to tab sessions
  * (limits.ts says why). Each circuit takes one member uniformly at random
  * among those usable for it (not its guard, not its endpoint, not excluded),
  * as prop 292's mesh does.
