@@ -239,7 +239,9 @@ export class OnionService {
   async buildRendezvousPointCircuit (onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
     await this.start()
     return await this.builder.buildWithRetries((avoid) => {
-      const rp = this.paths.chooseDestination(avoid)
+      // Not our guard: the circuit would then start at another guard, showing it too.
+      const guard = this.directory?.currentGuard(avoid)
+      const rp = this.paths.chooseDestination(guard != null ? [guard, ...avoid] : avoid)
       return [...this.paths.chooseOnionServicePath([rp.peerId, ...avoid]), rp]
     }, onProgress, { fixedLast: false, lastHopMayBeSelf: false, countsForPathBias: true })
   }
