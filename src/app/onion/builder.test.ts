@@ -78,6 +78,12 @@ describe('CircuitBuilder.buildWithRetries', () => {
     expect(log.built).toEqual([['r0', 'r1', 'target'], ['r0', 'r2', 'target']])
   })
 
+  it('chooses no ordinary path ahead when asked not to (an onion-service circuit with a random last hop)', async () => {
+    const { builder, log } = setup(['ok'])
+    await builder.buildWithRetries(chooser(), undefined, { fixedLast: false, lastHopMayBeSelf: false, countsForPathBias: true, prepareNextPath: false })
+    expect(log.prepared).toBe(0)
+  })
+
   it('passes every progress report on to the caller', async () => {
     const { builder } = setup([{ hop: 0 }, 'ok'])
     const seen: BuildProgress[] = []

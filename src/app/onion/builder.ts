@@ -75,6 +75,11 @@ export interface RetryOptions {
    * pathbias_should_count skips such circuits too).
    */
   countsForPathBias: boolean
+  /**
+   * After a success, choose the next ordinary path ahead (PathPolicy.prepareNextPath);
+   * default: when the last hop is not fixed. Onion-service circuits never use it.
+   */
+  prepareNextPath?: boolean
 }
 
 export class CircuitBuilder {
@@ -93,7 +98,7 @@ export class CircuitBuilder {
    */
   async buildWithRetries (
     choose: (avoid: readonly string[]) => RelayInfo[], onProgress: ((p: BuildProgress) => void) | undefined,
-    { fixedLast, lastHopMayBeSelf, countsForPathBias }: RetryOptions
+    { fixedLast, lastHopMayBeSelf, countsForPathBias, prepareNextPath = !fixedLast }: RetryOptions
   ): Promise<ClientCircuit> {
     const avoid: string[] = []
     let lastError: unknown = null
@@ -108,7 +113,7 @@ export class CircuitBuilder {
         const circuit = await this.opts.build(chosen, (p) => { if (p.state === 'failed') hop = p.hop; onProgress?.(p) }, { lastHopMayBeSelf })
         this.opts.guards()!.reportSuccess(guard)
         if (countsForPathBias) this.opts.guards()!.reportPathBias(guard, 'built')
-        if (!fixedLast) this.opts.policy.prepareNextPath()
+        if (prepareNextPath) this.opts.policy.prepareNextPath()
         return circuit
       } catch (err) {
         lastError = err

@@ -243,7 +243,7 @@ export class OnionService {
       const guard = this.directory?.currentGuard(avoid)
       const rp = this.paths.chooseDestination(guard != null ? [guard, ...avoid] : avoid)
       return [...this.paths.chooseOnionServicePath([rp.peerId, ...avoid]), rp]
-    }, onProgress, { fixedLast: false, lastHopMayBeSelf: false, countsForPathBias: true })
+    }, onProgress, { fixedLast: false, lastHopMayBeSelf: false, countsForPathBias: true, prepareNextPath: false })
   }
 
   /**
