@@ -1,7 +1,10 @@
 /**
  * The tab's relay directory: core's verified-descriptor store
  * (core/directory), our own signed descriptor, and path choice with entry
- * guards (core/path). The only thing added here is what core cannot do: bind
+ * guards, layer-2 vanguards and path-bias counts (core/path). The session's
+ * guard state lives here, so every circuit of the tab shares one guard set,
+ * one L2 set (prop 333) and one account of how each guard's circuits fared
+ * (path-spec, path bias). The only thing added here is what core cannot do: bind
  * a descriptor's signing key to the libp2p peer id it names (the key is
  * inside an Ed25519 peer id), so a descriptor can only describe the tab that
  * signed it.
@@ -11,7 +14,7 @@ import type { RelayInfo } from '../core/circuit/router.ts'
 import { ADVERTISED_CAPACITY_KIBPS } from '../core/circuit/limits.ts'
 import { nodeIdFromIdentityKey } from '../core/crypto/index.ts'
 import { Directory, signDescriptor, type DescriptorFields, type RelayDescriptor } from '../core/directory/index.ts'
-import { choosePath, GuardSet } from '../core/path/index.ts'
+import { choosePath, GuardSet, PATH_BIAS_MAX_DISABLED, PathBias, VanguardSet, type PathBiasOutcome } from '../core/path/index.ts'
 import { uniformInt } from '../core/path/sampling.ts'
 import { systemRandom, type RandomSource } from '../core/random.ts'
 
@@ -38,6 +41,17 @@ export const DESCRIPTOR_REPUBLISH_MARGIN_MAX_MS = 10 * 60_000
 export const DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS = 5 * 60_000
 export const DESCRIPTOR_PUBLISHED_GRANULARITY_MS = 60_000
 
+/**
+ * A guard path bias found wanting (path-spec, path bias): named, with its
+ * counts, for the debug view and the log; never its peer id.
+ */
+export interface GuardWarning {
+  /** 'path-bias-flagged': too many of its circuits fail beyond it; 'path-bias-disabled': so many that it is no longer used. */
+  readonly reason: 'path-bias-flagged' | 'path-bias-disabled'
+  readonly built: number
+  readonly failedBeyondGuard: number
+}
+
 export interface RelayDirectoryOptions {
   self: RelayInfo
   transportPublicKey: Uint8Array
@@ -51,6 +65,10 @@ export interface RelayDirectoryOptions {
 export class RelayDirectory {
   private readonly directory = new Directory({ bindsPeerId: peerIdHasKey })
   private readonly guards = new GuardSet({ rng: systemRandom })
+  private readonly vanguards: VanguardSet
+  private readonly pathBias = new PathBias()
+  private readonly flagged = new Map<string, GuardWarning>()
+  private pathBiasDisabled = 0
   private own: { bytes: Uint8Array, published: number, republishAt: number } | null = null
   private readonly now: () => number
   private readonly random: RandomSource
@@ -59,6 +77,7 @@ export class RelayDirectory {
   constructor (private readonly opts: RelayDirectoryOptions) {
     this.now = opts.now ?? Date.now
     this.random = opts.random ?? systemRandom
+    this.vanguards = new VanguardSet({ rng: systemRandom, now: this.now })
   }
 
   /** Relays known besides this tab. */
@@ -114,13 +133,49 @@ export class RelayDirectory {
     return this.directory.list().filter(d => d.peerId !== this.opts.self.peerId).map(toRelayInfo)
   }
 
-  /** A hop failed: count it against the guard (retired after repeated failures). */
+  /**
+   * The guard itself failed (no channel to it, no CREATED from it): count it
+   * against the guard, retired after repeated failures. Only the guard's own
+   * failures come here (guard-spec §4.8; app/onion/builder.ts decides).
+   */
   reportFailure (peerId: string): void {
     this.guards.markFailure(peerId)
   }
 
+  /** The guard answered (a circuit through it was built): its failure count resets. */
   reportSuccess (peerId: string): void {
     this.guards.markSuccess(peerId)
+  }
+
+  /**
+   * A circuit through `guard` whose path this tab chose entirely at random
+   * was built, or failed beyond the guard: count it for path bias. A guard
+   * whose circuits fail beyond it far too often is flagged, then retired
+   * (at most PATH_BIAS_MAX_DISABLED a session, core/path/limits.ts says why).
+   */
+  reportPathBias (guard: string, outcome: PathBiasOutcome): void {
+    if (!this.guards.guards.some(g => g.peerId === guard)) return // retired meanwhile
+    const verdict = this.pathBias.record(guard, outcome)
+    if (verdict === 'ok') return
+    const counts = this.pathBias.countsOf(guard)
+    const disable = verdict === 'disable' && this.pathBiasDisabled < PATH_BIAS_MAX_DISABLED
+    const reason = disable ? 'path-bias-disabled' : 'path-bias-flagged'
+    const before = this.flagged.get(guard)?.reason
+    this.flagged.set(guard, { reason, built: counts.built, failedBeyondGuard: counts.failedBeyondGuard })
+    if (before !== reason) {
+      // No peer id: the reason and the counts are what the reader needs.
+      console.warn(`entry guard ${reason}: ${counts.failedBeyondGuard} of ${counts.built + counts.failedBeyondGuard} circuits failed beyond it`)
+    }
+    if (disable) {
+      this.pathBiasDisabled++
+      this.guards.retire(guard)
+      this.pathBias.forget(guard)
+    }
+  }
+
+  /** Guards path bias flagged or disabled this session (reasons and counts, no peer ids). */
+  guardWarnings (): GuardWarning[] {
+    return [...this.flagged.values()]
   }
 
   /**
@@ -132,6 +187,25 @@ export class RelayDirectory {
   choosePath (hops: number, exclude: readonly string[], guards = true): RelayInfo[] {
     this.prune()
     const path = choosePath(this.directory.list(), { self: this.opts.self.peerId, rng: systemRandom, hops, exclude, ...(guards ? { guards: this.guards } : {}) })
+    return path.map(toRelayInfo)
+  }
+
+  /**
+   * The stem of an onion-service circuit (prop 333): `hops` relays, the
+   * first an entry guard, the second one of the layer-2 vanguards, the rest
+   * middles; never self, `exclude` (the endpoint goes there) or `gone`. The
+   * caller appends the endpoint. An L2 member in `gone` (believed gone, or
+   * never to be used) is replaced, as prop 333 replaces an L2 that leaves
+   * the consensus: a closed tab stays listed until its descriptor expires,
+   * and a set of dead members would leave no onion-service path meanwhile.
+   * Guards are not replaced this way (their own failures decide, guard-spec §4.8).
+   */
+  chooseVanguardPath (hops: number, exclude: readonly string[], gone: readonly string[] = []): RelayInfo[] {
+    this.prune()
+    const relays = this.directory.list()
+    const goneIds = new Set(gone)
+    if (goneIds.size > 0) this.vanguards.refresh(relays.filter(r => !goneIds.has(r.peerId)), this.opts.self.peerId)
+    const path = choosePath(relays, { self: this.opts.self.peerId, rng: systemRandom, hops, exclude: [...exclude, ...gone], guards: this.guards, vanguards: this.vanguards })
     return path.map(toRelayInfo)
   }
 

@@ -70,6 +70,7 @@ export const fakeOnion = (): OnionService => ({
   chooseDestination: () => { throw new Error('no relays') },
   buildCircuitTo: async () => await new Promise(() => {}),
   buildCircuit: async () => await new Promise(() => {}),
+  buildRendezvousPointCircuit: async () => await new Promise(() => {}),
   ringMembers: () => [],
   selfRelay: null,
   onionRouter: null

@@ -141,9 +141,9 @@ export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8A
 
 async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, known: HsDescriptorContent | null): Promise<RendezvousLink & { descriptor: HsDescriptorContent }> {
   const { onion, identity } = deps
-  // The descriptor and the rendezvous circuit (an ordinary 3-hop circuit, its
-  // last hop the RP) do not depend on each other: get both at once.
-  const [fetched, built] = await Promise.allSettled([known ?? fetchDescriptor(deps, contactKey), onion.buildCircuit()])
+  // The descriptor and the rendezvous circuit (guard → L2 vanguard → middle →
+  // an RP drawn at random, prop 333) do not depend on each other: get both at once.
+  const [fetched, built] = await Promise.allSettled([known ?? fetchDescriptor(deps, contactKey), onion.buildRendezvousPointCircuit()])
   if (fetched.status === 'rejected' || built.status === 'rejected') {
     if (built.status === 'fulfilled') built.value.destroy()
     throw fetched.status === 'rejected' ? fetched.reason : (built as PromiseRejectedResult).reason

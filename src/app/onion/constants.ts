@@ -10,6 +10,20 @@
 /** Hops in a circuit (DESIGN.md §4: default 3, all distinct, never self). */
 export const CIRCUIT_HOPS = 3
 
+/**
+ * Relays before the endpoint of an onion-service circuit: guard → layer-2
+ * vanguard → middle (prop 333 §1), so the relay next to an endpoint someone
+ * else chose is a middle whose predecessor is an L2 vanguard, never the guard.
+ */
+export const ONION_SERVICE_STEM_HOPS = 3
+/**
+ * The stem when the network is too small for {@link ONION_SERVICE_STEM_HOPS}
+ * distinct relays besides this tab and the endpoint: guard → L2 (prop 333's
+ * client rendezvous shape). The guard is still never next to the endpoint;
+ * the old guard → middle path needed as many relays.
+ */
+export const SMALL_NETWORK_STEM_HOPS = 2
+
 /** Tries for a circuit on a chosen path before giving up. */
 export const BUILD_ATTEMPTS = 3
 

@@ -67,6 +67,14 @@ export class OnionService {
     monotonic
   })
 
+  /**
+   * Destinations this tab drew at random (chooseDestination): a circuit to
+   * one of them has no hop anyone else chose, so it counts for path bias.
+   * Whatever another party named (a rendezvous point, an introduction point
+   * from a descriptor, an HSDir on the ring) is a different object and never in here.
+   */
+  private readonly randomDestinations = new WeakSet<RelayInfo>()
+
   private readonly builder = new CircuitBuilder({
     build: async (path, onProgress, opts) => await this.router!.buildCircuit(path, onProgress, opts),
     guards: () => this.directory,
@@ -203,19 +211,41 @@ export class OnionService {
 
   /** One relay to be a destination (introduction point, rendezvous point): capacity-weighted, never a guard choice, never self, avoided or `exclude`. */
   chooseDestination (exclude: readonly string[] = []): RelayInfo {
-    return this.paths.chooseDestination(exclude)
+    const destination = this.paths.chooseDestination(exclude)
+    this.randomDestinations.add(destination)
+    return destination
   }
 
   /**
-   * Build a circuit whose last hop is `target` (an HSDir, introduction or
-   * rendezvous point), through CIRCUIT_HOPS − 1 chosen relays, with up
-   * to BUILD_ATTEMPTS tries. `target` may be this tab only when
+   * Build an onion-service circuit whose last hop is `target` (an HSDir,
+   * introduction or rendezvous point): guard → layer-2 vanguard → middle →
+   * `target` (prop 333, PathPolicy.chooseOnionServicePath), with up to
+   * BUILD_ATTEMPTS tries. `target` may be this tab only when
    * `lastHopMayBeSelf` (a service looping back to a rendezvous point its
-   * client happened to choose here, docs/RENDEZVOUS.md §1).
+   * client happened to choose here, docs/RENDEZVOUS.md §1). Counted for path
+   * bias only when `target` came from {@link chooseDestination}.
    */
   async buildCircuitTo (target: RelayInfo, opts: { lastHopMayBeSelf?: boolean, onProgress?: (p: BuildProgress) => void } = {}): Promise<ClientCircuit> {
     await this.start()
-    return await this.builder.buildWithRetries((avoid) => [...this.paths.choosePath(CIRCUIT_HOPS - 1, [target.peerId, ...avoid]), target], opts.onProgress, { fixedLast: true, lastHopMayBeSelf: opts.lastHopMayBeSelf === true })
+    return await this.builder.buildWithRetries((avoid) => [...this.paths.chooseOnionServicePath([target.peerId, ...avoid]), target], opts.onProgress, {
+      fixedLast: true, lastHopMayBeSelf: opts.lastHopMayBeSelf === true, countsForPathBias: this.randomDestinations.has(target)
+    })
+  }
+
+  /**
+   * A client's rendezvous circuit (docs/RENDEZVOUS.md §1): to a rendezvous
+   * point drawn at random, through guard → layer-2 vanguard → middle like
+   * every onion-service circuit (prop 333), with up to BUILD_ATTEMPTS tries,
+   * each avoiding the hops (the rendezvous point included) that failed before.
+   */
+  async buildRendezvousPointCircuit (onProgress?: (p: BuildProgress) => void): Promise<ClientCircuit> {
+    await this.start()
+    return await this.builder.buildWithRetries((avoid) => {
+      // Not our guard: the circuit would then start at another guard, showing it too.
+      const guard = this.directory?.currentGuard(avoid)
+      const rp = this.paths.chooseDestination(guard != null ? [guard, ...avoid] : avoid)
+      return [...this.paths.chooseOnionServicePath([rp.peerId, ...avoid]), rp]
+    }, onProgress, { fixedLast: false, lastHopMayBeSelf: false, countsForPathBias: true, prepareNextPath: false })
   }
 
   /**
@@ -231,7 +261,7 @@ export class OnionService {
       return circuit
     }
     await this.start()
-    return await this.builder.buildWithRetries((avoid) => this.paths.choosePath(CIRCUIT_HOPS, avoid), onProgress, { fixedLast: false, lastHopMayBeSelf: false })
+    return await this.builder.buildWithRetries((avoid) => this.paths.choosePath(CIRCUIT_HOPS, avoid), onProgress, { fixedLast: false, lastHopMayBeSelf: false, countsForPathBias: true })
   }
 
   /** "Test circuit": build a fresh 3-hop circuit and time an echo through it (test-circuit.ts). */

@@ -22,6 +22,10 @@ class FakeDirectory implements PathDirectory {
     return usable.slice(0, hops)
   }
 
+  chooseVanguardPath (hops: number, exclude: readonly string[], gone: readonly string[] = []): RelayInfo[] {
+    return this.choosePath(hops, [...exclude, ...gone])
+  }
+
   currentGuard (exclude: readonly string[]): string | undefined { return this.relaysNow.find(r => !exclude.includes(r.peerId))?.peerId }
   relays (): RelayInfo[] { return [...this.relaysNow] }
 }

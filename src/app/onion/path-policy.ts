@@ -9,6 +9,9 @@
  * steer), hence short avoidance for a mere timeout and a fallback to the
  * whole set when the belief leaves too few relays.
  *
+ * Onion-service circuits get a longer stem (chooseOnionServicePath):
+ * guard → layer-2 vanguard → middle before their endpoint (prop 333).
+ *
  * It also keeps the next full-length path chosen ahead, its onionskins made
  * early, and hands it out only when it is exactly what would be chosen now.
  *
@@ -21,11 +24,13 @@ import { ctEqual } from '../../core/bytes.ts'
 import type { Clock } from '../../core/clock.ts'
 import { isProtocolError } from '../../core/errors.ts'
 import { isChannelUnavailableError } from '../../net/channels.ts'
-import { CIRCUIT_HOPS, SUSPECT_MS, UNREACHABLE_MS } from './constants.ts'
+import { CIRCUIT_HOPS, ONION_SERVICE_STEM_HOPS, SMALL_NETWORK_STEM_HOPS, SUSPECT_MS, UNREACHABLE_MS } from './constants.ts'
 
 /** What path policy needs of the relay directory (app/relay-directory.ts). */
 export interface PathDirectory {
   choosePath(hops: number, exclude: readonly string[], guards?: boolean): RelayInfo[]
+  /** `hops` relays: an entry guard, a layer-2 vanguard, then middles (prop 333); never `exclude` or `gone`, and an L2 member in `gone` is replaced. */
+  chooseVanguardPath(hops: number, exclude: readonly string[], gone?: readonly string[]): RelayInfo[]
   currentGuard(exclude: readonly string[]): string | undefined
   relays(): RelayInfo[]
 }
@@ -125,6 +130,26 @@ export class PathPolicy {
       return
     }
     for (const hop of this.nextPath) this.opts.prepareOnionskin(hop)
+  }
+
+  /**
+   * The relays before an onion-service circuit's endpoint (the caller puts
+   * the endpoint in `exclude` and appends it): guard → layer-2 vanguard →
+   * middle (ONION_SERVICE_STEM_HOPS, prop 333). Only when the network has
+   * too few relays for that, even counting those believed gone, guard → L2
+   * (SMALL_NETWORK_STEM_HOPS).
+   */
+  chooseOnionServicePath (exclude: readonly string[] = []): RelayInfo[] {
+    const directory = this.opts.directory()
+    if (directory == null) throw new Error('onion layer not started')
+    // Relays believed gone, and those never to be used, are also replaced in the L2 set.
+    const choose = (hops: number): RelayInfo[] => this.withUnreachableExcluded((gone) => directory.chooseVanguardPath(hops, exclude, [...this.avoided, ...gone]))
+    try {
+      return choose(ONION_SERVICE_STEM_HOPS)
+    } catch (err) {
+      if (isProtocolError(err, 'no-path')) return choose(SMALL_NETWORK_STEM_HOPS)
+      throw err
+    }
   }
 
   /** One relay to be a destination (introduction point, rendezvous point): capacity-weighted, never a guard choice, never self, avoided or `exclude`. */

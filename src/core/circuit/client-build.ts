@@ -37,7 +37,13 @@ export async function buildCircuit (router: OnionRouter, path: readonly RelayInf
   if (new Set(path.map(h => h.peerId)).size !== path.length) throw new RangeError('buildCircuit: hops must be distinct')
   const firstPeer = path[0]!.peerId
   const report = (hop: number, state: HopState, circ: ClientCircuit): void => { circ.hopStates[hop] = state; onProgress?.({ hop, state }) }
-  await router.opts.links.connect(firstPeer)
+  try {
+    await router.opts.links.connect(firstPeer)
+  } catch (err) {
+    // No channel to the first hop: its failure (guard-spec §4.8: a failure to connect to the guard).
+    onProgress?.({ hop: 0, state: 'failed' })
+    throw err
+  }
   // Checked after the await, so concurrent builds cannot all pass it.
   if (router.clientCircuits.size >= router.limits.maxClientCircuits) throw new CircuitLimitError('too many client circuits')
   const circ = new ClientCircuit(router, { peer: firstPeer, circId: router.newCircId(firstPeer) }, path, router.limits)
@@ -50,7 +56,10 @@ export async function buildCircuit (router: OnionRouter, path: readonly RelayInf
   // so that after each reply only the handshake's last X25519 is on the
   // critical path (the build is three round trips plus that).
   const onionskins = path.map(hop => router.onionskins.take(hop) ?? makeOnionskin(hop, router.opts.random, router.dh))
-  for (const p of onionskins) p.catch(() => {}) // observed below, hop by hop
+  // Observed below, hop by hop; an onionskin that cannot be made (the
+  // descriptor's onion key is unusable) is that hop's failure, not the first hop's.
+  const skinErrors = new Map<unknown, number>()
+  onionskins.forEach((p, i) => { p.catch((err: unknown) => { if (!skinErrors.has(err)) skinErrors.set(err, i) }) })
   try {
     if (path.length <= ONWARD_MAX_HOPS && opts.telescope !== true) await buildWithOnwardHeader(router, circ, path, onionskins, report)
     else await buildByTelescoping(router, circ, path, onionskins, report)
@@ -60,6 +69,8 @@ export async function buildCircuit (router: OnionRouter, path: readonly RelayInf
     router.onionskins.prepare(path[0]!)
     return circ
   } catch (err) {
+    const skinHop = skinErrors.get(err)
+    if (skinHop != null) circ.failedHop ??= skinHop
     router.destroyClient(circ, DestroyReason.NONE, err as Error)
     // Which hop it failed at: the app avoids that relay, and counts it against a guard only at hop 0.
     if (circ.failedHop != null) report(circ.failedHop, 'failed', circ)

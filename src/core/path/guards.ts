@@ -16,7 +16,12 @@
  * GUARD_LIFETIME rotation (the session is shorter), and a guard that fails
  * {@link GUARD_MAX_FAILURES} times in a row is retired for the rest of the
  * session and replaced, rather than retried on a schedule (a tab that
- * stopped answering has almost always closed). Retired guards are remembered
+ * stopped answering has almost always closed). Only the guard's own failures
+ * may be reported to {@link GuardSet.markFailure} (guard-spec §4.8: we could
+ * not reach it, or it did not answer its CREATE): whoever can fail a later
+ * hop must not walk the tab to a new guard (app/onion/builder.ts decides).
+ * A guard whose circuits fail beyond it far too often is retired through
+ * {@link GuardSet.retire} by path bias (path-bias.ts). Retired guards are remembered
  * (up to {@link MAX_RETIRED_GUARDS}) so a flapping or malicious relay cannot
  * be re-sampled straight away.
  */
@@ -28,7 +33,7 @@ import { relayWeight, weightCap } from './weights.ts'
 /** Guards kept per session (guard-spec N_PRIMARY_GUARDS). */
 export const DEFAULT_GUARD_COUNT = 3
 
-/** Consecutive failures (connect or circuit build) before a guard is retired and replaced. */
+/** Consecutive failures of the guard's own (no channel to it, no CREATED from it) before it is retired and replaced. */
 export const GUARD_MAX_FAILURES = 3
 
 /** Retired guards remembered so they are not re-sampled; the oldest is forgotten beyond this. */

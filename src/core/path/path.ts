@@ -8,7 +8,9 @@
  * range, IPv4 /16 or IPv6 /32"), no two hops share a network hint when both
  * hints are known; tabs rarely know their address, so this usually does not
  * bind. With a {@link GuardSet}, the first hop is always a usable entry guard
- * (guard-spec); later hops are drawn from the rest of the pool.
+ * (guard-spec); with a {@link VanguardSet} too, the second is one of its
+ * layer-2 vanguards (prop 333, vanguards.ts: onion-service circuits); later
+ * hops are drawn from the rest of the pool.
  *
  * Tor's path-spec picks exit, then guard, then middle with position-dependent
  * weights (Wgg, Wmd, …). Shallot has no exits (all traffic stays inside the
@@ -19,6 +21,7 @@ import type { RandomSource } from '../random.ts'
 import { networkHintKey, type RelayDescriptor } from '../directory/descriptor.ts'
 import { NoPathError } from './errors.ts'
 import type { GuardSet } from './guards.ts'
+import type { VanguardSet } from './vanguards.ts'
 import { weightedIndex } from './sampling.ts'
 import { relayWeight, weightCap } from './weights.ts'
 
@@ -39,6 +42,8 @@ export interface PathOptions {
   readonly exclude?: Iterable<string>
   /** When given, hop 0 is this set's first usable guard. */
   readonly guards?: GuardSet
+  /** When given (with `guards`, at least 2 hops), hop 1 is one of this set's layer-2 vanguards (prop 333). */
+  readonly vanguards?: VanguardSet
 }
 
 /**
@@ -49,6 +54,7 @@ export interface PathOptions {
 export function choosePath (relays: readonly RelayDescriptor[], opts: PathOptions): RelayDescriptor[] {
   const hops = opts.hops ?? DEFAULT_PATH_LENGTH
   if (!Number.isInteger(hops) || hops < 1 || hops > MAX_PATH_LENGTH) throw new RangeError(`choosePath: hops must be 1..${MAX_PATH_LENGTH}`)
+  if (opts.vanguards != null && (opts.guards == null || hops < 2)) throw new RangeError('choosePath: vanguards need guards and at least 2 hops')
   const exclude = new Set(opts.exclude ?? [])
   exclude.add(opts.self)
 
@@ -65,6 +71,10 @@ export function choosePath (relays: readonly RelayDescriptor[], opts: PathOption
   const cap = weightCap(relays)
   const path: RelayDescriptor[] = []
   const usedHints = new Set<string>()
+  const sharesNetwork = (r: RelayDescriptor): boolean => {
+    const key = networkHintKey(r.networkHint)
+    return key != null && usedHints.has(key)
+  }
   const take = (r: RelayDescriptor): void => {
     path.push(r)
     const key = networkHintKey(r.networkHint)
@@ -79,12 +89,16 @@ export function choosePath (relays: readonly RelayDescriptor[], opts: PathOption
     take(guard)
   }
 
+  if (opts.vanguards != null) {
+    // Never resampled because none fits this circuit: an adversary who could
+    // make members unusable would otherwise walk the set onto its own relays.
+    const l2 = opts.vanguards.pick(relays, opts.self, (r) => r.capacity > 0 && !exclude.has(r.peerId) && !path.includes(r) && !sharesNetwork(r))
+    if (l2 == null) throw new NoPathError('no usable layer-2 vanguard', hops, eligible.length)
+    take(l2)
+  }
+
   while (path.length < hops) {
-    const candidates = eligible.filter(r => {
-      if (path.includes(r)) return false
-      const key = networkHintKey(r.networkHint)
-      return key == null || !usedHints.has(key)
-    })
+    const candidates = eligible.filter(r => !path.includes(r) && !sharesNetwork(r))
     if (candidates.length === 0) {
       throw new NoPathError(`only ${path.length} of ${hops} hops possible (distinct relays in distinct networks)`, hops, eligible.length)
     }
