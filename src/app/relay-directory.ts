@@ -4,15 +4,25 @@
  * guards (core/path). The only thing added here is what core cannot do: bind
  * a descriptor's signing key to the libp2p peer id it names (the key is
  * inside an Ed25519 peer id), so a descriptor can only describe the tab that
- * signed it.
+ * signed it; and the proof of work our own descriptor needs before anyone
+ * lists us (core/directory/work.ts, Tor proposal 327): computed once an epoch
+ * in a Web Worker (./relay-work/), at the effort the seeds announce or, when
+ * our own directory is full, the effort it now asks of newcomers. Until the
+ * proof is ready the tab is a client only: it chats through others' relays
+ * and does not share its own descriptor (everyone would refuse it).
  */
 import { peerIdHasKey } from '../net/peer-ids.ts'
 import type { RelayInfo } from '../core/circuit/router.ts'
 import { ADVERTISED_CAPACITY_KIBPS } from '../core/circuit/limits.ts'
 import { nodeIdFromIdentityKey } from '../core/crypto/index.ts'
-import { Directory, signDescriptor, type DescriptorFields, type RelayDescriptor } from '../core/directory/index.ts'
+import {
+  DEFAULT_RELAY_WORK_EFFORT, Directory, encodeRelayWorkProof, MAX_OWN_RELAY_WORK_EFFORT, RELAY_WORK_PAST_EPOCHS, relayWorkEpoch,
+  signDescriptor, type DescriptorFields, type RelayDescriptor, type RelayWorkProof
+} from '../core/directory/index.ts'
 import { choosePath, GuardSet } from '../core/path/index.ts'
 import { systemRandom } from '../core/random.ts'
+import type { AnnouncedEfforts } from '../net/relay-work-params.ts'
+import { inThreadSolver, type RelayWorkSolver } from './relay-work/solver.ts'
 
 /**
  * How long our descriptor claims to be valid (core caps any at 3 h). Short,
@@ -22,6 +32,21 @@ import { systemRandom } from '../core/random.ts'
 export const DESCRIPTOR_LIFETIME_MS = 20 * 60_000
 /** Re-sign when less than this much validity is left (checked every gossip round). */
 export const DESCRIPTOR_REPUBLISH_MARGIN_MS = 8 * 60_000
+/**
+ * How long a new tab waits for a seed to announce the effort before working
+ * at the default: a test network's seeds announce far less, and computing the
+ * default first would cost every tab seconds for nothing.
+ */
+export const RELAY_WORK_ANNOUNCE_WAIT_MS = 10_000
+/** The work view changes at most this often while solving (progress). */
+const WORK_PROGRESS_INTERVAL_MS = 250
+
+/** Where this tab's own proof of work stands, for the UI. */
+export type RelayWorkView =
+  | { readonly phase: 'waiting' } // for a seed to say how much
+  | { readonly phase: 'working', readonly effort: number, readonly attempts: number }
+  | { readonly phase: 'ready', readonly effort: number }
+  | { readonly phase: 'too-costly', readonly effort: number } // asked more than MAX_OWN_RELAY_WORK_EFFORT: client only
 
 export interface RelayDirectoryOptions {
   self: RelayInfo
@@ -29,23 +54,105 @@ export interface RelayDirectoryOptions {
   sign: (msg: Uint8Array) => Promise<Uint8Array>
   maxCircuits: number
   now?: () => number
+  /** Solves our proof of work (default: on this thread; the app passes the Web Worker solver). */
+  solveWork?: RelayWorkSolver
+  /** The work view changed (progress, done). */
+  onWorkChange?: (view: RelayWorkView) => void
 }
 
 export class RelayDirectory {
   private readonly directory = new Directory({ bindsPeerId: peerIdHasKey })
   private readonly guards = new GuardSet({ rng: systemRandom })
-  private own: { bytes: Uint8Array, expires: number } | null = null
+  private own: { bytes: Uint8Array, expires: number, proven: boolean } | null = null
   private readonly now: () => number
+  private readonly createdAt: number
+  private announced: AnnouncedEfforts | null = null
+  private work: RelayWorkProof | null = null
+  private solving: AbortController | null = null
+  private view: RelayWorkView = { phase: 'waiting' }
+  private lastProgressAt = -Infinity
   rejected = 0
 
   constructor (private readonly opts: RelayDirectoryOptions) {
     this.now = opts.now ?? Date.now
+    this.createdAt = this.now()
+  }
+
+  get workView (): RelayWorkView { return this.view }
+
+  /**
+   * What the seeds announced: accept from others what the most lenient one
+   * does, publish with what the strictest asks (net/relay-work-params.ts).
+   */
+  setAnnouncedEfforts (efforts: AnnouncedEfforts): void {
+    this.announced = efforts
+    this.directory.setMinEffort(efforts.accept)
+    void this.prepareWork()
+  }
+
+  /** The effort our descriptor needs now: the seeds' (or the default), raised to what our full directory asks of newcomers. */
+  targetEffort (): number {
+    return Math.max(this.announced?.publish ?? DEFAULT_RELAY_WORK_EFFORT, this.directory.admissionEffort())
+  }
+
+  /**
+   * Start solving when our proof is missing, below the target, or from an
+   * earlier epoch (the old one stays valid for RELAY_WORK_PAST_EPOCHS more, so
+   * the descriptor stays listed while the new one is computed). Publishes as
+   * soon as it is done.
+   */
+  async prepareWork (): Promise<void> {
+    if (this.solving != null) return
+    const now = this.now()
+    const target = this.targetEffort()
+    const epoch = relayWorkEpoch(now)
+    if (this.work != null && this.work.effort >= target && this.work.epoch >= epoch) return
+    if (this.announced == null && now - this.createdAt < RELAY_WORK_ANNOUNCE_WAIT_MS) return
+    if (target > MAX_OWN_RELAY_WORK_EFFORT) {
+      this.setView({ phase: 'too-costly', effort: target })
+      return
+    }
+    const solving = new AbortController()
+    this.solving = solving
+    this.setView({ phase: 'working', effort: target, attempts: 0 })
+    try {
+      const solve = this.opts.solveWork ?? inThreadSolver
+      this.work = await solve({ signingKey: this.opts.transportPublicKey, epoch, effort: target }, (attempts) => {
+        if (this.now() - this.lastProgressAt < WORK_PROGRESS_INTERVAL_MS) return
+        this.lastProgressAt = this.now()
+        this.setView({ phase: 'working', effort: target, attempts })
+      }, solving.signal)
+      this.setView({ phase: 'ready', effort: target })
+    } catch {
+      this.setView(this.work != null ? { phase: 'ready', effort: this.work.effort } : { phase: 'waiting' })
+      return
+    } finally {
+      this.solving = null
+    }
+    await this.publishSelf()
+  }
+
+  /** Stop solving (the tab is closing). */
+  stopWork (): void {
+    this.solving?.abort()
+  }
+
+  private setView (view: RelayWorkView): void {
+    this.view = view
+    this.opts.onWorkChange?.(view)
+  }
+
+  /** Our proof, if a verifier accepts it now (its epoch or the one after). */
+  private usableWork (): RelayWorkProof | null {
+    const w = this.work
+    return w != null && w.epoch >= relayWorkEpoch(this.now()) - RELAY_WORK_PAST_EPOCHS ? w : null
   }
 
   /** Relays known besides this tab. */
   get size (): number { return this.directory.size - (this.directory.has(this.opts.self.peerId) ? 1 : 0) }
 
   async publishSelf (): Promise<void> {
+    const proof = this.usableWork()
     const published = this.now()
     const fields: DescriptorFields = {
       peerId: this.opts.self.peerId,
@@ -56,13 +163,14 @@ export class RelayDirectory {
       capacity: ADVERTISED_CAPACITY_KIBPS,
       maxCircuits: this.opts.maxCircuits,
       networkHint: null,
-      powNonce: null
+      powNonce: proof != null ? encodeRelayWorkProof(proof) : null
     }
-    this.own = { bytes: await signDescriptor(fields, this.opts.sign), expires: fields.expires }
+    this.own = { bytes: await signDescriptor(fields, this.opts.sign), expires: fields.expires, proven: proof != null }
   }
 
   async republishIfDue (): Promise<void> {
-    if (this.own == null || this.own.expires - this.now() < DESCRIPTOR_REPUBLISH_MARGIN_MS) await this.publishSelf()
+    void this.prepareWork()
+    if (this.own == null || this.own.expires - this.now() < DESCRIPTOR_REPUBLISH_MARGIN_MS || (!this.own.proven && this.usableWork() != null)) await this.publishSelf()
   }
 
   /** Verify and keep a descriptor from gossip; false (never a throw) when refused or not newer. */
@@ -76,10 +184,10 @@ export class RelayDirectory {
     }
   }
 
-  /** Our own descriptor first, then the newest others. */
+  /** Our own descriptor first (once it carries its proof of work), then the most recently listed others. */
   encodedForSharing (limit: number): Uint8Array[] {
     const others = this.directory.encodedForSharing(this.now(), limit)
-    return [...(this.own != null ? [this.own.bytes] : []), ...others].slice(0, limit)
+    return [...(this.own?.proven === true ? [this.own.bytes] : []), ...others].slice(0, limit)
   }
 
   prune (): void {
