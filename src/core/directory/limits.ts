@@ -23,9 +23,11 @@ export const RELAY_WORK_PAST_EPOCHS = 1
 /**
  * Default minimum effort (expected blake2b attempts, Tor proposal 327's E)
  * when no bootstrap relay has announced one. Measured with
- * `node scripts/measure-relay-work.mjs`: about 2 s of one core on the
- * development machine with hash-wasm's blake2b, in a Web Worker, once per
- * epoch. Seeds announce their own (`--relay-work-effort`).
+ * `node --import tsx scripts/measure-relay-work.mjs`: median 1.6 s, mean
+ * 1.9 s of one core on the 2-core development machine with hash-wasm's
+ * blake2b (what the tab's Web Worker uses), once an hour; an attacker pays
+ * the same per identity (docs/PROTOCOL.md §8). Seeds announce their own
+ * (`--relay-work-effort`).
  */
 export const DEFAULT_RELAY_WORK_EFFORT = 3_000_000
 
@@ -37,7 +39,7 @@ export const MAX_RELAY_WORK_EFFORT = 0xffff_ffff
 
 /**
  * Most effort a tab spends on its own descriptor, whatever a seed or a full
- * directory asks: 16 × the default (about half a minute here). Above it the
+ * directory asks: 16 × the default (about 30 s of a core here). Above it the
  * tab stays a client, chatting through others' relays.
  */
 export const MAX_OWN_RELAY_WORK_EFFORT = 16 * DEFAULT_RELAY_WORK_EFFORT
