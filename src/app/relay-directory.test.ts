@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { testPeerIdentity } from '../net/testing/peer-keys.ts'
 import { x25519 } from '@noble/curves/ed25519.js'
-import { decodeDescriptor } from '../core/directory/descriptor.ts'
+import { decodeDescriptor, signDescriptor } from '../core/directory/descriptor.ts'
 import { checkRelayWork, decodeRelayWorkProof } from '../core/directory/work.ts'
 import { DEFAULT_RELAY_WORK_EFFORT, MAX_OWN_RELAY_WORK_EFFORT, RELAY_WORK_EPOCH_MS } from '../core/directory/limits.ts'
 import { MAX_DESCRIPTOR_CLOCK_SKEW_MS } from '../core/directory/descriptor.ts'
@@ -21,7 +21,7 @@ async function tab (clock: { t: number }, solveWork: RelayWorkSolver = inThreadS
     solveWork,
     onWorkChange: (v) => { views.push(v) }
   })
-  return { directory, peerId }
+  return { directory, peerId, publicKey, sign }
 }
 
 describe('RelayDirectory: our own proof of work', () => {
@@ -87,5 +87,22 @@ describe('RelayDirectory: our own proof of work', () => {
     expect(second.published).toBeGreaterThan(NOW)
     expect(decodeRelayWorkProof(second.powNonce!)).toEqual(first)
     expect(solves).toBe(1)
+  })
+})
+
+describe('RelayDirectory: descriptors from gossip', () => {
+  it('an unproven relay descriptor from a neighbour is ignored and counted', async () => {
+    const clock = { t: NOW }
+    // Mallory signs a valid descriptor for her own peer id and skips the work
+    const mallory = await testPeerIdentity()
+    const unproven = await signDescriptor({
+      peerId: mallory.peerId, onionKey: x25519.getPublicKey(x25519.utils.randomSecretKey()), signingKey: mallory.publicKey,
+      published: clock.t, expires: clock.t + 20 * 60_000, capacity: 100, maxCircuits: 8, networkHint: null, powNonce: null
+    }, mallory.sign)
+    const { directory: victim } = await tab(clock)
+    victim.setAnnouncedEfforts({ publish: 64, accept: 64 })
+    expect(victim.addEncoded(unproven)).toBe(false)
+    expect(victim.rejected).toBe(1)
+    expect(victim.size).toBe(0)
   })
 })
