@@ -46,7 +46,7 @@ export class BootstrapLinks {
     const keep = this.entries.filter(b => next.includes(b.configured))
     const removed = this.entries.filter(b => !next.includes(b.configured))
     this.entries = [...keep, ...next.filter(c => !keep.some(b => b.configured === c)).map(newBootstrapEntry)]
-    for (const b of removed) if (b.peerId != null) { this.hooks.ice.forget(b.peerId); this.hooks.relayWork.forget(b.peerId) }
+    for (const b of removed) if (b.peerId != null) { this.hooks.ice.forget(b.peerId); this.hooks.relayWork.drop(b.peerId) }
     this.attempted = false
     return removed
   }

@@ -43,21 +43,33 @@ export class RelayWorkAnnouncements {
       try {
         const effort = decodeRelayWorkParams((await lpStream(stream, { maxDataLength: RELAY_WORK_REPLY_BYTES }).read({ signal })).subarray())
         await stream.close({ signal }).catch(() => {})
-        this.byRelay.set(relay, effort)
+        this.accept(relay, effort)
       } catch (err) {
         stream.abort(err as Error)
         throw err
       }
-      const efforts = this.efforts()
-      if (efforts != null) for (const l of this.listeners) l(efforts)
     } catch {
       // Not counted (an older seed, or it failed): asked again when the tab next dials this seed.
     }
   }
 
-  /** A new connection to the seed (or it was removed): ask again next time. */
+  /** Record one seed's announcement and tell the listeners. */
+  accept (relay: string, effort: number): void {
+    this.asked.add(relay)
+    this.byRelay.set(relay, effort)
+    const efforts = this.efforts()
+    if (efforts != null) for (const l of this.listeners) l(efforts)
+  }
+
+  /** A new connection to the seed: ask again. */
   forget (relay: string): void {
     this.asked.delete(relay)
+  }
+
+  /** The tab no longer uses this seed: its announcement no longer counts. */
+  drop (relay: string): void {
+    this.asked.delete(relay)
+    this.byRelay.delete(relay)
   }
 
   /** What the seeds announced, or null before any answered. */
