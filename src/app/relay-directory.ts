@@ -25,7 +25,7 @@ import type { AnnouncedEfforts } from '../net/relay-work-params.ts'
 import { inThreadSolver, type RelayWorkSolver } from './relay-work/solver.ts'
 
 /**
- * How long our descriptor claims to be valid (core caps any at 3 h). Short,
+ * How long our descriptor claims to be valid (core caps any at 30 min, MAX_DESCRIPTOR_LIFETIME_MS). Short,
  * because a closed tab stays in every directory until its descriptor expires
  * (tabs that could not reach it drop it sooner: OnionService.markUnreachable).
  */
