@@ -10,7 +10,7 @@ import { inThreadSolver, type RelayWorkSolver } from './relay-work/solver.ts'
 
 const NOW = 1_700_000_000_000
 
-async function tab (clock: { t: number }, solveWork: RelayWorkSolver = inThreadSolver, views: RelayWorkView[] = []) {
+async function tab (clock: { t: number }, solveWork: RelayWorkSolver = inThreadSolver, views: RelayWorkView[] = [], maxDirectoryEntries?: number) {
   const { peerId, publicKey, sign } = await testPeerIdentity()
   const directory = new RelayDirectory({
     self: { peerId, nodeId: new Uint8Array(32), onionKey: x25519.getPublicKey(x25519.utils.randomSecretKey()) },
@@ -19,7 +19,8 @@ async function tab (clock: { t: number }, solveWork: RelayWorkSolver = inThreadS
     maxCircuits: 8,
     now: () => clock.t,
     solveWork,
-    onWorkChange: (v) => { views.push(v) }
+    onWorkChange: (v) => { views.push(v) },
+    ...(maxDirectoryEntries != null ? { maxDirectoryEntries } : {})
   })
   return { directory, peerId, publicKey, sign }
 }
@@ -71,6 +72,29 @@ describe('RelayDirectory: our own proof of work', () => {
     directory.setAnnouncedEfforts({ publish: MAX_OWN_RELAY_WORK_EFFORT + 1, accept: 1000 })
     await directory.prepareWork()
     expect(directory.workView).toEqual({ phase: 'too-costly', effort: MAX_OWN_RELAY_WORK_EFFORT + 1 })
+  })
+
+  it('a tab whose directory is full publishes with more than the least-worked entry, so tabs in that state take it', async () => {
+    const clock = { t: NOW }
+    const others = await Promise.all([0, 1].map(async () => await tab(clock)))
+    for (const o of others) o.directory.setAnnouncedEfforts({ publish: 64, accept: 64 })
+    await expect.poll(() => others.every(o => o.directory.encodedForSharing(1).length === 1)).toBe(true)
+    const efforts: number[] = []
+    const recording: RelayWorkSolver = async (c, p, s) => { efforts.push(c.effort); return await inThreadSolver(c, p, s) }
+    const { directory: full } = await tab(clock, recording, [], 2)
+    for (const o of others) expect(full.addEncoded(o.directory.encodedForSharing(1)[0]!)).toBe(false) // default bar: no seed yet
+    full.setAnnouncedEfforts({ publish: 64, accept: 64 })
+    await expect.poll(() => full.workView.phase).toBe('ready')
+    expect(efforts).toEqual([64])
+    for (const o of others) expect(full.addEncoded(o.directory.encodedForSharing(1)[0]!)).toBe(true)
+    expect(full.targetEffort()).toBe(65)
+    clock.t += RELAY_WORK_EPOCH_MS // next epoch: the others republish (their proofs still good), ours is redone
+    for (const o of others) {
+      await o.directory.republishIfDue()
+      expect(full.addEncoded(o.directory.encodedForSharing(1)[0]!)).toBe(true)
+    }
+    await full.prepareWork() // outbids the least-worked entry
+    expect(efforts).toEqual([64, 65])
   })
 
   it('publishes with the proof it has, and republishes reuse it (no new work per descriptor)', async () => {

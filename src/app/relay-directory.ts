@@ -58,10 +58,12 @@ export interface RelayDirectoryOptions {
   solveWork?: RelayWorkSolver
   /** The work view changed (progress, done). */
   onWorkChange?: (view: RelayWorkView) => void
+  /** Bound on the directory (default core's MAX_DIRECTORY_ENTRIES). */
+  maxDirectoryEntries?: number
 }
 
 export class RelayDirectory {
-  private readonly directory = new Directory({ bindsPeerId: peerIdHasKey })
+  private readonly directory: Directory
   private readonly guards = new GuardSet({ rng: systemRandom })
   private own: { bytes: Uint8Array, expires: number, proven: boolean } | null = null
   private readonly now: () => number
@@ -76,6 +78,7 @@ export class RelayDirectory {
   constructor (private readonly opts: RelayDirectoryOptions) {
     this.now = opts.now ?? Date.now
     this.createdAt = this.now()
+    this.directory = new Directory({ bindsPeerId: peerIdHasKey, ...(opts.maxDirectoryEntries != null ? { maxEntries: opts.maxDirectoryEntries } : {}) })
   }
 
   get workView (): RelayWorkView { return this.view }
@@ -92,6 +95,7 @@ export class RelayDirectory {
 
   /** The effort our descriptor needs now: the seeds' (or the default), raised to what our full directory asks of newcomers. */
   targetEffort (): number {
+    this.prune() // expired entries neither fill the directory nor set the bar
     return Math.max(this.announced?.publish ?? DEFAULT_RELAY_WORK_EFFORT, this.directory.admissionEffort())
   }
 
