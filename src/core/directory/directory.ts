@@ -129,7 +129,9 @@ export class Directory {
    *
    * A descriptor not newer than the stored one is answered 'unchanged' before
    * its signature is checked (gossip repeats cost no Ed25519 verify); the
-   * proof of work (one small blake2b) is checked before the signature too. A
+   * proof of work (one small blake2b) is checked before the signature too,
+   * and a newcomer a full directory would refuse is answered 'full' without
+   * verifying its signature. A
    * replacement must be signed by the same key as the stored descriptor (key
    * pinning for the lifetime of the entry).
    */
@@ -140,6 +142,11 @@ export class Directory {
     const old = this.entries.get(d.peerId)
     if (old != null && old.descriptor.published >= d.published) return 'unchanged'
     const effort = checkRelayWork(d, now, this.minEffort, MAX_DESCRIPTOR_CLOCK_SKEW_MS)
+    if (old == null && this.entries.size >= this.maxEntries) {
+      this.prune(now)
+      // Refused before the Ed25519 verify: a flood against a full directory costs one blake2b each.
+      if (this.entries.size >= this.maxEntries && (this.leastWorked()?.effort ?? Infinity) >= effort) return 'full'
+    }
     checkDescriptorSignature(decoded)
     if (this.bindsPeerId != null && !this.bindsPeerId(d.peerId, d.signingKey)) throw new DescriptorPeerIdMismatchError()
     if (old != null && old.descriptor.expires > now && !ctEqual(old.descriptor.signingKey, d.signingKey)) {
@@ -161,7 +168,6 @@ export class Directory {
       this.emit({ type: 'replaced', descriptor: d, previous: old.descriptor })
       return 'replaced'
     }
-    if (this.entries.size >= this.maxEntries) this.prune(now)
     if (this.entries.size >= this.maxEntries) {
       const victim = this.leastWorked()
       if (victim == null || victim.effort >= effort) return 'full'
