@@ -170,5 +170,9 @@ describe('Directory against a flood of cheap relay identities (issue #13 item 3)
     expect(dir.list().map(d => d.peerId)).toEqual(honest)
     // the price of getting in has risen above what the flood paid
     expect(dir.admissionEffort()).toBe(MIN + 1)
+    // outbidding with a forged signature does not get in either (the signature is still checked before eviction)
+    const forged = (await worked('forger', NOW + 2000, MIN + 1)).slice(); forged[forged.length - 1]! ^= 1
+    expect(() => dir.add(forged, NOW + 2000)).toThrow(DescriptorSignatureError)
+    expect(evicted).toEqual([])
   })
 })
