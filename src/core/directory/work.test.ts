@@ -18,9 +18,18 @@ const counterNonce = (c: number): Uint8Array => { const n = new Uint8Array(16); 
 
 /**
  * Vectors computed with CPython 3's hashlib.blake2b(digest_size=4) (the
- * BLAKE2 reference code, independent of @noble/hashes and hash-wasm) by the
- * script in docs/PROTOCOL.md "Relay descriptor proof of work": key bytes
- * 0..31, epoch 472222, nonce = little-endian counter in the first 8 bytes.
+ * BLAKE2 reference code, independent of @noble/hashes and hash-wasm): key
+ * bytes 0..31, epoch 472222, nonce = little-endian counter in the first 8
+ * bytes, first counter that passes from 0. The script (2026-12-03):
+ *
+ *   import hashlib, struct
+ *   P = b'shallot relay work v1'; key = bytes(range(32)); epoch = 472222
+ *   R = lambda e, n: int.from_bytes(hashlib.blake2b(P + key + struct.pack('>II', epoch, e) + n, digest_size=4).digest(), 'big')
+ *   print(hex(R(1000, bytes(16))))                      # 0x7b7b16f3
+ *   for e in (1000, 100000):
+ *       c = 0
+ *       while R(e, struct.pack('<Q', c) + bytes(8)) * e > 0xffffffff: c += 1
+ *       print(e, c, hex(R(e, struct.pack('<Q', c) + bytes(8))))   # 1000 529 0x8d26a / 100000 125328 0x34c9
  */
 const VECTORS = {
   zeroNonceEffort1000: 0x7b7b16f3,
