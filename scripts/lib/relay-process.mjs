@@ -10,8 +10,14 @@ export function relayArgs (args) {
   return ['--experimental-websocket', '--import', './src/bootstrap/polyfills.mjs', '--import', 'tsx', 'src/bootstrap/main.ts', ...args]
 }
 
-export async function startRelay ({ port = 0, httpPort, keyFile, host = '127.0.0.1', logLevel = 'info', onLog, iceUrls, turnSecretFile, turnTtl, maxReservations, maxConnections, announce, spawnPrefix = [] } = {}) {
-  const args = ['--host', host, '--port', String(port), '--log-level', logLevel]
+// Every caller here runs many tabs on one machine (e2e: 8 tabs on 2 cores;
+// bench, netlab, `npm start`), so their relays announce a small relay
+// descriptor proof-of-work effort: about a millisecond per tab instead of the
+// seconds a deployment's default asks (src/core/directory/limits.ts).
+export const LOCAL_RELAY_WORK_EFFORT = 1024
+
+export async function startRelay ({ port = 0, httpPort, keyFile, host = '127.0.0.1', logLevel = 'info', onLog, iceUrls, turnSecretFile, turnTtl, maxReservations, maxConnections, announce, relayWorkEffort = LOCAL_RELAY_WORK_EFFORT, spawnPrefix = [] } = {}) {
+  const args = ['--host', host, '--port', String(port), '--log-level', logLevel, '--relay-work-effort', String(relayWorkEffort)]
   if (httpPort != null) args.push('--http-port', String(httpPort))
   if (keyFile != null) args.push('--key-file', keyFile)
   if (iceUrls != null) args.push('--ice-urls', iceUrls.join(','))

@@ -9,16 +9,25 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { RelayInfo } from '../core/circuit/router.ts'
 import { ManualClock } from '../core/clock.ts'
-import { signDescriptor } from '../core/directory/index.ts'
+import { encodeRelayWorkProof, RELAY_WORK_NONCE_LENGTH, relayWorkEpoch, signDescriptor, solveRelayWork } from '../core/directory/index.ts'
 import { L2_MIN_LIFETIME_MS, L2_VANGUARD_COUNT, PATH_BIAS_MAX_DISABLED, PATH_BIAS_MIN_OBSERVATIONS } from '../core/path/index.ts'
 import { PathPolicy } from './onion/path-policy.ts'
-import { RelayDirectory } from './relay-directory.ts'
+import { DESCRIPTOR_LIFETIME_MS, RelayDirectory } from './relay-directory.ts'
 
 const RELAYS = 30
 
 async function relayKey () {
   const key = await generateKeyPair('Ed25519')
   return { key, peerId: peerIdFromPrivateKey(key).toString(), info: null as unknown as RelayInfo }
+}
+
+/** Signed, with the least proof of work (effort 1: any nonce), valid DESCRIPTOR_LIFETIME_MS from now. */
+async function relayDescriptor (r: Awaited<ReturnType<typeof relayKey>>, i: number, now: number): Promise<Uint8Array> {
+  const proof = solveRelayWork({ signingKey: r.key.publicKey.raw, epoch: relayWorkEpoch(now), effort: 1 }, new Uint8Array(RELAY_WORK_NONCE_LENGTH))
+  return await signDescriptor({
+    peerId: r.peerId, onionKey: new Uint8Array(32).fill(i + 1), signingKey: r.key.publicKey.raw, published: now, expires: now + DESCRIPTOR_LIFETIME_MS,
+    capacity: 1024, maxCircuits: 512, networkHint: null, powNonce: encodeRelayWorkProof(proof)
+  }, async (m) => await r.key.sign(m))
 }
 
 async function setup (relays = RELAYS) {
@@ -31,17 +40,15 @@ async function setup (relays = RELAYS) {
     maxCircuits: 512,
     now: () => clock.now()
   })
-  const published = clock.now()
-  for (let i = 0; i < relays; i++) {
-    const { key, peerId } = await relayKey()
-    const bytes = await signDescriptor({
-      peerId, onionKey: new Uint8Array(32).fill(i + 1), signingKey: key.publicKey.raw, published, expires: published + 3 * 60 * 60_000,
-      capacity: 1024, maxCircuits: 512, networkHint: null, powNonce: null
-    }, async (m) => await key.sign(m))
-    expect(dir.addEncoded(bytes)).toBe(true)
+  dir.setAnnouncedEfforts({ publish: 1, accept: 1 }) // what a test seed announces: the work is not what is tested here
+  const keys = await Promise.all(Array.from({ length: relays }, async () => await relayKey()))
+  /** Every relay re-publishes now (descriptors live 20 min, as a tab's do). */
+  const refresh = async (): Promise<void> => {
+    for (const [i, r] of keys.entries()) expect(dir.addEncoded(await relayDescriptor(r, i, clock.now()))).toBe(true)
   }
+  await refresh()
   const policy = new PathPolicy({ directory: () => dir, prepareOnionskin: () => {}, wallClock: clock, monotonic: clock })
-  return { dir, policy, clock }
+  return { dir, policy, clock, refresh }
 }
 
 afterEach(() => { vi.restoreAllMocks() })
@@ -70,11 +77,12 @@ describe('vanguards-lite against guard discovery through a chosen rendezvous poi
   })
 
   it('the L2 set turns over slowly: two hours of rendezvous circuits, one a minute, meet at most three L2 relays per slot', async () => {
-    const { dir, policy, clock } = await setup()
+    const { dir, policy, clock, refresh } = await setup()
     const rp = dir.relays()[0]!
     const besideGuard = new Set<string>()
     const besideRp = new Set<string>()
-    for (let minute = 0; minute < 120; minute++) { // the descriptors here live 3 h
+    for (let minute = 0; minute < 120; minute++) {
+      if (minute % 15 === 14) await refresh() // the relays stay: they re-publish before their descriptors expire
       const stem = policy.chooseOnionServicePath([rp.peerId])
       besideGuard.add(stem[1]!.peerId)
       besideRp.add(stem[2]!.peerId)

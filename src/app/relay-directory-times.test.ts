@@ -1,27 +1,36 @@
 import { describe, expect, it } from 'vitest'
 import { x25519PublicKey } from '../core/crypto/primitives.ts'
-import { decodeDescriptor, Directory, ed25519Signer } from '../core/directory/index.ts'
+import { decodeDescriptor, Directory, ed25519Signer, RELAY_WORK_NONCE_LENGTH } from '../core/directory/index.ts'
 import { ed25519PublicKeyFromSeed } from '../core/identity/keys.ts'
 import { seededRandom } from '../core/random.ts'
 import {
   DESCRIPTOR_LIFETIME_MS, DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS, DESCRIPTOR_PUBLISHED_GRANULARITY_MS, DESCRIPTOR_REPUBLISH_MARGIN_MAX_MS,
   DESCRIPTOR_REPUBLISH_MARGIN_MIN_MS, RelayDirectory
 } from './relay-directory.ts'
+import type { RelayWorkSolver } from './relay-work/solver.ts'
 
 const START = 1_767_600_000_000 + 12_345 // a tab start, to the ms
 const GOSSIP_ROUND_MS = 15_000
 
-function tab (seed: string, clock: { t: number }): RelayDirectory {
+/** The work is not what is tested here: a solver that needs no time, at the least effort. */
+const noWork: RelayWorkSolver = async (c) => ({ epoch: c.epoch, effort: c.effort, nonce: new Uint8Array(RELAY_WORK_NONCE_LENGTH) })
+
+/** A tab whose first descriptor (proven, so shared) is out, as the app's is once its seed answered. */
+async function tab (seed: string, clock: { t: number }): Promise<RelayDirectory> {
   const r = seededRandom(`relay-directory-test:${seed}`)
   const key = r(32)
-  return new RelayDirectory({
+  const d = new RelayDirectory({
     self: { peerId: `12D3KooWRelay${seed}`, nodeId: r(32), onionKey: x25519PublicKey(r(32)) },
     transportPublicKey: ed25519PublicKeyFromSeed(key),
     sign: async (m) => await ed25519Signer(key)(m),
     maxCircuits: 100,
     now: () => clock.t,
-    random: r
+    random: r,
+    solveWork: noWork
   })
+  d.setAnnouncedEfforts({ publish: 1, accept: 1 })
+  await expect.poll(() => d.encodedForSharing(1).length).toBe(1)
+  return d
 }
 
 const own = (d: RelayDirectory): Uint8Array => {
@@ -35,8 +44,7 @@ describe('RelayDirectory descriptor times (docs/PROTOCOL.md "Descriptor times")'
     const backdates = new Set<number>()
     for (let i = 0; i < 24; i++) {
       const clock = { t: START }
-      const d = tab(`start${i}`, clock)
-      await d.publishSelf()
+      const d = await tab(`start${i}`, clock)
       const { published, expires } = decodeDescriptor(own(d)).descriptor
       expect(published % DESCRIPTOR_PUBLISHED_GRANULARITY_MS).toBe(0)
       expect(published).toBeLessThanOrEqual(START)
@@ -52,9 +60,8 @@ describe('RelayDirectory descriptor times (docs/PROTOCOL.md "Descriptor times")'
     const firstRepublish: number[] = []
     for (let i = 0; i < 12; i++) {
       const clock = { t: START }
-      const d = tab(`beat${i}`, clock)
-      const elsewhere = new Directory()
-      await d.publishSelf()
+      const d = await tab(`beat${i}`, clock)
+      const elsewhere = new Directory({ minEffort: 1 })
       expect(elsewhere.add(own(d), clock.t)).toBe('added')
       let republishes = 0
       let last = own(d)

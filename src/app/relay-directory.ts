@@ -7,19 +7,29 @@
  * (path-spec, path bias). The only thing added here is what core cannot do: bind
  * a descriptor's signing key to the libp2p peer id it names (the key is
  * inside an Ed25519 peer id), so a descriptor can only describe the tab that
- * signed it.
+ * signed it; and the proof of work our own descriptor needs before anyone
+ * lists us (core/directory/work.ts, Tor proposal 327): computed once an epoch
+ * in a Web Worker (./relay-work/), at the effort the seeds announce or, when
+ * our own directory is full, the effort it now asks of newcomers. Until the
+ * proof is ready the tab is a client only: it chats through others' relays
+ * and does not share its own descriptor (everyone would refuse it).
  */
 import { peerIdHasKey } from '../net/peer-ids.ts'
 import type { RelayInfo } from '../core/circuit/router.ts'
 import { ADVERTISED_CAPACITY_KIBPS } from '../core/circuit/limits.ts'
 import { nodeIdFromIdentityKey } from '../core/crypto/index.ts'
-import { Directory, signDescriptor, type DescriptorFields, type RelayDescriptor } from '../core/directory/index.ts'
+import {
+  DEFAULT_RELAY_WORK_EFFORT, Directory, encodeRelayWorkProof, MAX_OWN_RELAY_WORK_EFFORT, RELAY_WORK_PAST_EPOCHS, relayWorkEpoch,
+  signDescriptor, type DescriptorFields, type RelayDescriptor, type RelayWorkProof
+} from '../core/directory/index.ts'
 import { choosePath, GuardSet, PATH_BIAS_MAX_DISABLED, PathBias, VanguardSet, type PathBiasOutcome } from '../core/path/index.ts'
 import { uniformInt } from '../core/path/sampling.ts'
 import { systemRandom, type RandomSource } from '../core/random.ts'
+import type { AnnouncedEfforts } from '../net/relay-work-params.ts'
+import { inThreadSolver, type RelayWorkSolver } from './relay-work/solver.ts'
 
 /**
- * How long our descriptor claims to be valid (core caps any at 3 h). Short,
+ * How long our descriptor claims to be valid (core caps any at 30 min, MAX_DESCRIPTOR_LIFETIME_MS). Short,
  * because a closed tab stays in every directory until its descriptor expires
  * (tabs that could not reach it drop it sooner: OnionService.markUnreachable).
  */
@@ -40,6 +50,21 @@ export const DESCRIPTOR_REPUBLISH_MARGIN_MAX_MS = 10 * 60_000
  */
 export const DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS = 5 * 60_000
 export const DESCRIPTOR_PUBLISHED_GRANULARITY_MS = 60_000
+/**
+ * How long a new tab waits for a seed to announce the effort before working
+ * at the default: a test network's seeds announce far less, and computing the
+ * default first would cost every tab seconds for nothing.
+ */
+export const RELAY_WORK_ANNOUNCE_WAIT_MS = 10_000
+/** The work view changes at most this often while solving (progress). */
+const WORK_PROGRESS_INTERVAL_MS = 250
+
+/** Where this tab's own proof of work stands, for the UI. */
+export type RelayWorkView =
+  | { readonly phase: 'waiting' } // for a seed to say how much
+  | { readonly phase: 'working', readonly effort: number, readonly attempts: number }
+  | { readonly phase: 'ready', readonly effort: number }
+  | { readonly phase: 'too-costly', readonly effort: number } // asked more than MAX_OWN_RELAY_WORK_EFFORT: client only
 
 /**
  * A guard path bias found wanting (path-spec, path bias): named, with its
@@ -60,34 +85,121 @@ export interface RelayDirectoryOptions {
   now?: () => number
   /** Draws the backdating of `published` and the republish margin (systemRandom unless a test seeds it). */
   random?: RandomSource
+  /** Solves our proof of work (default: on this thread; the app passes the Web Worker solver). */
+  solveWork?: RelayWorkSolver
+  /** The work view changed (progress, done). */
+  onWorkChange?: (view: RelayWorkView) => void
+  /** Bound on the directory (default core's MAX_DIRECTORY_ENTRIES). */
+  maxDirectoryEntries?: number
 }
 
 export class RelayDirectory {
-  private readonly directory = new Directory({ bindsPeerId: peerIdHasKey })
+  private readonly directory: Directory
   private readonly guards = new GuardSet({ rng: systemRandom })
   private readonly vanguards: VanguardSet
   private readonly pathBias = new PathBias()
   private readonly flagged = new Map<string, GuardWarning>()
   private pathBiasDisabled = 0
-  private own: { bytes: Uint8Array, published: number, republishAt: number } | null = null
+  private own: { bytes: Uint8Array, published: number, republishAt: number, proven: boolean } | null = null
   private readonly now: () => number
   private readonly random: RandomSource
+  private readonly createdAt: number
+  private announced: AnnouncedEfforts | null = null
+  private work: RelayWorkProof | null = null
+  private solving: AbortController | null = null
+  private view: RelayWorkView = { phase: 'waiting' }
+  private lastProgressAt = -Infinity
   rejected = 0
 
   constructor (private readonly opts: RelayDirectoryOptions) {
     this.now = opts.now ?? Date.now
     this.random = opts.random ?? systemRandom
     this.vanguards = new VanguardSet({ rng: systemRandom, now: this.now })
+    this.createdAt = this.now()
+    this.directory = new Directory({ bindsPeerId: peerIdHasKey, ...(opts.maxDirectoryEntries != null ? { maxEntries: opts.maxDirectoryEntries } : {}) })
+  }
+
+  get workView (): RelayWorkView { return this.view }
+
+  /**
+   * What the seeds announced: accept from others what the most lenient one
+   * does, publish with what the strictest asks (net/relay-work-params.ts).
+   */
+  setAnnouncedEfforts (efforts: AnnouncedEfforts): void {
+    this.announced = efforts
+    this.directory.setMinEffort(efforts.accept)
+    void this.prepareWork()
+  }
+
+  /** The effort our descriptor needs now: the seeds' (or the default), raised to what our full directory asks of newcomers. */
+  targetEffort (): number {
+    this.prune() // expired entries neither fill the directory nor set the bar
+    return Math.max(this.announced?.publish ?? DEFAULT_RELAY_WORK_EFFORT, this.directory.admissionEffort())
+  }
+
+  /**
+   * Start solving when our proof is missing, below the target, or from an
+   * earlier epoch (the old one stays valid for RELAY_WORK_PAST_EPOCHS more, so
+   * the descriptor stays listed while the new one is computed). Publishes as
+   * soon as it is done.
+   */
+  async prepareWork (): Promise<void> {
+    if (this.solving != null) return
+    const now = this.now()
+    const target = this.targetEffort()
+    const epoch = relayWorkEpoch(now)
+    if (this.work != null && this.work.effort >= target && this.work.epoch >= epoch) return
+    if (this.announced == null && now - this.createdAt < RELAY_WORK_ANNOUNCE_WAIT_MS) return
+    if (target > MAX_OWN_RELAY_WORK_EFFORT) {
+      this.setView({ phase: 'too-costly', effort: target })
+      return
+    }
+    const solving = new AbortController()
+    this.solving = solving
+    this.setView({ phase: 'working', effort: target, attempts: 0 })
+    try {
+      const solve = this.opts.solveWork ?? inThreadSolver
+      this.work = await solve({ signingKey: this.opts.transportPublicKey, epoch, effort: target }, (attempts) => {
+        if (this.now() - this.lastProgressAt < WORK_PROGRESS_INTERVAL_MS) return
+        this.lastProgressAt = this.now()
+        this.setView({ phase: 'working', effort: target, attempts })
+      }, solving.signal)
+      this.setView({ phase: 'ready', effort: target })
+    } catch {
+      this.setView(this.work != null ? { phase: 'ready', effort: this.work.effort } : { phase: 'waiting' })
+      return
+    } finally {
+      this.solving = null
+    }
+    await this.publishSelf()
+  }
+
+  /** Stop solving (the tab is closing). */
+  stopWork (): void {
+    this.solving?.abort()
+  }
+
+  private setView (view: RelayWorkView): void {
+    this.view = view
+    this.opts.onWorkChange?.(view)
+  }
+
+  /** Our proof, if a verifier accepts it now (its epoch or the one after). */
+  private usableWork (): RelayWorkProof | null {
+    const w = this.work
+    return w != null && w.epoch >= relayWorkEpoch(this.now()) - RELAY_WORK_PAST_EPOCHS ? w : null
   }
 
   /** Relays known besides this tab. */
   get size (): number { return this.directory.size - (this.directory.has(this.opts.self.peerId) ? 1 : 0) }
 
   async publishSelf (): Promise<void> {
-    // Coarse and backdated (DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS), yet above our last one so it still replaces it.
+    const proof = this.usableWork()
+    // Coarse and backdated (DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS), yet above our last shared one so it still replaces it.
     const back = uniformInt(this.random, DESCRIPTOR_PUBLISHED_BACKDATE_MAX_MS + 1)
     const coarse = Math.floor((this.now() - back) / DESCRIPTOR_PUBLISHED_GRANULARITY_MS) * DESCRIPTOR_PUBLISHED_GRANULARITY_MS
-    const published = Math.max(coarse, this.own != null ? this.own.published + DESCRIPTOR_PUBLISHED_GRANULARITY_MS : 0)
+    // Only a descriptor others were given must be outdone: an unproven one was never shared (encodedForSharing).
+    const published = Math.max(coarse, this.own?.proven === true ? this.own.published + DESCRIPTOR_PUBLISHED_GRANULARITY_MS : 0)
     const fields: DescriptorFields = {
       peerId: this.opts.self.peerId,
       onionKey: this.opts.self.onionKey,
@@ -97,14 +209,15 @@ export class RelayDirectory {
       capacity: ADVERTISED_CAPACITY_KIBPS,
       maxCircuits: this.opts.maxCircuits,
       networkHint: null,
-      powNonce: null
+      powNonce: proof != null ? encodeRelayWorkProof(proof) : null
     }
     const margin = DESCRIPTOR_REPUBLISH_MARGIN_MIN_MS + uniformInt(this.random, DESCRIPTOR_REPUBLISH_MARGIN_MAX_MS - DESCRIPTOR_REPUBLISH_MARGIN_MIN_MS + 1)
-    this.own = { bytes: await signDescriptor(fields, this.opts.sign), published, republishAt: fields.expires - margin }
+    this.own = { bytes: await signDescriptor(fields, this.opts.sign), published, republishAt: fields.expires - margin, proven: proof != null }
   }
 
   async republishIfDue (): Promise<void> {
-    if (this.own == null || this.now() >= this.own.republishAt) await this.publishSelf()
+    void this.prepareWork()
+    if (this.own == null || this.now() >= this.own.republishAt || (!this.own.proven && this.usableWork() != null)) await this.publishSelf()
   }
 
   /** Verify and keep a descriptor from gossip; false (never a throw) when refused or not newer. */
@@ -118,10 +231,10 @@ export class RelayDirectory {
     }
   }
 
-  /** Our own descriptor first, then the newest others. */
+  /** Our own descriptor first (once it carries its proof of work), then the most recently listed others. */
   encodedForSharing (limit: number): Uint8Array[] {
     const others = this.directory.encodedForSharing(this.now(), limit)
-    return [...(this.own != null ? [this.own.bytes] : []), ...others].slice(0, limit)
+    return [...(this.own?.proven === true ? [this.own.bytes] : []), ...others].slice(0, limit)
   }
 
   prune (): void {

@@ -34,7 +34,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nobleDh } from '../core/crypto/ntor.ts'
 import { x25519PublicKey } from '../core/crypto/primitives.ts'
-import { decodeDescriptor, ed25519Signer } from '../core/directory/index.ts'
+import { decodeDescriptor, ed25519Signer, RELAY_WORK_NONCE_LENGTH } from '../core/directory/index.ts'
 import { ed25519PublicKeyFromSeed } from '../core/identity/keys.ts'
 import { uniformInt } from '../core/path/sampling.ts'
 import { seededRandom } from '../core/random.ts'
@@ -44,6 +44,7 @@ import { GOSSIP_INTERVAL_MS } from '../net/descriptor-gossip.ts'
 import { HiddenService } from './onion-service/index.ts'
 import type { OnionService } from './onion/index.ts'
 import { DESCRIPTOR_LIFETIME_MS, RelayDirectory } from './relay-directory.ts'
+import type { RelayWorkSolver } from './relay-work/solver.ts'
 
 const N = 32
 /** Correct links (of N) the best strategy may make and still count as chance (see the module comment). */
@@ -101,7 +102,8 @@ async function simulate (seed: string): Promise<Tab[]> {
       sign: async (m) => await ed25519Signer(relaySeed)(m),
       maxCircuits: 100,
       now: () => Date.now(),
-      random: r
+      random: r,
+      solveWork: noWork
     })
     // Every relay descriptor this tab ever gossips: the observer keeps them all.
     const logRelay = (): void => {
@@ -114,6 +116,7 @@ async function simulate (seed: string): Promise<Tab[]> {
       void (async () => {
         // As OnionService.doStart: publish, then republish when due on every gossip round; the onion service starts alongside.
         await relay.publishSelf()
+        relay.setAnnouncedEfforts({ publish: 1, accept: 1 }) // the seed answers; the proven descriptor follows at once
         logRelay()
         setInterval(() => { void relay.republishIfDue().then(logRelay) }, GOSSIP_INTERVAL_MS)
         const service = new HiddenService({ onion: fakeOnion(tab, r), identity: { publicKey: id.publicKey, displayName: `tab${i}`, sign: id.sign }, dh: nobleDh, random: r, now: () => Date.now() }, () => {})
@@ -189,6 +192,10 @@ function linkPeriods (tabs: Tab[]): { best: number, by: Record<string, number> }
   }
   return { best: Math.max(...Object.values(by)), by }
 }
+
+
+/** The work is not what is tested here: a solver that needs no time, at the least effort. */
+const noWork: RelayWorkSolver = async (c) => ({ epoch: c.epoch, effort: c.effort, nonce: new Uint8Array(RELAY_WORK_NONCE_LENGTH) })
 
 describe('timing correlation (issue #13 item 2)', () => {
   beforeEach(() => { vi.useFakeTimers({ now: T0 }) })

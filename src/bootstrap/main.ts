@@ -13,6 +13,8 @@
  *   --turn-ttl 3600         lifetime of handed-out TURN credentials, seconds
  *   --max-reservations 1024 tabs that may hold a reservation at once
  *   --max-connections 2048  connections accepted at once (beyond it the oldest idle are pruned)
+ *   --relay-work-effort N   proof-of-work effort tabs' relay descriptors need (default 3000000,
+ *                           about 2 s of a tab's CPU once an hour; raise it under a directory flood)
  *
  * Prints one line `SHALLOT_RELAY_READY <json>` with its multiaddrs when ready,
  * so scripts can wait for it. Stops cleanly on SIGINT/SIGTERM.
@@ -36,7 +38,8 @@ const { values } = parseArgs({
     'turn-secret-file': { type: 'string', default: process.env.RELAY_TURN_SECRET_FILE },
     'turn-ttl': { type: 'string', default: process.env.RELAY_TURN_TTL },
     'max-reservations': { type: 'string', default: process.env.RELAY_MAX_RESERVATIONS },
-    'max-connections': { type: 'string', default: process.env.RELAY_MAX_CONNECTIONS }
+    'max-connections': { type: 'string', default: process.env.RELAY_MAX_CONNECTIONS },
+    'relay-work-effort': { type: 'string', default: process.env.RELAY_WORK_EFFORT }
   }
 })
 
@@ -70,6 +73,9 @@ if (maxReservations != null && !(Number.isInteger(maxReservations) && maxReserva
 const maxConnections = values['max-connections'] != null ? Number(values['max-connections']) : undefined
 if (maxConnections != null && !(Number.isInteger(maxConnections) && maxConnections > 0)) fail('--max-connections must be a positive integer')
 
+const relayWorkEffort = values['relay-work-effort'] != null ? Number(values['relay-work-effort']) : undefined
+if (relayWorkEffort != null && !(Number.isInteger(relayWorkEffort) && relayWorkEffort >= 1 && relayWorkEffort <= 0xffff_ffff)) fail('--relay-work-effort must be an integer in 1..4294967295')
+
 const { key, created } = await loadOrCreateKey(values['key-file'])
 if (values['key-file'] != null) log.info(created ? 'created a new relay key' : 'loaded the relay key')
 
@@ -82,7 +88,8 @@ const relay = await startBootstrapRelay({
   log,
   ice,
   maxReservations,
-  maxConnections
+  maxConnections,
+  relayWorkEffort
 }).catch((err: Error) => fail(`relay failed to start: ${err.message}`))
 log.info(`bootstrap relay listening (${relay.multiaddrs.length} address(es))${relay.httpUrl != null ? ', info endpoint up' : ''}${ice != null ? `, handing out ${ice.urls.length} ICE url(s)` : ', no ICE servers'}`)
 // The one machine-readable line: the relay's *own* addresses (public anyway:

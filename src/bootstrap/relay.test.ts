@@ -16,6 +16,8 @@ import { loadOrCreateKey } from './key-file.ts'
 import { startBootstrapRelay, RELAY_MAX_RESERVATIONS } from './relay.ts'
 import { decodePeerExchange, PEER_EXCHANGE_PROTOCOL } from '../core/discovery/peer-exchange.ts'
 import { decodeIceServers, ICE_SERVERS_PROTOCOL } from '../core/discovery/ice-servers.ts'
+import { decodeRelayWorkParams, RELAY_WORK_PROTOCOL } from '../core/discovery/relay-work-params.ts'
+import { DEFAULT_RELAY_WORK_EFFORT } from '../core/directory/limits.ts'
 import { turnRestCredential } from './turn-credentials.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'shallot-relay-test-'))
@@ -78,6 +80,24 @@ describe('bootstrap relay', () => {
       await a.stop()
       await b.stop()
       await relay.stop()
+    }
+  })
+
+  it('announces the relay-descriptor proof-of-work effort its operator chose (default otherwise)', async () => {
+    const { key } = await loadOrCreateKey(undefined)
+    const chosen = await startBootstrapRelay({ host: '127.0.0.1', port: 0, httpPort: null, privateKey: key, log: createLogger('error'), relayWorkEffort: 1024 })
+    const { key: key2 } = await loadOrCreateKey(undefined)
+    const plain = await startBootstrapRelay({ host: '127.0.0.1', port: 0, httpPort: null, privateKey: key2, log: createLogger('error') })
+    const tab = await client()
+    try {
+      for (const [relay, effort] of [[chosen, 1024], [plain, DEFAULT_RELAY_WORK_EFFORT]] as const) {
+        const stream = await tab.dialProtocol(multiaddr(relay.multiaddrs[0]!), RELAY_WORK_PROTOCOL)
+        expect(decodeRelayWorkParams((await lpStream(stream).read()).subarray())).toBe(effort)
+      }
+    } finally {
+      await tab.stop()
+      await chosen.stop()
+      await plain.stop()
     }
   })
 

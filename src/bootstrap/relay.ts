@@ -22,6 +22,8 @@ import { lpStream } from '@libp2p/utils'
 import type { PrivateKey, Stream } from '@libp2p/interface'
 import { encodePeerExchange, PEER_EXCHANGE_PROTOCOL, PX_MAX_PEERS } from '../core/discovery/peer-exchange.js'
 import { encodeIceServers, ICE_SERVERS_PROTOCOL } from '../core/discovery/ice-servers.js'
+import { encodeRelayWorkParams, RELAY_WORK_PROTOCOL } from '../core/discovery/relay-work-params.js'
+import { DEFAULT_RELAY_WORK_EFFORT } from '../core/directory/limits.js'
 import { SIGNALLING_DATA_LIMIT_BYTES, SIGNALLING_DURATION_LIMIT_MS } from '../core/discovery/signalling.js'
 import type { Logger } from './log.js'
 import { issueIceServers, validateIceConfig, type IceConfig } from './turn-credentials.js'
@@ -99,6 +101,13 @@ export interface BootstrapRelayOptions {
   maxConnections?: number
   /** The STUN/TURN server beside this relay, handed to tabs with fresh credentials. None: tabs get no ICE servers. */
   ice?: IceConfig
+  /**
+   * Proof-of-work effort tabs' relay descriptors need (core/directory/work.ts),
+   * announced on {@link RELAY_WORK_PROTOCOL} (default
+   * {@link DEFAULT_RELAY_WORK_EFFORT}). Raise it when directories are
+   * flooded; a test network on one machine lowers it.
+   */
+  relayWorkEffort?: number
 }
 
 export interface BootstrapRelay {
@@ -189,6 +198,23 @@ export async function startBootstrapRelay (opts: BootstrapRelayOptions): Promise
       }
     })
   }
+
+  // The effort relay descriptors need (proposal 327's suggested effort, set by
+  // the operator). Direct connections only, like ICE servers.
+  const relayWorkReply = encodeRelayWorkParams(opts.relayWorkEffort ?? DEFAULT_RELAY_WORK_EFFORT)
+  await node.handle(RELAY_WORK_PROTOCOL, async (stream: Stream, connection) => {
+    try {
+      if (connection.limits != null) {
+        stream.abort(new Error('relay work refused on a relayed connection'))
+        return
+      }
+      await lpStream(stream).write(relayWorkReply)
+      await stream.close()
+    } catch (err) {
+      log.debug(`relay work failed: ${(err as Error).message}`)
+      stream.abort(err as Error)
+    }
+  })
 
   const multiaddrs = node.getMultiaddrs().map(ma => ma.toString())
   let server: Server | null = null

@@ -12,10 +12,13 @@ import { BootstrapAddressError, fetchRelayAddrs, newBootstrapEntry, type Bootstr
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, BOOTSTRAP_DIAL_TIMEOUT_MS, PEER_BACKOFF_MAX_MS } from './constants.ts'
 import type { IceServerProvider } from './ice.ts'
 import type { NetView } from './net-view.ts'
+import type { RelayWorkAnnouncements } from './relay-work-params.ts'
 import type { NetTimers } from './timing.ts'
 
 export interface BootstrapLinkHooks {
   ice: IceServerProvider
+  /** The relay-descriptor effort each relay announces (relay-work-params.ts). */
+  relayWork: RelayWorkAnnouncements
   /** A relay answered (a dial succeeded): the tab is on the network; ask who is there. */
   onJoined(view: NetView): void
   /** ICE servers were fetched (`first`: the first set this tab got) or failed to be. */
@@ -43,7 +46,7 @@ export class BootstrapLinks {
     const keep = this.entries.filter(b => next.includes(b.configured))
     const removed = this.entries.filter(b => !next.includes(b.configured))
     this.entries = [...keep, ...next.filter(c => !keep.some(b => b.configured === c)).map(newBootstrapEntry)]
-    for (const b of removed) if (b.peerId != null) this.hooks.ice.forget(b.peerId)
+    for (const b of removed) if (b.peerId != null) { this.hooks.ice.forget(b.peerId); this.hooks.relayWork.drop(b.peerId) }
     this.attempted = false
     return removed
   }
@@ -91,6 +94,7 @@ export class BootstrapLinks {
         }
         // STUN/TURN when due (first time, then at half the credentials' life).
         if (this.hooks.ice.due(conn.remotePeer.toString())) void this.fetchIce(b.peerId!, conn)
+        if (this.hooks.relayWork.due(b.peerId!)) void this.hooks.relayWork.fetchFrom(b.peerId!, conn)
         continue
       }
       if (b.state === 'connected') b.state = 'unreachable'
@@ -117,6 +121,8 @@ export class BootstrapLinks {
       this.dialBackoff.success(b.configured)
       void this.reserve(view, b)
       void this.fetchIce(peer, conn)
+      this.hooks.relayWork.forget(peer)
+      void this.hooks.relayWork.fetchFrom(peer, conn)
       this.hooks.onJoined(view)
     } catch {
       b.state = 'unreachable'

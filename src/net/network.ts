@@ -32,6 +32,7 @@ import { DEFAULT_MAX_DIRECT_PEERS, ISOLATED_AFTER_FAILED_DIALS, ISOLATED_AFTER_M
 import { Dialer, type DialFailure, type DialPurpose, type DialRecord } from './dialer.ts'
 import { servePeerExchange } from './discovery.ts'
 import { IceServerProvider } from './ice.ts'
+import { RelayWorkAnnouncements } from './relay-work-params.ts'
 import type { NetView } from './net-view.ts'
 import { createTabNode, type TabNode } from './node.ts'
 import { PeerManager } from './peer-manager.ts'
@@ -61,6 +62,8 @@ export class Network {
   /** Per-tab Ed25519 transport key: libp2p peer id and relay-descriptor signing key. Memory only. */
   private transportKey: PrivateKey | null = null
   readonly ice = new IceServerProvider()
+  /** The relay-descriptor proof-of-work effort the bootstrap relays announce. */
+  readonly relayWork = new RelayWorkAnnouncements()
   private readonly bootstraps: BootstrapLinks
   private readonly peers: PeerManager
   private readonly pings: PingMonitor
@@ -84,6 +87,7 @@ export class Network {
     this.bootstraps = new BootstrapLinks(config.bootstraps, {
       timers,
       ice: this.ice,
+      relayWork: this.relayWork,
       onJoined: (view) => {
         if (this.pings.liveness.answered()) this.rejoin()
         this.peers.discoverNow(view)

@@ -1,4 +1,5 @@
 import type { CircuitViewState } from '../app/services.ts'
+import { RelayWorkStatus } from './RelayWorkStatus.tsx'
 import './circuit-path.css'
 
 export interface CircuitPanelProps {
@@ -22,6 +23,7 @@ export function CircuitPanel ({ state, onTest }: CircuitPanelProps) {
         This tab is relaying {state.relaying} {state.relaying === 1 ? 'circuit' : 'circuits'} for other people
         and knows {state.knownRelays} {state.knownRelays === 1 ? 'relay' : 'relays'}.
       </p>
+      <RelayWorkStatus view={state.relayWork} />
       <button type="button" onClick={onTest} disabled={test?.phase === 'building' || test?.phase === 'measuring'}>
         Test circuit
       </button>

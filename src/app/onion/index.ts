@@ -22,7 +22,8 @@ import type { Network } from '../../net/network.ts'
 import { ed25519KeyOfPeer } from '../../net/peer-ids.ts'
 import { HsDirStore } from '../../core/rendezvous/hsdir-store.ts'
 import { ExternalStore } from '../external-store.ts'
-import { RelayDirectory } from '../relay-directory.ts'
+import { RelayDirectory, type RelayWorkView } from '../relay-directory.ts'
+import { workerSolver } from '../relay-work/solver.ts'
 import { bestDh } from '../webcrypto-dh.ts'
 import { bestRunningDigest } from '../wasm-digest.ts'
 import { CircuitBuilder } from './builder.ts'
@@ -37,6 +38,8 @@ export type { TestCircuitState } from './test-circuit.ts'
 export interface CircuitViewState {
   readonly relaying: number
   readonly knownRelays: number
+  /** This tab's relay-descriptor proof of work: until it is ready, others do not list this tab as a relay. */
+  readonly relayWork: RelayWorkView
   readonly test: TestCircuitState | null
 }
 
@@ -44,6 +47,8 @@ export interface OnionServiceOptions {
   /** Record every cell this tab sends or receives (tests that inspect what a relay forwards). */
   onFrame?: (direction: 'in' | 'out', peer: string, cell: Uint8Array) => void
 }
+
+const WORK_WAITING: RelayWorkView = { phase: 'waiting' }
 
 /** Wall clock: relay avoidance, HSDir expiry. */
 const wallClock: Clock = { now: () => Date.now() }
@@ -54,9 +59,10 @@ export class OnionService {
   private router: OnionRouter | null = null
   private channels: ChannelManager | null = null
   private directory: RelayDirectory | null = null
-  private readonly view = new ExternalStore<CircuitViewState>({ relaying: 0, knownRelays: 0, test: null })
+  private readonly view = new ExternalStore<CircuitViewState>({ relaying: 0, knownRelays: 0, relayWork: WORK_WAITING, test: null })
   private timers: Array<ReturnType<typeof setInterval>> = []
   private startPromise: Promise<void> | null = null
+  private unsubscribeRelayWork: (() => void) | null = null
   private self: RelayInfo | null = null
   /** Descriptors this tab holds as an HSDir (docs/RENDEZVOUS.md §4). */
   readonly hsdir = new HsDirStore({ now: () => Date.now() })
@@ -126,7 +132,9 @@ export class OnionService {
       self: { peerId, nodeId, onionKey },
       transportPublicKey: transportKey,
       sign: async (bytes) => await this.network.signWithTransportKey(bytes),
-      maxCircuits: DEFAULT_ROUTER_LIMITS.maxRelayCircuits
+      maxCircuits: DEFAULT_ROUTER_LIMITS.maxRelayCircuits,
+      solveWork: workerSolver,
+      onWorkChange: () => { this.publish() }
     })
     this.directory = directory
     await directory.publishSelf()
@@ -174,6 +182,15 @@ export class OnionService {
     }
     node.addEventListener('connection:open', (evt) => { setTimeout(() => { pullFrom(evt.detail) }, PULL_AFTER_OPEN_MS) })
     for (const conn of node.getConnections()) pullFrom(conn)
+    // The seeds' proof-of-work effort: what we accept and what we publish
+    // with. Descriptors refused before a seed lowered the bar are pulled again.
+    const announced = this.network.relayWork.efforts()
+    if (announced != null) directory.setAnnouncedEfforts(announced)
+    else void directory.prepareWork()
+    this.unsubscribeRelayWork = this.network.relayWork.subscribe((efforts) => {
+      directory.setAnnouncedEfforts(efforts)
+      for (const conn of node.getConnections()) if (this.network.isDirect(conn)) void pullDescriptors(conn, directory).then(() => { this.publish() }, () => {})
+    })
     this.timers.push(setInterval(() => {
       const direct = node.getConnections().filter(c => this.network.isDirect(c))
       const one = direct[Math.floor(Math.random() * direct.length)]
@@ -196,6 +213,8 @@ export class OnionService {
   async stop (): Promise<void> {
     for (const t of this.timers) clearInterval(t)
     this.timers = []
+    this.unsubscribeRelayWork?.()
+    this.directory?.stopWork()
     this.router?.shutdown()
     await this.channels?.stop()
   }
@@ -280,9 +299,10 @@ export class OnionService {
   private publish (): void {
     const relaying = this.router?.stats().relayCircuits ?? 0
     const knownRelays = this.directory?.size ?? 0
+    const relayWork = this.directory?.workView ?? WORK_WAITING
     const current = this.getSnapshot()
-    if (relaying === current.relaying && knownRelays === current.knownRelays) return
-    this.view.set({ ...current, relaying, knownRelays })
+    if (relaying === current.relaying && knownRelays === current.knownRelays && relayWork === current.relayWork) return
+    this.view.set({ ...current, relaying, knownRelays, relayWork })
   }
 }
 

@@ -5,6 +5,7 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { seededRandom } from '../random.ts'
 import { ed25519Signer, signDescriptor, type DescriptorFields } from './descriptor.ts'
+import { encodeRelayWorkProof, relayWorkEpoch, solveRelayWork } from './work.ts'
 
 export interface TestRelayKeys {
   readonly signingSecret: Uint8Array
@@ -19,19 +20,20 @@ export function testRelayKeys (seed: string): TestRelayKeys {
   return { signingSecret, signingKey: ed25519.getPublicKey(signingSecret), onionKey: x25519.getPublicKey(rnd(32)) }
 }
 
-/** Descriptor fields for `peerId` with sensible defaults (published = now, 1 h lifetime). */
+/** Descriptor fields for `peerId` with sensible defaults (published = now, 20 min lifetime as honest tabs claim). */
 export function testDescriptorFields (peerId: string, now: number, over: Partial<DescriptorFields> = {}): DescriptorFields {
   const keys = testRelayKeys(peerId)
+  const signingKey = over.signingKey ?? keys.signingKey
   return {
     peerId,
     onionKey: keys.onionKey,
-    signingKey: keys.signingKey,
+    signingKey,
     published: now,
-    expires: now + 60 * 60_000,
+    expires: now + 20 * 60_000,
     capacity: 100,
     maxCircuits: 512,
     networkHint: null,
-    powNonce: null,
+    powNonce: testWorkProof(signingKey, now, 1),
     ...over
   }
 }
@@ -40,4 +42,9 @@ export function testDescriptorFields (peerId: string, now: number, over: Partial
 export async function testDescriptorBytes (peerId: string, now: number, over: Partial<DescriptorFields> = {}, keySeed = peerId): Promise<Uint8Array> {
   const keys = testRelayKeys(keySeed)
   return signDescriptor(testDescriptorFields(peerId, now, { signingKey: keys.signingKey, ...over }), ed25519Signer(keys.signingSecret))
+}
+
+/** An encoded proof of work (./work.ts) for `signingKey` in the epoch of `now`; effort 1 passes at the first nonce. */
+export function testWorkProof (signingKey: Uint8Array, now: number, effort: number): Uint8Array {
+  return encodeRelayWorkProof(solveRelayWork({ signingKey, epoch: relayWorkEpoch(now), effort }, new Uint8Array(16)))
 }

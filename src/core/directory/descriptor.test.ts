@@ -16,7 +16,7 @@ import { testDescriptorBytes, testDescriptorFields, testRelayKeys } from './desc
 const NOW = 1_700_000_000_000
 const keys = testRelayKeys('relayA')
 const sign = ed25519Signer(keys.signingSecret)
-const fields = testDescriptorFields('relayA', NOW)
+const fields = testDescriptorFields('relayA', NOW, { powNonce: null })
 
 describe('relay descriptor encoding', () => {
   it('round-trips without optional fields', async () => {

@@ -55,7 +55,7 @@ export const DESCRIPTOR_SIGNING_CONTEXT: Uint8Array = new TextEncoder().encode('
 /** Longest peer id accepted, in bytes. libp2p Ed25519 peer ids are 52 base58 characters; 128 leaves room for other key types and multibase encodings. */
 export const MAX_PEER_ID_LENGTH = 128
 
-/** Longest proof-of-work nonce. Reserved (DESIGN.md §7): carried and signed, not yet verified. */
+/** Longest proof-of-work field. Carries the relay work proof (./work.ts, 25 bytes); the directory verifies it. */
 export const MAX_POW_NONCE_LENGTH = 32
 
 /** Bytes of an Ed25519 signature (RFC 8032). */
@@ -79,12 +79,15 @@ export const MAX_DESCRIPTOR_V1_BYTES =
 export const MAX_DESCRIPTOR_BYTES = 512
 
 /**
- * Longest validity a descriptor may claim. Tor relays republish at least every
- * 18 hours (dir-spec §2.1); tabs churn in minutes to hours, so a short
- * lifetime bounds how long a closed tab stays in everyone's directory. A tab
- * republishes well before expiry.
+ * Longest validity a descriptor may claim: 30 min, against the 20 min honest
+ * tabs claim (app/relay-directory.ts), the rest headroom for coarse or
+ * jittered timestamps. Tor relays republish at least every 18 hours (dir-spec
+ * §2.1); tabs churn in minutes, and a long claim only helps an attacker: it
+ * keeps a closed or malicious tab in everyone's directory (the 3 h allowed
+ * before issue #13 item 3 let a flood outlive honest descriptors). Longer
+ * claims are refused with {@link DescriptorLifetimeError}.
  */
-export const MAX_DESCRIPTOR_LIFETIME_MS = 3 * 60 * 60_000
+export const MAX_DESCRIPTOR_LIFETIME_MS = 30 * 60_000
 
 /**
  * How far in the future `published` may be (clock skew between tabs). Tor's
@@ -123,9 +126,9 @@ export interface RelayDescriptor {
   /** IPv4 /16 or IPv6 /32 of the tab, or null when unknown (the usual case in a browser). */
   readonly networkHint: NetworkHint | null
   /**
-   * Proof-of-work nonce, or null. Reserved for DESIGN.md §7 (a nonce making
-   * SHA-256(context || body) meet a difficulty target, to make Sybil
-   * descriptors cost CPU). Signed and carried; nothing verifies it yet.
+   * Proof of work binding the signing key to an epoch (./work.ts, Tor
+   * proposal 327's effort check), or null. Signed and carried here; the
+   * directory (./directory.ts) ignores descriptors without enough of it.
    */
   readonly powNonce: Uint8Array | null
 }

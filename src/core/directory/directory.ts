@@ -9,16 +9,26 @@
  * neighbour can withhold descriptors but never forge or alter one. Two
  * consequences we accept and document in docs/notes/path-and-directory.md:
  * views differ between tabs (partitioning), and Sybils are limited only by
- * cost (capped weight now, proof of work later).
+ * cost: capped path weight, and proof of work on every descriptor (./work.ts,
+ * Tor proposal 327), without which a descriptor is not stored.
  *
- * Memory is bounded by {@link MAX_DIRECTORY_ENTRIES}; when full, the entry
- * that expires soonest (then the lowest capacity) is dropped, and a newcomer
- * that would rank below every stored entry is not stored. Listeners hear of
- * every change (added, replaced, removed) after the state has changed.
+ * Directory flood (issue #13 item 3, docs/PROTOCOL.md): memory is bounded by
+ * {@link MAX_DIRECTORY_ENTRIES}, and nothing a descriptor *claims* (its
+ * `published`, `expires` or capacity) decides who stays or who is gossiped
+ * first, since an attacker claims whatever ranks best. When full, the first
+ * seen stay; a newcomer gets in only with strictly more proven effort than
+ * the least-worked entry, which it displaces (proposal 327's priority by
+ * effort); so while full, the effort this tab asks of newcomers rises
+ * ({@link Directory.admissionEffort}). Gossip goes by local arrival order,
+ * newest first, and a republish moves a relay forward at most once per
+ * {@link RELIST_MIN_INTERVAL_MS}. Listeners hear of every change (added,
+ * replaced, removed) after the state has changed.
  */
 import { ctEqual } from '../bytes.ts'
 import { DescriptorPeerIdMismatchError } from './errors.ts'
-import { checkDescriptorFreshness, checkDescriptorSignature, decodeDescriptor, type RelayDescriptor } from './descriptor.ts'
+import { checkDescriptorFreshness, checkDescriptorSignature, decodeDescriptor, MAX_DESCRIPTOR_CLOCK_SKEW_MS, type RelayDescriptor } from './descriptor.ts'
+import { DEFAULT_RELAY_WORK_EFFORT, MAX_RELAY_WORK_EFFORT, MIN_RELAY_WORK_EFFORT, RELIST_MIN_INTERVAL_MS } from './limits.ts'
+import { checkRelayWork } from './work.ts'
 
 /** Most descriptors kept. 2048 × ≤ 512 bytes ≈ 1 MiB: fine for a tab, far above any near-term network. */
 export const MAX_DIRECTORY_ENTRIES = 2048
@@ -28,7 +38,7 @@ export type AddOutcome =
   | 'added' // a peer id we did not know
   | 'replaced' // newer than the one we had
   | 'unchanged' // not newer than the one we have (gossip repeats are normal)
-  | 'full' // directory full and this one ranks below every stored entry
+  | 'full' // directory full and this one has no more proven effort than the least-worked entry
 
 export type RemoveReason = 'expired' | 'evicted' | 'removed'
 
@@ -51,15 +61,30 @@ export interface DirectoryOptions {
    * descriptor with {@link DescriptorPeerIdMismatchError}.
    */
   readonly bindsPeerId?: (peerId: string, signingKey: Uint8Array) => boolean
+  /** Least proof-of-work effort accepted (default {@link DEFAULT_RELAY_WORK_EFFORT}; seeds announce theirs). */
+  readonly minEffort?: number
 }
 
-interface Entry { readonly descriptor: RelayDescriptor, readonly bytes: Uint8Array }
+interface Entry {
+  readonly descriptor: RelayDescriptor
+  readonly bytes: Uint8Array
+  /** Proven effort of the stored version (./work.ts). */
+  readonly effort: number
+  /** Arrival order of the peer id (kept across republishes): older entries are evicted last. */
+  readonly firstSeen: number
+  /** Local time this entry was last put at the front of gossip. */
+  readonly listedAt: number
+  /** Arrival order of that listing, to break ties without looking at anything claimed. */
+  readonly listedSeq: number
+}
 
-/** Eviction order: soonest expiry first, then lowest capacity, then peer id (deterministic). */
-function ranksBelow (a: RelayDescriptor, b: RelayDescriptor): boolean {
-  if (a.expires !== b.expires) return a.expires < b.expires
-  if (a.capacity !== b.capacity) return a.capacity < b.capacity
-  return a.peerId < b.peerId
+/**
+ * Eviction order, from nothing a descriptor can claim: least proven effort
+ * first, then the most recently arrived (first seen wins).
+ */
+function evictsBefore (a: Entry, b: Entry): boolean {
+  if (a.effort !== b.effort) return a.effort < b.effort
+  return a.firstSeen > b.firstSeen
 }
 
 export class Directory {
@@ -67,22 +92,46 @@ export class Directory {
   private readonly listeners = new Set<DirectoryListener>()
   private readonly maxEntries: number
   private readonly bindsPeerId: ((peerId: string, signingKey: Uint8Array) => boolean) | undefined
+  private minEffort: number
+  private arrivals = 0
 
   constructor (opts: DirectoryOptions = {}) {
     this.maxEntries = opts.maxEntries ?? MAX_DIRECTORY_ENTRIES
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new RangeError('Directory: maxEntries must be a positive integer')
     this.bindsPeerId = opts.bindsPeerId
+    this.minEffort = checkEffort(opts.minEffort ?? DEFAULT_RELAY_WORK_EFFORT)
   }
 
   get size (): number { return this.entries.size }
 
+  /** Least effort accepted from now on (a seed announced one). Entries already stored stay. */
+  setMinEffort (effort: number): void {
+    this.minEffort = checkEffort(effort)
+  }
+
+  /**
+   * The effort a newcomer needs to be stored: the minimum, or while the
+   * directory is full, one more than the least-worked entry (the adaptive
+   * part of proposal 327: the price rises under a flood). A tab publishes
+   * with at least this much so tabs in the same state take it.
+   */
+  admissionEffort (): number {
+    if (this.entries.size < this.maxEntries) return this.minEffort
+    const low = this.leastWorked()
+    return low == null ? this.minEffort : Math.max(this.minEffort, Math.min(MAX_RELAY_WORK_EFFORT, low.effort + 1))
+  }
+
   /**
    * Verify and store an encoded descriptor received at `now` (ms). Throws a
    * named {@link DescriptorError} (too large, malformed, expired, from the
-   * future, lifetime too long, bad signature, peer-id mismatch) when invalid.
+   * future, lifetime too long, missing/insufficient/stale proof of work, bad
+   * signature, peer-id mismatch) when invalid.
    *
    * A descriptor not newer than the stored one is answered 'unchanged' before
-   * its signature is checked (gossip repeats cost no Ed25519 verify). A
+   * its signature is checked (gossip repeats cost no Ed25519 verify); the
+   * proof of work (one small blake2b) is checked before the signature too,
+   * and a newcomer a full directory would refuse is answered 'full' without
+   * verifying its signature. A
    * replacement must be signed by the same key as the stored descriptor (key
    * pinning for the lifetime of the entry).
    */
@@ -92,25 +141,41 @@ export class Directory {
     checkDescriptorFreshness(d, now)
     const old = this.entries.get(d.peerId)
     if (old != null && old.descriptor.published >= d.published) return 'unchanged'
+    const effort = checkRelayWork(d, now, this.minEffort, MAX_DESCRIPTOR_CLOCK_SKEW_MS)
+    if (old == null && this.entries.size >= this.maxEntries) {
+      this.prune(now)
+      // Refused before the Ed25519 verify: a flood against a full directory costs one blake2b each.
+      if (this.entries.size >= this.maxEntries && (this.leastWorked()?.effort ?? Infinity) >= effort) return 'full'
+    }
     checkDescriptorSignature(decoded)
     if (this.bindsPeerId != null && !this.bindsPeerId(d.peerId, d.signingKey)) throw new DescriptorPeerIdMismatchError()
     if (old != null && old.descriptor.expires > now && !ctEqual(old.descriptor.signingKey, d.signingKey)) {
       throw new DescriptorPeerIdMismatchError('descriptor signing key differs from the one pinned for this peer id')
     }
 
-    const entry: Entry = { descriptor: d, bytes: bytes.slice() }
     if (old != null) {
-      this.entries.set(d.peerId, entry)
+      // A republish keeps its place in arrival order; it moves to the front
+      // of gossip only if it has not been there for RELIST_MIN_INTERVAL_MS.
+      const relist = now - old.listedAt >= RELIST_MIN_INTERVAL_MS
+      this.entries.set(d.peerId, {
+        descriptor: d,
+        bytes: bytes.slice(),
+        effort,
+        firstSeen: old.firstSeen,
+        listedAt: relist ? now : old.listedAt,
+        listedSeq: relist ? ++this.arrivals : old.listedSeq
+      })
       this.emit({ type: 'replaced', descriptor: d, previous: old.descriptor })
       return 'replaced'
     }
     if (this.entries.size >= this.maxEntries) {
-      const victim = this.lowestRanked()
-      if (victim == null || !ranksBelow(victim.descriptor, d)) return 'full'
+      const victim = this.leastWorked()
+      if (victim == null || victim.effort >= effort) return 'full'
       this.entries.delete(victim.descriptor.peerId)
       this.emit({ type: 'removed', descriptor: victim.descriptor, reason: 'evicted' })
     }
-    this.entries.set(d.peerId, entry)
+    const seq = ++this.arrivals
+    this.entries.set(d.peerId, { descriptor: d, bytes: bytes.slice(), effort, firstSeen: seq, listedAt: now, listedSeq: seq })
     this.emit({ type: 'added', descriptor: d })
     return 'added'
   }
@@ -149,11 +214,19 @@ export class Directory {
     return [...this.entries.values()].map(e => e.descriptor).sort((a, b) => (a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0))
   }
 
-  /** Encoded descriptors unexpired at `now`, newest first, at most `limit`: what to gossip. */
+  /** Proven effort of a stored descriptor, or undefined. */
+  effortOf (peerId: string): number | undefined { return this.entries.get(peerId)?.effort }
+
+  /**
+   * Encoded descriptors unexpired at `now`, at most `limit`: what to gossip.
+   * Most recently listed here first (local arrival, never the claimed
+   * `published`), so a new relay spreads and a directory larger than `limit`
+   * rotates through its entries as they republish.
+   */
   encodedForSharing (now: number, limit: number): Uint8Array[] {
     return [...this.entries.values()]
       .filter(e => e.descriptor.expires > now)
-      .sort((a, b) => b.descriptor.published - a.descriptor.published)
+      .sort((a, b) => b.listedAt - a.listedAt || b.listedSeq - a.listedSeq)
       .slice(0, Math.max(0, limit))
       .map(e => e.bytes.slice())
   }
@@ -164,13 +237,18 @@ export class Directory {
     return () => { this.listeners.delete(listener) }
   }
 
-  private lowestRanked (): Entry | undefined {
+  private leastWorked (): Entry | undefined {
     let low: Entry | undefined
-    for (const e of this.entries.values()) if (low == null || ranksBelow(e.descriptor, low.descriptor)) low = e
+    for (const e of this.entries.values()) if (low == null || evictsBefore(e, low)) low = e
     return low
   }
 
   private emit (event: DirectoryEvent): void {
     for (const l of [...this.listeners]) l(event)
   }
+}
+
+function checkEffort (effort: number): number {
+  if (!Number.isInteger(effort) || effort < MIN_RELAY_WORK_EFFORT || effort > MAX_RELAY_WORK_EFFORT) throw new RangeError('Directory: effort must be an integer in 1..2^32-1')
+  return effort
 }

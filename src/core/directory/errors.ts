@@ -16,6 +16,8 @@ export type DescriptorRejectReason =
   | 'from-future' // published > now + MAX_DESCRIPTOR_CLOCK_SKEW_MS
   | 'lifetime-too-long' // expires - published > MAX_DESCRIPTOR_LIFETIME_MS
   | 'peer-id-mismatch' // signing key does not belong to the peer id (caller's binding check)
+  | 'insufficient-work' // no proof of work, less effort than required, or a proof that does not meet its effort (work.ts)
+  | 'stale-work' // proof of work made for an epoch this tab no longer (or not yet) accepts
 
 /** Base class of every descriptor rejection. */
 export class DescriptorError extends ProtocolError {
@@ -53,4 +55,12 @@ export class DescriptorLifetimeError extends DescriptorError {
 
 export class DescriptorPeerIdMismatchError extends DescriptorError {
   constructor (message = 'descriptor signing key does not belong to its peer id') { super('peer-id-mismatch', message); this.name = 'DescriptorPeerIdMismatchError' }
+}
+
+export class DescriptorWorkError extends DescriptorError {
+  constructor (message = 'descriptor proof of work is missing or insufficient') { super('insufficient-work', message); this.name = 'DescriptorWorkError' }
+}
+
+export class DescriptorStaleWorkError extends DescriptorError {
+  constructor (message = 'descriptor proof of work is for an epoch outside the accepted window') { super('stale-work', message); this.name = 'DescriptorStaleWorkError' }
 }

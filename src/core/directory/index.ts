@@ -2,3 +2,5 @@
 export * from './descriptor.ts'
 export * from './directory.ts'
 export * from './errors.ts'
+export * from './limits.ts'
+export * from './work.ts'
