@@ -10,7 +10,7 @@ import { toHex } from '../../core/bytes.ts'
 import { decodeChatFrame } from '../../core/chat/index.ts'
 import { E2eSession } from '../../core/rendezvous/index.ts'
 import { systemRandom } from '../../core/random.ts'
-import type { Contact, Message, Profile } from '../../storage/types.ts'
+import type { Contact, IssuedInvite, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion/index.ts'
 import type { IncomingIntroduction, RendezvousLink } from '../onion-service/index.ts'
@@ -18,6 +18,7 @@ import { ChatService } from './service.ts'
 
 export interface FakeProfile extends Profile {
   contacts: Map<string, Contact>
+  invites: Map<string, IssuedInvite>
   messages: Map<string, Map<string, Message>>
   failPuts: number
 }
@@ -25,10 +26,12 @@ export interface FakeProfile extends Profile {
 export function fakeProfile (): FakeProfile {
   const contacts = new Map<string, Contact>()
   const messages = new Map<string, Map<string, Message>>()
+  const invites = new Map<string, IssuedInvite>()
   const p = {
     identity: { publicKey: systemRandom(32), displayName: 'Me', createdAt: 0 },
     contacts,
     messages,
+    invites,
     failPuts: 0,
     sign: async () => new Uint8Array(64),
     backupFile: async () => new Uint8Array(0),
@@ -47,7 +50,9 @@ export function fakeProfile (): FakeProfile {
     },
     listMessages: async (cid: string) => [...(messages.get(cid)?.values() ?? [])],
     deleteConversation: async (cid: string) => { messages.delete(cid) },
-    clearHistory: async (cid: string) => { messages.delete(cid) }
+    clearHistory: async (cid: string) => { messages.delete(cid) },
+    listIssuedInvites: async () => [...invites.values()],
+    putIssuedInvite: async (i: IssuedInvite) => { invites.set(i.id, i) }
   }
   return p as unknown as FakeProfile
 }
