@@ -18,7 +18,7 @@ import { toHex } from '../../core/bytes.ts'
 import {
   AUTH_ID_LEN, HS_DESCRIPTOR_LIFETIME_MS, HS_REPUBLISH_MS, INTRO_POINTS, descriptorId, descriptorSigningSeed, encodeEstablishIntro,
   encodeHsDescriptor, encodeRendezvous1, openIntroduce, publishPeriods, RendezvousLimiter, REPLAY_CACHE_MAX, ReplayCache, responsibleHsDirs, serviceHandshake,
-  type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo
+  verifyInviteProof, type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo
 } from '../../core/rendezvous/index.ts'
 import { KEEPALIVE_MS, SERVICE_CHECK_MS } from './constants.ts'
 import { RendezvousLimitError } from './errors.ts'
@@ -115,13 +115,16 @@ export class HiddenService {
     const enc = this.introEnc
     if (enc == null) return
     try {
-      const { intro, clientEphemeral } = await openIntroduce({
+      const { intro, clientEphemeral, invite } = await openIntroduce({
         data, serviceKey: this.deps.identity.publicKey, introEncSecret: enc.secret, introEncKey: enc.publicKey,
         replay: this.replay, now: this.now(), dh: this.deps.dh
       })
+      // The proof is bound to this transcript: our key, the client's key, this X (core/rendezvous/invite-proof.ts).
+      const transcript = { serviceKey: this.deps.identity.publicKey, clientKey: intro.clientKey, clientEphemeral }
       let accepted = false
       this.onIntroduction({
         intro,
+        invite: invite == null ? null : { inviteId: invite.inviteId, proves: (secret) => verifyInviteProof(invite, secret, transcript) },
         accept: async () => {
           // One rendezvous per introduction: the cookie is single-use at the RP anyway.
           if (accepted) throw new RendezvousLimitError('This introduction was already answered.')
