@@ -8,7 +8,9 @@
  *
  * The threats: an introduction point or anyone with our invite can replay or
  * flood INTRODUCE2s (replay cache; RendezvousLimiter bounds the circuits they
- * make us build); a relay that leaves takes an introduction point with it
+ * make us build; a stranger's invite proof is handed over bound to this
+ * INTRODUCE's transcript, for the caller to check against the invites it
+ * issued); a relay that leaves takes an introduction point with it
  * (rebuilt, descriptor republished). Nothing here logs keys, names, peer ids
  * or payloads.
  */

@@ -112,6 +112,7 @@ describe('invite links', () => {
     const bytes = base64urlDecode(await createInvitePayload(fields(), signer))!
     bytes[0] = 1
     expect(() => decodeInvite(base64urlEncode(bytes), NOW)).toThrow(UnsupportedInviteVersionError)
+    expect(() => decodeInvite(base64urlEncode(bytes), NOW)).toThrow(/older version of Shallot and no longer works/)
   })
 
   it('each invite gets a fresh secret', () => {
