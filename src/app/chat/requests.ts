@@ -122,7 +122,11 @@ export class RequestPolicy {
       if (pending >= MAX_PENDING_REQUESTS) { this.refuse('quota'); return }
       this.inProgress.add(keyHex)
       try {
-        const contact: Contact = { id: toHex(systemRandom(16)), publicKey: intro.clientKey, displayName: name, relays: [], state: 'request', verified: false, addedAt: this.host.now() }
+        // The invite it came through is kept with the request (which link was used, for the person who made several).
+        const contact: Contact = {
+          id: toHex(systemRandom(16)), publicKey: intro.clientKey, displayName: name, relays: [], state: 'request', verified: false, addedAt: this.host.now(),
+          ...(incoming.invite != null ? { inviteId: toHex(incoming.invite.inviteId) } : {})
+        }
         await profile.putContact(contact)
         if (this.host.profile() !== profile) return
         await this.host.syncContacts()

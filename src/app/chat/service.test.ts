@@ -242,7 +242,7 @@ describe('ChatService: invite proofs on the wire', () => {
     expect(profile.contacts.size).toBe(0)
     expect(svc.refusedRequests().get('bad-proof')).toBe(1)
     await introduceTo(svc, profile, invite)
-    expect([...profile.contacts.values()].map(c => [c.displayName, c.state])).toEqual([['Bob', 'request']])
+    expect([...profile.contacts.values()].map(c => [c.displayName, c.state, c.inviteId])).toEqual([['Bob', 'request', invite.id]])
   })
 
   it('while the inviter has not accepted us, our introductions prove their invite; once accepted they carry none', async () => {
