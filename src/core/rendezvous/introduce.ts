@@ -9,7 +9,7 @@
  * its own. The introduction point sees authId, X and ciphertext only.
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js'
-import { ByteReader, concatBytes } from '../bytes.ts'
+import { ByteReader, concatBytes, isAllZero } from '../bytes.ts'
 import type { X25519Dh } from '../crypto/ntor.ts'
 import { ProtocolError } from '../errors.ts'
 import { hkdfSha256, sha256 } from '../crypto/primitives.ts'
@@ -65,9 +65,17 @@ export interface HeldInvite {
   readonly secret: Uint8Array
 }
 
-/** The invite-proof field: u8 0 (none), or u8 1 | inviteId | proof (spec §6 "Invite proof"). */
+/** Length of the invite-proof field: flag, invite id, proof. */
+const INVITE_FIELD_LEN = 1 + INVITE_ID_LEN + INVITE_PROOF_LEN
+
+/**
+ * The invite-proof field (spec §6 "Invite proof"): u8 1 | inviteId | proof,
+ * or u8 0 and zeros. Always the same length, so the introduction point
+ * cannot tell a first contact from a known contact reconnecting by the
+ * ciphertext's size.
+ */
 function inviteField (claim: InviteClaim | null): Uint8Array {
-  return claim == null ? Uint8Array.of(0) : concatBytes(Uint8Array.of(1), claim.inviteId, claim.proof)
+  return claim == null ? new Uint8Array(INVITE_FIELD_LEN) : concatBytes(Uint8Array.of(1), claim.inviteId, claim.proof)
 }
 
 /**
@@ -130,8 +138,11 @@ function parsePlaintext (pt: Uint8Array): { intro: IntroducePlaintext, invite: I
     const clientName = readLengthPrefixed(r, 0, CLIENT_NAME_MAX_LEN, 'client name')
     const timestamp = readU64(r)
     const hasInvite = r.u8()
-    if (hasInvite > 1) throw new IntroduceError('The introduction is malformed.', 'malformed-cell')
-    const invite = hasInvite === 1 ? { inviteId: r.bytes(INVITE_ID_LEN), proof: r.bytes(INVITE_PROOF_LEN) } : null
+    const inviteId = r.bytes(INVITE_ID_LEN)
+    const proof = r.bytes(INVITE_PROOF_LEN)
+    // One encoding only: flag 0 comes with zeros.
+    if (hasInvite > 1 || (hasInvite === 0 && !(isAllZero(inviteId) && isAllZero(proof)))) throw new IntroduceError('The introduction is malformed.', 'malformed-cell')
+    const invite = hasInvite === 1 ? { inviteId, proof } : null
     const bodyLen = r.offset
     const sig = r.bytes(ED25519_SIG_LEN)
     r.end()

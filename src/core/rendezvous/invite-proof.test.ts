@@ -51,8 +51,10 @@ describe('invite proof (spec §6 "Invite proof"; rend-spec-v3 §7 [CLIENT-AUTH])
     expect(toHex(await introduce(invite))).not.toContain(toHex(invite.inviteId))
   })
 
-  it('an INTRODUCE without an invite carries no claim', async () => {
-    expect((await open(await introduce(null))).invite).toBeNull()
+  it('an INTRODUCE without an invite carries no claim, and is as long as one with a proof (the introduction point cannot tell a first contact by size)', async () => {
+    const without = await introduce(null)
+    expect((await open(without)).invite).toBeNull()
+    expect(without.length).toBe((await introduce(invite)).length)
   })
 
   it('a wrong secret, a proof replayed with another X, shown to another service or moved to another client key does not verify', async () => {
