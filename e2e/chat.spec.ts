@@ -148,6 +148,28 @@ test('Alice and Bob chat through rendezvous circuits: delivered exactly once and
   for (const p of [...relays, alice, bob]) await p.context.close()
 })
 
+test('an invite revoked before it is used lets nobody in: the request never appears and the inviter\'s service counts it as revoked', async ({ browser, relay }) => {
+  test.setTimeout(240_000)
+  const relays: Peer[] = []
+  for (let i = 0; i < 4; i++) relays.push(await openPeer(browser, appPath(relay.address).replace('/?', '/harness.html?')))
+  const carol = await openPeer(browser, chatPath(relay.address))
+  await createIdentity(carol.page, 'Carol')
+  const carolInvite = await inviteFragment(carol.page)
+  await carol.page.getByTestId('issued-invite').getByRole('button', { name: 'Revoke' }).click()
+  await expect(carol.page.getByTestId('issued-invite').filter({ hasText: 'Revoked' })).toHaveCount(1)
+  const bob = await openPeer(browser, chatPath(relay.address, carolInvite))
+  await createIdentity(bob.page, 'Bob')
+  for (const r of relays) await waitRelays(r.page, 5)
+
+  await addContact(bob.page) // the link itself still opens: only Carol's service knows it was revoked
+  await expect.poll(async () => await carol.page.evaluate(() => window.shallotChat!.refusedRequests()['revoked-invite'] ?? 0), { timeout: 90_000 }).toBeGreaterThan(0)
+  expect(await carol.page.evaluate(() => window.shallotChat!.contacts())).toBe(0)
+  await expect(conversationEntry(carol.page, 'Bob')).toHaveCount(0)
+  await conversationEntry(bob.page, 'Carol').click()
+  await expect(bob.page.getByText('Waiting for Carol to accept')).toBeVisible()
+  for (const p of [...relays, carol, bob]) await p.context.close()
+})
+
 test('an INTRODUCE replay is refused without any change, and a descriptor published under a contact\'s id by someone else gives a clear warning and no delivery', async ({ browser, relay }) => {
   test.setTimeout(300_000)
   const relays: Peer[] = []

@@ -221,6 +221,24 @@ test.describe('identity', () => {
     await b.context.close()
   })
 
+  test('the invites I made are listed; one revoked shows as revoked, also after a reload', async ({ browser }) => {
+    const { context, page } = await openPeer(browser, '/')
+    await createIdentity(page, 'Ann')
+    await makeInvite(page)
+    await makeInvite(page)
+    const listed = page.getByTestId('issued-invite')
+    await expect(listed).toHaveCount(2)
+    await expect(listed.filter({ hasText: 'Active' })).toHaveCount(2)
+    await listed.first().getByRole('button', { name: 'Revoke' }).click()
+    await expect(page.getByRole('status').filter({ hasText: 'The invite was revoked' })).toBeVisible()
+    await expect(listed.filter({ hasText: 'Revoked' })).toHaveCount(1)
+    await expect(listed.getByRole('button', { name: 'Revoke' })).toHaveCount(1)
+    await page.reload()
+    await expect(page.getByTestId('issued-invite').filter({ hasText: 'Revoked' })).toHaveCount(1)
+    await expect(page.getByTestId('issued-invite').filter({ hasText: 'Active' })).toHaveCount(1)
+    await context.close()
+  })
+
   test('a link with one character changed, an expired, oversized or malformed link is refused and changes nothing', async ({ browser }) => {
     const a = await openPeer(browser, '/')
     const b = await openPeer(browser, '/')
@@ -267,8 +285,15 @@ test.describe('identity', () => {
     }, contactKey)
     expect(await page.evaluate(async () => (await window.shallotIdentity!.store()!.listMessages('c1')).map(m => m.text)))
       .toEqual(['the eagle lands at midnight', 'bring the blue umbrella'])
+    // An issued invite is kept too (id and secret, docs/IDENTITY.md): sealed like the rest.
+    const link = await makeInvite(page)
+    const invite = Buffer.from(link.slice(link.indexOf('#invite=') + '#invite='.length), 'base64url')
+    const inviteId = invite.subarray(1, 17).toString('hex')
+    const inviteSecret = invite.subarray(invite.length - 64 - 32, invite.length - 64).toString('hex')
 
     const dump = await dumpIndexedDb(page)
+    expect(dump, 'invite id').not.toContain(inviteId)
+    expect(dump, 'invite secret').not.toContain(inviteSecret)
     expect(dump).toContain('"store":"messages"')
     const toHex = (s: string) => Buffer.from(s).toString('hex')
     for (const secret of ['eagle', 'umbrella', 'Zebulon', 'Plaintextname', 'secret-relay', 'Quentin', 'Ownname']) {

@@ -4,7 +4,7 @@
  * key is still a non-extractable Web Crypto key.
  */
 import { importSigningKey, signWith } from './keys.ts'
-import { IdentityExistsError, type Contact, type Conversation, type Message, type NewIdentity, type Profile, type ProfileBackend, type StoredIdentity } from './types.ts'
+import { IdentityExistsError, type Contact, type Conversation, type IssuedInvite, type Message, type NewIdentity, type Profile, type ProfileBackend, type StoredIdentity } from './types.ts'
 
 interface MemoryState {
   identity: StoredIdentity
@@ -13,6 +13,7 @@ interface MemoryState {
   contacts: Map<string, Contact>
   conversations: Map<string, Conversation>
   messages: Map<string, Map<string, Message>>
+  invites: Map<string, IssuedInvite>
 }
 
 class MemoryProfile implements Profile {
@@ -46,6 +47,8 @@ class MemoryProfile implements Profile {
   async clearHistory (contactId: string): Promise<void> {
     for (const c of this.conversationIdsOf(contactId)) this.s.messages.delete(c)
   }
+  async listIssuedInvites (): Promise<IssuedInvite[]> { return [...this.s.invites.values()].map(i => structuredClone(i)).sort((a, b) => a.createdAt - b.createdAt) }
+  async putIssuedInvite (i: IssuedInvite): Promise<void> { this.s.invites.set(i.id, structuredClone(i)) }
   private conversationIdsOf (contactId: string): string[] {
     return [contactId, ...[...this.s.conversations.values()].filter(c => c.contactId === contactId).map(c => c.id)]
   }
@@ -74,7 +77,8 @@ export function memoryProfileBackend (): MemoryProfileBackend {
         backup: n.backup.slice(),
         contacts: new Map(),
         conversations: new Map(),
-        messages: new Map()
+        messages: new Map(),
+        invites: new Map()
       }
       writes++
       return new MemoryProfile(state)

@@ -10,7 +10,7 @@ import { RecordCipher, generateStorageKey } from './seal.ts'
 import { wipeOrigin } from './nuke.ts'
 import {
   IdentityExistsError,
-  type Contact, type Conversation, type Message, type NewIdentity, type Profile, type ProfileBackend, type StoredIdentity
+  type Contact, type Conversation, type IssuedInvite, type Message, type NewIdentity, type Profile, type ProfileBackend, type StoredIdentity
 } from './types.ts'
 
 class IdbProfile implements Profile {
@@ -99,6 +99,31 @@ class IdbProfile implements Profile {
     const tx = this.db.transaction('messages', 'readwrite')
     for (const c of convIds) await tx.store.delete(messageRange(c))
     await tx.done
+  }
+
+  /**
+   * Issued invites are one sealed record in the profile store (key
+   * 'invites'), so IndexedDB's keys show neither how many there are nor their
+   * ids. Writes are chained: each reads the list the previous one wrote (the
+   * Web Crypto step in between would end an IndexedDB transaction).
+   */
+  private inviteWrites: Promise<void> = Promise.resolve()
+
+  async listIssuedInvites (): Promise<IssuedInvite[]> {
+    const row = await this.db.get('profile', 'invites')
+    if (row == null) return []
+    return (await this.cipher.open<{ invites: IssuedInvite[] }>('profile', ['invites'], row)).invites
+  }
+
+  async putIssuedInvite (invite: IssuedInvite): Promise<void> {
+    const write = this.inviteWrites.then(async () => {
+      const list = (await this.listIssuedInvites()).filter(i => i.id !== invite.id)
+      list.push(invite)
+      list.sort((a, b) => a.createdAt - b.createdAt)
+      await this.db.put('profile', await this.cipher.seal('profile', ['invites'], { invites: list }), 'invites')
+    })
+    this.inviteWrites = write.catch(() => {})
+    await write
   }
 
   /** The contact's conversations: the 1:1 conversation (id = contact id) and any recorded with its contactId. */

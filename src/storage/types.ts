@@ -32,6 +32,8 @@ export interface Contact {
   readonly addedAt: number
   /** Hex id of the invite this contact came from, if any. */
   readonly inviteId?: string
+  /** The secret of their invite (we added them from it): our introductions prove it until they know our key (core/rendezvous/invite-proof.ts). */
+  readonly inviteSecret?: Uint8Array
   /** Set when *we* declined their request (as opposed to them declining ours). */
   readonly declinedByUs?: boolean
   /** Our accept or decline, until the contact acknowledges it (survives a reload). */
@@ -63,6 +65,23 @@ export interface Message {
   readonly status?: string
 }
 
+/**
+ * An invite this identity issued: what our service checks an introduction
+ * from an unknown key against (docs/RENDEZVOUS.md §6 "Invite proof").
+ */
+export interface IssuedInvite {
+  /** Hex of the invite id in the link. */
+  readonly id: string
+  /** The secret in the link, which an introduction must prove. */
+  readonly secret: Uint8Array
+  /** ms since the Unix epoch. */
+  readonly createdAt: number
+  /** ms since the Unix epoch, as in the link (1 s resolution). */
+  readonly expiresAt: number
+  /** Revoked by the user: its proofs are refused from then on. */
+  readonly revoked: boolean
+}
+
 /** The message/contact API other features use. Conversation id of a 1:1 chat = the contact id. */
 export interface ChatStore {
   putContact (contact: Contact): Promise<void>
@@ -78,6 +97,10 @@ export interface ChatStore {
   deleteConversation (conversationId: string): Promise<void>
   /** Removes every message exchanged with the contact (its conversations stay). */
   clearHistory (contactId: string): Promise<void>
+  /** The invites this identity issued, oldest first. */
+  listIssuedInvites (): Promise<IssuedInvite[]>
+  /** Add an issued invite, or replace the one with its id (revoking). */
+  putIssuedInvite (invite: IssuedInvite): Promise<void>
 }
 
 /** An unlocked profile: the identity, its signing key, and the encrypted store. */

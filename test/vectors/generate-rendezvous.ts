@@ -26,6 +26,8 @@ function recording (r: RandomSource): { random: RandomSource, log: Uint8Array[] 
 }
 
 export const RENDEZVOUS_SEED = 'shallot-rendezvous-v1'
+/** The invite the client proves comes from its own stream, so adding it left every other recorded value as it was. */
+export const RENDEZVOUS_INVITE_SEED = 'shallot-rendezvous-invite-v1'
 /** 2026-01-01T00:20:34.567Z, 20 minutes into a period (so only one period is published). */
 export const RENDEZVOUS_NOW = 1_767_225_600_000 + 1_234_567
 
@@ -51,12 +53,14 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
   const rp = { peerId: '12D3KooWShallotRendezvousPoint', nodeId: r(32), onionKey: x25519PublicKey(r(32)) }
   const cookie = r(20)
   const authId = (introPoints[0] as { authId: Uint8Array }).authId
+  const ri = seededRandom(RENDEZVOUS_INVITE_SEED)
+  const invite = { inviteId: ri(16), secret: ri(32) }
   const c = recording(r)
   const { data: introduce1, state } = await createIntroduce({
-    serviceKey: A, authId, introEncKey: S, rp, cookie, clientKey: B, clientName: 'Bob', timestamp: now, sign: signer(clientSeed), random: c.random, dh: nobleDh
+    serviceKey: A, authId, introEncKey: S, rp, cookie, clientKey: B, clientName: 'Bob', timestamp: now, sign: signer(clientSeed), random: c.random, dh: nobleDh, invite
   })
   const X = state.X.slice()
-  const { intro, clientEphemeral } = await openIntroduce({ data: introduce1, serviceKey: A, introEncSecret, introEncKey: S, replay: new ReplayCache(REPLAY_CACHE_MAX), now, dh: nobleDh })
+  const { intro, clientEphemeral, invite: claim } = await openIntroduce({ data: introduce1, serviceKey: A, introEncSecret, introEncKey: S, replay: new ReplayCache(REPLAY_CACHE_MAX), now, dh: nobleDh })
   const s = recording(r)
   const { reply, keys: serviceKeys } = await serviceHandshake({ serviceKey: A, clientKey: intro.clientKey, clientEphemeral, cookie: intro.cookie, sign: signer(serviceSeed), random: s.random, dh: nobleDh })
   const clientKeys = await clientFinishHandshake(state, reply, nobleDh)
@@ -70,8 +74,9 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
   ]
 
   return {
-    description: 'Shallot onion service (docs/RENDEZVOUS.md §3-7): descriptor id/key, one descriptor, one INTRODUCE1 body, one RENDEZVOUS1 body and reply, the session keys and one e2e frame per direction. Randomness is seededRandom(seed), consumed in this order: serviceIdentitySeed, clientIdentitySeed, introEncSecret, per intro point nodeId | onion secret (not recorded) | authId, descriptorNonce, rendezvousPoint nodeId | onion secret (not recorded), cookie, x, y. now is fixed; revision = timestamp = now, expires = now + 1 period. Signers are Ed25519 over the recorded seeds. See docs/RENDEZVOUS.md §9.',
+    description: 'Shallot onion service (docs/RENDEZVOUS.md §3-7): descriptor id/key, one descriptor, one INTRODUCE1 body (with an invite proof; invite id and secret from seededRandom(inviteSeed)), one RENDEZVOUS1 body and reply, the session keys and one e2e frame per direction. Randomness is seededRandom(seed), consumed in this order: serviceIdentitySeed, clientIdentitySeed, introEncSecret, per intro point nodeId | onion secret (not recorded) | authId, descriptorNonce, rendezvousPoint nodeId | onion secret (not recorded), cookie, x, y. now is fixed; revision = timestamp = now, expires = now + 1 period. Signers are Ed25519 over the recorded seeds. See docs/RENDEZVOUS.md §9.',
     seed: RENDEZVOUS_SEED,
+    inviteSeed: RENDEZVOUS_INVITE_SEED,
     now,
     serviceIdentitySeed: toHex(serviceSeed),
     serviceIdentityKey: toHex(A),
@@ -93,6 +98,9 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
     cookie: toHex(cookie),
     clientName: 'Bob',
     timestamp: now,
+    inviteId: toHex(invite.inviteId),
+    inviteSecret: toHex(invite.secret),
+    inviteProof: toHex((claim as { proof: Uint8Array }).proof),
     x: toHex(c.log[0] as Uint8Array),
     X: toHex(X),
     introduce1: toHex(introduce1),

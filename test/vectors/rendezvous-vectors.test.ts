@@ -6,6 +6,7 @@
  * with the recorded secret, the recorded y reproduces the reply, the recorded
  * x finishes the handshake to the recorded keys, and the frames open.
  */
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { check, once } from './vector-file.ts'
 import { fromHex, toHex } from '../../src/core/bytes.ts'
@@ -13,7 +14,7 @@ import { nobleDh } from '../../src/core/crypto/ntor.ts'
 import { ed25519SignWithSeed } from '../../src/core/identity/keys.ts'
 import {
   clientFinishHandshake, descriptorId, descriptorKey, E2eSession, openHsDescriptor, openIntroduce, parseHsDescriptorOuter,
-  REPLAY_CACHE_MAX, ReplayCache, serviceHandshake
+  REPLAY_CACHE_MAX, ReplayCache, serviceHandshake, verifyInviteProof
 } from '../../src/core/rendezvous/index.ts'
 import { generateRendezvousVector } from './generate-rendezvous.ts'
 
@@ -22,7 +23,7 @@ interface Vector {
   now: number, period: number, serviceIdentitySeed: string, serviceIdentityKey: string, clientIdentityKey: string, descId: string, descKey: string,
   descriptorSigningKey: string, introEncSecret: string, introEncKey: string, introPoints: { peerId: string, nodeId: string, onionKey: string, authId: string }[],
   revision: number, expires: number, descriptor: string, rendezvousPoint: { peerId: string, nodeId: string, onionKey: string }, cookie: string,
-  clientName: string, timestamp: number, x: string, X: string, introduce1: string, y: string, reply: string, rendezvous1: string, kC2S: string, kS2C: string,
+  clientName: string, timestamp: number, inviteId: string, inviteSecret: string, inviteProof: string, x: string, X: string, introduce1: string, y: string, reply: string, rendezvous1: string, kC2S: string, kS2C: string,
   frames: { direction: string, text: string, frame: string }[]
 }
 
@@ -40,7 +41,7 @@ describe('seeded vectors', () => {
     expect(content.introPoints.map(p => ({ peerId: p.peerId, nodeId: toHex(p.nodeId), onionKey: toHex(p.onionKey), authId: toHex(p.authId) }))).toEqual(v.introPoints)
     expect([content.revision, content.expires]).toEqual([v.revision, v.expires])
 
-    const { intro, clientEphemeral } = await openIntroduce({
+    const { intro, clientEphemeral, invite } = await openIntroduce({
       data: fromHex(v.introduce1), serviceKey: A, introEncSecret: fromHex(v.introEncSecret), introEncKey: fromHex(v.introEncKey), replay: new ReplayCache(REPLAY_CACHE_MAX), now: v.now, dh: nobleDh
     })
     expect(toHex(clientEphemeral)).toBe(v.X)
@@ -48,6 +49,11 @@ describe('seeded vectors', () => {
     expect(toHex(intro.cookie)).toBe(v.cookie)
     expect(intro.rp.peerId).toBe(v.rendezvousPoint.peerId)
     expect([intro.clientName, intro.timestamp]).toEqual([v.clientName, v.timestamp])
+    // The invite proof (§6 "Invite proof"): the recorded one, and Node's own HMAC-SHA256 (RFC 2104) of the documented input.
+    expect([toHex(invite!.inviteId), toHex(invite!.proof)]).toEqual([v.inviteId, v.inviteProof])
+    const proofInput = Buffer.concat([Buffer.from('shallot-invite-proof-v1'), A, intro.clientKey, clientEphemeral, fromHex(v.inviteId)])
+    expect(createHmac('sha256', fromHex(v.inviteSecret)).update(proofInput).digest('hex')).toBe(v.inviteProof)
+    expect(verifyInviteProof(invite!, fromHex(v.inviteSecret), { serviceKey: A, clientKey: intro.clientKey, clientEphemeral })).toBe(true)
 
     const seed = fromHex(v.serviceIdentitySeed)
     const service = await serviceHandshake({

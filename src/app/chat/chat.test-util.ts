@@ -6,18 +6,19 @@
  * links and payloads directly. Test-only (imported by *.test.ts).
  */
 import { expect, vi } from 'vitest'
-import { toHex } from '../../core/bytes.ts'
+import { fromHex, toHex } from '../../core/bytes.ts'
 import { decodeChatFrame } from '../../core/chat/index.ts'
-import { E2eSession } from '../../core/rendezvous/index.ts'
+import { E2eSession, inviteProof, verifyInviteProof } from '../../core/rendezvous/index.ts'
 import { systemRandom } from '../../core/random.ts'
-import type { Contact, Message, Profile } from '../../storage/types.ts'
+import type { Contact, IssuedInvite, Message, Profile } from '../../storage/types.ts'
 import type { IdentityStore } from '../identity/store.ts'
 import type { OnionService } from '../onion/index.ts'
-import type { IncomingIntroduction, RendezvousLink } from '../onion-service/index.ts'
+import type { IncomingIntroduction, InviteClaimCheck, RendezvousLink } from '../onion-service/index.ts'
 import { ChatService } from './service.ts'
 
 export interface FakeProfile extends Profile {
   contacts: Map<string, Contact>
+  invites: Map<string, IssuedInvite>
   messages: Map<string, Map<string, Message>>
   failPuts: number
 }
@@ -25,10 +26,12 @@ export interface FakeProfile extends Profile {
 export function fakeProfile (): FakeProfile {
   const contacts = new Map<string, Contact>()
   const messages = new Map<string, Map<string, Message>>()
+  const invites = new Map<string, IssuedInvite>()
   const p = {
     identity: { publicKey: systemRandom(32), displayName: 'Me', createdAt: 0 },
     contacts,
     messages,
+    invites,
     failPuts: 0,
     sign: async () => new Uint8Array(64),
     backupFile: async () => new Uint8Array(0),
@@ -47,7 +50,9 @@ export function fakeProfile (): FakeProfile {
     },
     listMessages: async (cid: string) => [...(messages.get(cid)?.values() ?? [])],
     deleteConversation: async (cid: string) => { messages.delete(cid) },
-    clearHistory: async (cid: string) => { messages.delete(cid) }
+    clearHistory: async (cid: string) => { messages.delete(cid) },
+    listIssuedInvites: async () => [...invites.values()],
+    putIssuedInvite: async (i: IssuedInvite) => { invites.set(i.id, i) }
   }
   return p as unknown as FakeProfile
 }
@@ -147,8 +152,34 @@ export async function addContact (profile: FakeProfile, svc: ChatService, state:
   return c
 }
 
-export function introduction (clientKey: Uint8Array, accept: () => Promise<RendezvousLink>, name = 'Mallory'): IncomingIntroduction {
-  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientName: name, timestamp: 0 }, accept }
+/** An introduction as the service hands it to the request policy; `invite` is what it proves (null: none). */
+export function introduction (clientKey: Uint8Array, accept: () => Promise<RendezvousLink>, name = 'Mallory', invite: InviteClaimCheck | null = null): IncomingIntroduction {
+  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientName: name, timestamp: 0 }, invite, accept }
+}
+
+/** An invite this profile issued (as Invites.create keeps it), valid for a day unless told otherwise. */
+export async function issueInvite (profile: FakeProfile, over: Partial<IssuedInvite> = {}): Promise<IssuedInvite> {
+  const invite: IssuedInvite = { id: toHex(systemRandom(16)), secret: systemRandom(32), createdAt: Date.now(), expiresAt: Date.now() + 86_400_000, revoked: false, ...over }
+  await profile.putIssuedInvite(invite)
+  return invite
+}
+
+/**
+ * What the service would hand over for an INTRODUCE from `clientKey` with
+ * ephemeral X `X` carrying the real HMAC proof (core/rendezvous/invite-proof.ts)
+ * made with `secret` over `provenX` (default: X itself).
+ */
+export function inviteClaim (profile: FakeProfile, clientKey: Uint8Array, invite: { id: string, secret: Uint8Array }, opts: { X?: Uint8Array, provenX?: Uint8Array } = {}): InviteClaimCheck {
+  const X = opts.X ?? systemRandom(32)
+  const inviteId = fromHex(invite.id)
+  const transcript = { serviceKey: profile.identity.publicKey, clientKey, clientEphemeral: X }
+  const proof = inviteProof(inviteId, invite.secret, { ...transcript, clientEphemeral: opts.provenX ?? X })
+  return { inviteId, proves: (secret) => verifyInviteProof({ inviteId, proof }, secret, transcript) }
+}
+
+/** A stranger's introduction proving `invite` (a fresh key unless given). */
+export function strangerWith (profile: FakeProfile, invite: IssuedInvite, accept: () => Promise<RendezvousLink>, key = systemRandom(32), name = 'Mallory'): IncomingIntroduction {
+  return introduction(key, accept, name, inviteClaim(profile, key, invite))
 }
 
 /** The other end of a link: seals/opens frames like a ChatLink, records what it got. */

@@ -3,6 +3,7 @@
  * a session is presumed dead, and how much an unknown key may make us keep
  * (contact requests). Each says the threat or the failure it bounds.
  */
+import { MAX_DISPLAY_NAME_BYTES } from '../../core/identity/names.ts'
 
 /** How often the service looks for work (messages to send, links to make, timeouts). */
 export const CHAT_TICK_MS = 1_000
@@ -25,3 +26,10 @@ export const MAX_LINKS_PER_CONTACT = 2
  * (no contact stored, no circuit built) until the user answers some.
  */
 export const MAX_PENDING_REQUESTS = 16
+/**
+ * Longest name a contact request may carry, in UTF-8 bytes: a request is kept
+ * (encrypted) until the user answers it, so what a stranger can make us store
+ * is bounded by MAX_PENDING_REQUESTS × this. The same bound as a display name
+ * (core/identity/names.ts) and the INTRODUCE's name field (CLIENT_NAME_MAX_LEN).
+ */
+export const MAX_REQUEST_NAME_BYTES = MAX_DISPLAY_NAME_BYTES

@@ -3,16 +3,22 @@
  * delivery, proving the contact's identity, notifications.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { toHex } from '../../core/bytes.ts'
+import { ctEqual, fromHex, toHex } from '../../core/bytes.ts'
+import { nobleDh } from '../../core/crypto/ntor.ts'
+import { x25519PublicKey } from '../../core/crypto/primitives.ts'
+import { createIntroduce } from '../../core/rendezvous/index.ts'
+import { testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
 import { encodeChatFrame, splitMessage, type decodeChatFrame } from '../../core/chat/index.ts'
 import { systemRandom } from '../../core/random.ts'
 import { connectToContact, RendezvousAuthError, type RendezvousLink } from '../onion-service/index.ts'
 import {
-  addContact, fakeIdentity, fakeOnion, fakeProfile, flushAsync, introduction, linkPair, never, remoteEnd, start, stopServices, track, type Internals
+  addContact, fakeIdentity, fakeOnion, fakeProfile, flushAsync, introduction, inviteClaim, issueInvite, linkPair, never, remoteEnd, start, stopServices,
+  strangerWith, track, type Internals
 } from './chat.test-util.ts'
-import { AUTH_FAILURES_BEFORE_WARNING, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, STALL_MS } from './constants.ts'
+import { AUTH_FAILURES_BEFORE_WARNING, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, MAX_REQUEST_NAME_BYTES, STALL_MS } from './constants.ts'
 import { wantsLink, type PeerState } from './conversation.ts'
 import { ChatService } from './service.ts'
+import { heldInvite } from './sessions.ts'
 
 // connectToContact is replaced so a test can decide how reaching a contact ends
 // (by default it never does, like the real one on the fake onion layer).
@@ -24,12 +30,19 @@ vi.mock('../onion-service/index.ts', async (importOriginal) => {
 afterEach(stopServices)
 
 describe('ChatService: contact requests', () => {
-  it(`keeps at most MAX_PENDING_REQUESTS (${MAX_PENDING_REQUESTS}) unanswered requests; a flood of new keys is dropped`, async () => {
-    const { i, profile } = await start()
+  it(`request flood by an invite holder: at most MAX_PENDING_REQUESTS (${MAX_PENDING_REQUESTS}) are kept, the honest one already there stays, the rest are refused and counted`, async () => {
+    const { svc, i, profile } = await start()
+    const invite = await issueInvite(profile)
+    const honestKey = systemRandom(32)
+    await i.requests.onIntroduction(strangerWith(profile, invite, never, honestKey, 'Honest'))
     const accept = vi.fn(never)
-    for (let n = 0; n < MAX_PENDING_REQUESTS + 10; n++) void i.requests.onIntroduction(introduction(systemRandom(32), accept))
+    const flood = MAX_PENDING_REQUESTS + 10
+    for (let n = 0; n < flood; n++) void i.requests.onIntroduction(strangerWith(profile, invite, accept))
     await flushAsync()
-    expect([...profile.contacts.values()].filter(c => c.state === 'request')).toHaveLength(MAX_PENDING_REQUESTS)
+    const requests = [...profile.contacts.values()].filter(c => c.state === 'request')
+    expect(requests).toHaveLength(MAX_PENDING_REQUESTS)
+    expect(requests.filter(c => ctEqual(c.publicKey, honestKey)).map(c => c.displayName)).toEqual(['Honest']) // never replaced
+    expect(svc.refusedRequests().get('quota')).toBe(flood - (MAX_PENDING_REQUESTS - 1))
     expect(accept).not.toHaveBeenCalled() // requests get no rendezvous at all (next test)
   })
 
@@ -39,9 +52,10 @@ describe('ChatService: contact requests', () => {
     // learned our guard. Now the introduction's name is kept and nothing is built.
     const { svc, i, profile } = await start()
     const key = systemRandom(32)
+    const invite = await issueInvite(profile)
     const accept = vi.fn(never)
     for (let n = 0; n < 30; n++) {
-      void i.requests.onIntroduction(introduction(key, accept))
+      void i.requests.onIntroduction(strangerWith(profile, invite, accept, key))
       await flushAsync()
     }
     expect(accept).not.toHaveBeenCalled()
@@ -56,7 +70,8 @@ describe('ChatService: contact requests', () => {
   it('two introductions from the same new key at once make one contact', async () => {
     const { i, profile } = await start()
     const key = systemRandom(32)
-    await Promise.all([i.requests.onIntroduction(introduction(key, never)), i.requests.onIntroduction(introduction(key, never))].map(async p => await Promise.race([p, flushAsync()])))
+    const invite = await issueInvite(profile)
+    await Promise.all([i.requests.onIntroduction(strangerWith(profile, invite, never, key)), i.requests.onIntroduction(strangerWith(profile, invite, never, key))].map(async p => await Promise.race([p, flushAsync()])))
     await flushAsync()
     expect(profile.contacts.size).toBe(1)
   })
@@ -72,8 +87,11 @@ describe('ChatService: contact requests', () => {
 
   it('a storage failure while recording a request does not escape as a rejection', async () => {
     const { i, profile } = await start()
+    const invite = await issueInvite(profile)
     profile.putContact = async () => { throw new Error('storage unavailable') }
-    await expect(i.requests.onIntroduction(introduction(systemRandom(32), never))).resolves.toBeUndefined()
+    await expect(i.requests.onIntroduction(strangerWith(profile, invite, never))).resolves.toBeUndefined()
+    profile.listIssuedInvites = async () => { throw new Error('storage unavailable') }
+    await expect(i.requests.onIntroduction(strangerWith(profile, invite, never))).resolves.toBeUndefined()
   })
 
   it('a link that completes after the profile was closed is closed, not attached to the old contact', async () => {
@@ -115,6 +133,130 @@ describe('ChatService: contact requests', () => {
     await remote.send(encodeChatFrame({ type: 'ack', msgId: (decline as { msgId: Uint8Array }).msgId }))
     await flushAsync()
     expect(ours.circuit.state).toBe('closed')
+  })
+})
+
+describe('ChatService: only a live invite lets a stranger in (docs/RENDEZVOUS.md §6 "Invite proof")', () => {
+  const requests = (profile: { contacts: Map<string, { state: string }> }): number => [...profile.contacts.values()].filter(c => c.state === 'request').length
+
+  it('an INTRODUCE from a stranger without any invite proof makes no request, no circuit, no answer; it is counted', async () => {
+    const { svc, i, profile } = await start()
+    await issueInvite(profile)
+    const accept = vi.fn(never)
+    await i.requests.onIntroduction(introduction(systemRandom(32), accept))
+    expect(requests(profile)).toBe(0)
+    expect(accept).not.toHaveBeenCalled()
+    expect(svc.refusedRequests().get('no-invite')).toBe(1)
+  })
+
+  it('a proof made with a wrong secret (a guess) makes no request', async () => {
+    const { svc, i, profile } = await start()
+    const invite = await issueInvite(profile)
+    const key = systemRandom(32)
+    await i.requests.onIntroduction(introduction(key, never, 'Mallory', inviteClaim(profile, key, { id: invite.id, secret: systemRandom(32) })))
+    expect(requests(profile)).toBe(0)
+    expect(svc.refusedRequests().get('bad-proof')).toBe(1)
+  })
+
+  it('a proof for an invite id we never issued makes no request', async () => {
+    const { svc, i, profile } = await start()
+    await issueInvite(profile)
+    const key = systemRandom(32)
+    await i.requests.onIntroduction(introduction(key, never, 'Mallory', inviteClaim(profile, key, { id: toHex(systemRandom(16)), secret: systemRandom(32) })))
+    expect(requests(profile)).toBe(0)
+    expect(svc.refusedRequests().get('unknown-invite')).toBe(1)
+  })
+
+  it('a real proof replayed in an INTRODUCE with another X makes no request', async () => {
+    const { svc, i, profile } = await start()
+    const invite = await issueInvite(profile)
+    const key = systemRandom(32)
+    // Proven over the X of an earlier INTRODUCE, presented with a fresh X (the replay cache refuses the same X).
+    await i.requests.onIntroduction(introduction(key, never, 'Mallory', inviteClaim(profile, key, invite, { X: systemRandom(32), provenX: systemRandom(32) })))
+    expect(requests(profile)).toBe(0)
+    expect(svc.refusedRequests().get('bad-proof')).toBe(1)
+  })
+
+  it('a valid proof of a revoked invite makes no request', async () => {
+    const { svc, i, profile } = await start()
+    const invite = await issueInvite(profile, { revoked: true })
+    await i.requests.onIntroduction(strangerWith(profile, invite, never))
+    expect(requests(profile)).toBe(0)
+    expect(svc.refusedRequests().get('revoked-invite')).toBe(1)
+  })
+
+  it('a valid proof of an expired invite makes no request: the service checks the expiry, not only the opener', async () => {
+    const { svc, i, profile } = await start()
+    const invite = await issueInvite(profile, { expiresAt: Date.now() - 1 })
+    await i.requests.onIntroduction(strangerWith(profile, invite, never))
+    expect(requests(profile)).toBe(0)
+    expect(svc.refusedRequests().get('expired-invite')).toBe(1)
+  })
+
+  it(`an oversized request (a name over MAX_REQUEST_NAME_BYTES = ${MAX_REQUEST_NAME_BYTES} bytes) is refused with its reason, even with a valid proof`, async () => {
+    const { svc, i, profile } = await start()
+    const invite = await issueInvite(profile)
+    const refusals: string[] = []
+    ;(i.requests as unknown as { onRefused: (e: { name: string, reason: string }) => void }).onRefused = (e) => { refusals.push(`${e.name}:${e.reason}`) }
+    await i.requests.onIntroduction(strangerWith(profile, invite, never, systemRandom(32), 'é'.repeat(MAX_REQUEST_NAME_BYTES)))
+    expect(requests(profile)).toBe(0)
+    expect(svc.refusedRequests().get('oversized')).toBe(1)
+    expect(refusals).toEqual(['RequestRefusedError:oversized'])
+  })
+
+  it('a valid proof of a live invite makes a request; an accepted contact needs no invite at all', async () => {
+    const { svc, i, profile } = await start()
+    const invite = await issueInvite(profile)
+    await i.requests.onIntroduction(strangerWith(profile, invite, never))
+    expect(requests(profile)).toBe(1)
+    const c = await addContact(profile, svc)
+    const accept = vi.fn(never)
+    void i.requests.onIntroduction(introduction(c.publicKey, accept))
+    await flushAsync()
+    expect(accept).toHaveBeenCalledTimes(1)
+    expect(svc.refusedRequests().size).toBe(0)
+  })
+})
+
+describe('ChatService: invite proofs on the wire', () => {
+  const bob = testIdentity(systemRandom(32))
+  async function introduceTo (svc: ChatService, profile: { identity: { publicKey: Uint8Array } }, invite: { id: string, secret: Uint8Array } | null): Promise<void> {
+    const hs = svc.onionService as unknown as { introEnc: { publicKey: Uint8Array }, onIntroduce2: (d: Uint8Array) => Promise<void> }
+    const { data } = await createIntroduce({
+      serviceKey: profile.identity.publicKey, authId: systemRandom(32), introEncKey: hs.introEnc.publicKey,
+      rp: { peerId: '12D3KooWRendezvousPoint', nodeId: systemRandom(32), onionKey: x25519PublicKey(systemRandom(32)) }, cookie: systemRandom(20),
+      clientKey: bob.publicKey, clientName: 'Bob', timestamp: Date.now(), sign: bob.sign, random: systemRandom, dh: nobleDh,
+      invite: invite == null ? null : { inviteId: fromHex(invite.id), secret: invite.secret }
+    })
+    await hs.onIntroduce2(data)
+    await flushAsync()
+  }
+
+  it('a real INTRODUCE without a proof, through our service, makes no request; with the proof of a live invite it does (bound to its own X)', async () => {
+    const { svc, profile } = await start()
+    const invite = await issueInvite(profile)
+    await introduceTo(svc, profile, null)
+    expect(profile.contacts.size).toBe(0)
+    expect(svc.refusedRequests().get('no-invite')).toBe(1)
+    await introduceTo(svc, profile, { id: invite.id, secret: systemRandom(32) })
+    expect(profile.contacts.size).toBe(0)
+    expect(svc.refusedRequests().get('bad-proof')).toBe(1)
+    await introduceTo(svc, profile, invite)
+    expect([...profile.contacts.values()].map(c => [c.displayName, c.state, c.inviteId])).toEqual([['Bob', 'request', invite.id]])
+  })
+
+  it('while the inviter has not accepted us, our introductions prove their invite; once accepted they carry none', async () => {
+    vi.mocked(connectToContact).mockClear()
+    const { svc, i, profile } = await start()
+    const secret = systemRandom(32)
+    const inviteId = toHex(systemRandom(16))
+    const ann = await addContact(profile, svc, 'pending', { inviteId, inviteSecret: secret })
+    i.tick()
+    await flushAsync()
+    const calls = vi.mocked(connectToContact).mock.calls
+    expect(calls.length).toBeGreaterThan(0)
+    expect(calls[0]![3]).toEqual({ inviteId: fromHex(inviteId), secret })
+    expect(heldInvite({ ...ann, state: 'accepted' })).toBeNull()
   })
 })
 

@@ -28,7 +28,7 @@ import { CHAT_TICK_MS } from './constants.ts'
 import { loadConversation, newControl, sortMessages, type PeerState } from './conversation.ts'
 import { Delivery } from './delivery.ts'
 import { notifyIfHidden, type Notifier } from './notifications.ts'
-import { RequestPolicy } from './requests.ts'
+import { RequestPolicy, type RequestRefusal } from './requests.ts'
 import { Sessions } from './sessions.ts'
 import type { ChatActions, ChatSnapshot } from './types.ts'
 import { buildSnapshot } from './view-model.ts'
@@ -301,6 +301,9 @@ export class ChatService implements ChatActions {
   async reach (contactKey: Uint8Array, opts: { fresh?: boolean } = {}): Promise<RendezvousLink> {
     return await this.sessions.reach(contactKey, opts)
   }
+
+  /** Introductions from unknown keys dropped since start, by reason (counts only: no names, keys or ids). */
+  refusedRequests (): ReadonlyMap<RequestRefusal, number> { return new Map(this.requests.refused) }
 
   /** This tab's onion service while chat runs, else null. */
   get onionService (): HiddenService | null { return this.service }

@@ -12,7 +12,9 @@
  * point's forgery, so only AUTH_FAILURES_BEFORE_WARNING in a row warn. Nothing
  * is sent on an unproven session. Nothing here logs.
  */
-import { IdentityMismatchError } from '../../core/rendezvous/index.ts'
+import { fromHex } from '../../core/bytes.ts'
+import { IdentityMismatchError, type HeldInvite } from '../../core/rendezvous/index.ts'
+import type { Contact } from '../../storage/types.ts'
 import { Backoff } from '../../net/backoff.ts'
 import { connectToContact, DescriptorCache, RendezvousAuthError, type RendezvousDeps, type RendezvousLink } from '../onion-service/index.ts'
 import {
@@ -72,7 +74,7 @@ export class Sessions {
     this.host.publish()
     try {
       // A second attempt over other relays if the first is slow (a relay on its path may have just left).
-      const link = await hedged(async () => await this.reach(peer.contact.publicKey), CONNECT_HEDGE_MS, (late) => { late.circuit.destroy() })
+      const link = await hedged(async () => await this.reach(peer.contact.publicKey, { invite: heldInvite(peer.contact) }), CONNECT_HEDGE_MS, (late) => { late.circuit.destroy() })
       peer.warning = null
       peer.authFailures = 0
       this.backoff.success(peer.contact.id)
@@ -110,10 +112,20 @@ export class Sessions {
    * One rendezvous with `contactKey` (its descriptor from the cache unless
    * `fresh`): a joined link the caller owns, not attached to any conversation.
    */
-  async reach (contactKey: Uint8Array, opts: { fresh?: boolean } = {}): Promise<RendezvousLink> {
+  async reach (contactKey: Uint8Array, opts: { fresh?: boolean, invite?: HeldInvite | null } = {}): Promise<RendezvousLink> {
     const deps = this.rendezvous
     if (deps == null) throw new Error('chat is not started')
     if (opts.fresh === true) this.descriptors.forget(contactKey)
-    return await connectToContact(deps, contactKey, this.descriptors)
+    return await connectToContact(deps, contactKey, this.descriptors, opts.invite ?? null)
   }
+}
+
+/**
+ * The invite to prove when introducing ourselves to `contact`: theirs, while
+ * they have not accepted us (state 'pending'), since until then their
+ * service does not know our key (docs/RENDEZVOUS.md §6 "Invite proof").
+ */
+export function heldInvite (contact: Contact): HeldInvite | null {
+  if (contact.state !== 'pending' || contact.inviteId == null || contact.inviteSecret == null) return null
+  return { inviteId: fromHex(contact.inviteId), secret: contact.inviteSecret }
 }

@@ -26,6 +26,7 @@ export const ERROR_TEXT = {
   inviteNotMade: 'The invite could not be made (too many or too long relay addresses?).',
   inviteDamaged: 'This invite link is damaged or incomplete.',
   contactNotSaved: 'The contact could not be saved.',
+  inviteNotRevoked: 'The invite could not be revoked.',
   contactNotUpdated: 'The contact could not be updated.',
   conversationNotDeleted: 'The conversation could not be deleted.',
   historyNotCleared: 'The history could not be cleared.',

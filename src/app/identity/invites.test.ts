@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { base64urlDecode, base64urlEncode, safetyNumber } from '../../core/identity/index.ts'
-import { fromHex } from '../../core/bytes.ts'
+import { base64urlDecode, base64urlEncode, decodeInvite, extractInvitePayload, safetyNumber } from '../../core/identity/index.ts'
+import { fromHex, toHex } from '../../core/bytes.ts'
 import { ed25519PublicKeyFromSeed, type Invite } from '../../core/identity/index.ts'
 import type { Contact } from '../../storage/types.ts'
 import { fingerprintOf } from './fingerprints.ts'
@@ -70,11 +70,39 @@ describe('invites', () => {
     expect(await b.store.acceptInvite()).toBe(true)
   })
 
+  it('the inviter keeps each invite\'s secret in its encrypted store before showing the link; the one who accepts keeps it with the contact', async () => {
+    const a = await ready('Ann')
+    const b = await ready('Bob')
+    const link = (await a.store.createInvite())!.link
+    const issued = await a.store.unlockedProfile()!.listIssuedInvites()
+    expect(issued).toHaveLength(1)
+    const inLink = decodeInvite(extractInvitePayload(new URL(link).hash)!, 1_750_000_000_000)
+    expect(issued[0]).toMatchObject({ id: toHex(inLink.inviteId), revoked: false, expiresAt: inLink.expiresAt })
+    expect(toHex(issued[0]!.secret)).toBe(toHex(inLink.secret))
+    expect(a.store.getSnapshot().issued).toEqual([{ id: issued[0]!.id, createdAt: 1_750_000_000_000, expiresAt: inLink.expiresAt, status: 'active' }])
+    expect(JSON.stringify(a.store.getSnapshot())).not.toContain(toHex(inLink.secret)) // the snapshot never holds a secret
+    b.store.receiveInvite(new URL(link).hash)
+    expect(await b.store.acceptInvite()).toBe(true)
+    const [ann] = await b.store.unlockedProfile()!.listContacts()
+    expect(toHex(ann!.inviteSecret!)).toBe(toHex(inLink.secret))
+  })
+
+  it('revoking an issued invite marks it revoked in the store and in the list', async () => {
+    const a = await ready('Ann')
+    await a.store.createInvite()
+    await a.store.createInvite()
+    const [first, second] = a.store.getSnapshot().issued
+    expect(await a.store.revokeInvite(first!.id)).toBe(true)
+    expect(a.store.getSnapshot().issued.map(i => i.status)).toEqual(['revoked', 'active'])
+    expect((await a.store.unlockedProfile()!.listIssuedInvites()).find(i => i.id === second!.id)!.revoked).toBe(false)
+    expect(await a.store.revokeInvite('00'.repeat(16))).toBe(false)
+  })
+
   describe('what an opened invite shows', () => {
     const key = (n: number): Uint8Array => ed25519PublicKeyFromSeed(new Uint8Array(32).fill(n))
     const inviter = key(7)
     const own = key(8)
-    const invite: Invite = { inviteId: new Uint8Array(16), expiresAt: 5_000, publicKey: inviter, displayName: 'Ann', relays: [], signature: new Uint8Array(64) }
+    const invite: Invite = { inviteId: new Uint8Array(16), secret: new Uint8Array(32), expiresAt: 5_000, publicKey: inviter, displayName: 'Ann', relays: [], signature: new Uint8Array(64) }
     const contact = (publicKey: Uint8Array): Contact => ({ id: 'c1', publicKey, displayName: 'Ann', relays: [], state: 'accepted', verified: false, addedAt: 0 })
 
     it('nothing opened shows nothing; a refusal is shown whatever else is known', () => {

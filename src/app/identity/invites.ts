@@ -1,7 +1,16 @@
 /**
  * Invites: making a signed invite link, opening one (from the address bar or
  * a pasted link), and accepting it (the inviter becomes a pending contact)
- * or refusing it.
+ * or refusing it; the list of the invites we issued, and revoking one.
+ *
+ * Each link carries a fresh secret. The inviter keeps it, with the invite's
+ * id, expiry and whether it was revoked, in the profile's encrypted store
+ * before the link is shown; the person who accepts keeps it with the new
+ * contact (encrypted too) and proves it in each introduction until the
+ * inviter knows their key. The inviter's service lets an unknown key in only
+ * with a proof of a live invite (app/chat/requests.ts, docs/RENDEZVOUS.md §6
+ * "Invite proof"), so expiry and revocation hold at the service, not only in
+ * the opener's screen.
  *
  * The threats: a link altered, truncated, oversized or expired is refused
  * with the reason and changes nothing (core/identity/invite.ts checks the
@@ -68,10 +77,16 @@ export class Invites {
     if (p == null) return null
     h.set({ busy: { task: 'invite', progress: null }, notice: null })
     try {
-      const fields = newInviteFields({ publicKey: p.identity.publicKey, displayName: p.identity.displayName, relays, now: h.now() })
+      const now = h.now()
+      const fields = newInviteFields({ publicKey: p.identity.publicKey, displayName: p.identity.displayName, relays, now })
       const payload = await createInvitePayload(fields, async (m) => await p.sign(m))
+      // The expiry as the link says it (whole seconds), which the service checks.
+      const expiresAt = Math.floor(fields.expiresAt / 1000) * 1000
+      // Kept before the link is shown: a link whose secret we lost could never bring anyone in.
+      await p.putIssuedInvite({ id: toHex(fields.inviteId), secret: fields.secret, createdAt: now, expiresAt, revoked: false })
       const outgoing = { link: inviteLink(h.deps.appUrl?.() ?? '', payload), expiresAt: fields.expiresAt }
       h.set({ busy: null, outgoing })
+      await h.refresh()
       return outgoing
     } catch {
       h.set({ busy: null, notice: { kind: 'error', area: 'invite', text: ERROR_TEXT.inviteNotMade } })
@@ -121,7 +136,8 @@ export class Invites {
         state: 'pending',
         verified: false,
         addedAt: h.now(),
-        inviteId: toHex(inv.inviteId)
+        inviteId: toHex(inv.inviteId),
+        inviteSecret: inv.secret
       })
       this.invite = null
       h.set({ busy: null, notice: { kind: 'success', area: 'contacts', text: `${inv.displayName} was added as a pending contact.` } })
@@ -129,6 +145,24 @@ export class Invites {
       return true
     } catch {
       h.set({ busy: null, notice: { kind: 'error', area: 'invite', text: ERROR_TEXT.contactNotSaved } })
+      return false
+    }
+  }
+
+  /** Revoke an invite we issued: from now on our service refuses its proofs (app/chat/requests.ts). */
+  async revoke (inviteId: string): Promise<boolean> {
+    const h = this.host
+    const p = h.profile()
+    if (p == null) return false
+    try {
+      const issued = (await p.listIssuedInvites()).find(i => i.id === inviteId)
+      if (issued == null) return false
+      if (!issued.revoked) await p.putIssuedInvite({ ...issued, revoked: true })
+      h.set({ notice: { kind: 'success', area: 'invite', text: 'The invite was revoked: nobody new can use it to reach you.' } })
+      await h.refresh()
+      return true
+    } catch {
+      h.set({ notice: { kind: 'error', area: 'invite', text: ERROR_TEXT.inviteNotRevoked } })
       return false
     }
   }

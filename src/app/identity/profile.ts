@@ -69,7 +69,7 @@ export class ProfileLifecycle {
   }
 
   private waitForLock (): void {
-    this.host.set({ phase: 'open-elsewhere', self: null, contacts: [], outgoing: null })
+    this.host.set({ phase: 'open-elsewhere', self: null, contacts: [], outgoing: null, issued: [] })
     this.cancelWait = this.lock.waitInLine(() => { this.cancelWait = null; void this.load() }, () => { this.lost() })
   }
 
@@ -95,10 +95,12 @@ export class ProfileLifecycle {
     const p = this.current
     if (p == null) {
       this.contactList = []
-      this.host.set({ phase: 'first-run', self: null, contacts: [], outgoing: null })
+      this.host.set({ phase: 'first-run', self: null, contacts: [], outgoing: null, issued: [] })
       return
     }
     this.contactList = await p.listContacts()
+    const issued = await p.listIssuedInvites()
+    const now = this.host.now()
     const own = p.identity.publicKey
     this.host.set({
       phase: 'ready',
@@ -106,7 +108,8 @@ export class ProfileLifecycle {
       contacts: this.contactList.map(c => ({
         id: c.id, displayName: c.displayName, state: c.state, verified: c.verified, addedAt: c.addedAt, relays: c.relays,
         safetyNumber: safetyNumberOf(own, c.publicKey)
-      }))
+      })),
+      issued: issued.map(i => ({ id: i.id, createdAt: i.createdAt, expiresAt: i.expiresAt, status: i.revoked ? 'revoked' : i.expiresAt <= now ? 'expired' : 'active' }))
     })
   }
 

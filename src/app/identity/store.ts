@@ -27,7 +27,7 @@ export { MIN_PASSPHRASE_LENGTH } from './constants.ts'
 export { newIdentityProblem } from './profile.ts'
 
 export class IdentityStore implements IdentityActions {
-  private readonly view = new ExternalStore<IdentitySnapshot>({ phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null })
+  private readonly view = new ExternalStore<IdentitySnapshot>({ phase: 'loading', self: null, contacts: [], busy: null, notice: null, incoming: null, outgoing: null, issued: [] })
   private readonly profiles: ProfileLifecycle
   private readonly invites: Invites
   private readonly contactChanges: Contacts
@@ -102,6 +102,9 @@ export class IdentityStore implements IdentityActions {
   async createInvite (relays: readonly string[] = []): Promise<OutgoingInvite | null> { return await this.invites.create(relays) }
 
   closeOutgoingInvite (): void { this.set({ outgoing: null }) }
+
+  /** Revoke an invite we issued: our service refuses its proofs from now on. */
+  async revokeInvite (inviteId: string): Promise<boolean> { return await this.invites.revoke(inviteId) }
 
   /**
    * Handle a location hash or link. Returns true when it held an invite (valid

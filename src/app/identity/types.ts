@@ -47,6 +47,16 @@ export interface OutgoingInvite {
   readonly expiresAt: number
 }
 
+/** An invite this identity issued, as the list of invites shows it (never its secret). */
+export interface IssuedInviteView {
+  /** Hex invite id (what revokeInvite takes). */
+  readonly id: string
+  readonly createdAt: number
+  readonly expiresAt: number
+  /** 'active' until it expires or is revoked; only an active invite lets a new contact in. */
+  readonly status: 'active' | 'expired' | 'revoked'
+}
+
 export interface BusyState {
   readonly task: 'create' | 'restore' | 'invite' | 'nuke' | 'accept' | 'update'
   /** Fraction in [0, 1] while the key-derivation function runs, else null. */
@@ -68,6 +78,8 @@ export interface IdentitySnapshot {
   readonly notice: Notice | null
   readonly incoming: IncomingInviteView | null
   readonly outgoing: OutgoingInvite | null
+  /** The invites this identity issued, oldest first. */
+  readonly issued: readonly IssuedInviteView[]
 }
 
 /**
@@ -85,6 +97,8 @@ export interface IdentityActions {
   backupFile (): Promise<{ bytes: Uint8Array, fileName: string } | null>
   createInvite (): Promise<OutgoingInvite | null>
   closeOutgoingInvite (): void
+  /** Refuse, from now on, every introduction that proves this issued invite. */
+  revokeInvite (inviteId: string): Promise<boolean>
   acceptInvite (): Promise<boolean>
   dismissInvite (): void
   setVerified (contactId: string, verified: boolean): Promise<boolean>

@@ -15,7 +15,7 @@ import { RelayCommand } from '../../core/cell/index.ts'
 import {
   ControlStatus, COOKIE_LEN, clientFinishHandshake, createIntroduce, decodeStatus, descriptorId, encodeEstablishRendezvous, IdentityMismatchError,
   lookupPeriods, openHsDescriptor, responsibleHsDirs,
-  type ClientHandshakeState, type HsDescriptorContent, type IntroPointInfo, type SessionKeys
+  type ClientHandshakeState, type HeldInvite, type HsDescriptorContent, type IntroPointInfo, type SessionKeys
 } from '../../core/rendezvous/index.ts'
 import type { OnionService } from '../onion/index.ts'
 import { FETCH_GRACE_MS, RENDEZVOUS_WAIT_MS } from './constants.ts'
@@ -121,25 +121,27 @@ export class RendezvousWait {
 /**
  * Reach the contact with identity key `contactKey`: descriptor, rendezvous
  * point, INTRODUCE1 through one of its introduction points, and the
- * end-to-end handshake (docs/RENDEZVOUS.md §1, §6).
+ * end-to-end handshake (docs/RENDEZVOUS.md §1, §6). With `invite` (theirs,
+ * while they do not know our key yet) each INTRODUCE proves it (§6 "Invite
+ * proof"); without a valid one their service drops a stranger's introduction.
  */
-export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8Array, cache?: DescriptorCache): Promise<RendezvousLink> {
+export async function connectToContact (deps: RendezvousDeps, contactKey: Uint8Array, cache?: DescriptorCache, invite?: HeldInvite | null): Promise<RendezvousLink> {
   const cached = cache?.get(contactKey, (deps.now ?? Date.now)()) ?? null
   try {
-    const link = await rendezvousWith(deps, contactKey, cached)
+    const link = await rendezvousWith(deps, contactKey, cached, invite ?? null)
     cache?.set(contactKey, link.descriptor, (deps.now ?? Date.now)())
     return link
   } catch (err) {
     if (cached == null || err instanceof IdentityMismatchError) throw err
     // The cached descriptor may list introduction points that are gone: fetch again.
     cache!.forget(contactKey)
-    const link = await rendezvousWith(deps, contactKey, null)
+    const link = await rendezvousWith(deps, contactKey, null, invite ?? null)
     cache!.set(contactKey, link.descriptor, (deps.now ?? Date.now)())
     return link
   }
 }
 
-async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, known: HsDescriptorContent | null): Promise<RendezvousLink & { descriptor: HsDescriptorContent }> {
+async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, known: HsDescriptorContent | null, invite: HeldInvite | null): Promise<RendezvousLink & { descriptor: HsDescriptorContent }> {
   const { onion, identity } = deps
   // The descriptor and the rendezvous circuit (guard → L2 vanguard → middle →
   // an RP drawn at random, prop 333) do not depend on each other: get both at once.
@@ -167,7 +169,7 @@ async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, kno
         const intro = await createIntroduce({
           serviceKey: contactKey, authId: point.authId, introEncKey: descriptor.introEncKey, rp, cookie,
           clientKey: identity.publicKey, clientName: identity.displayName, timestamp: (deps.now ?? Date.now)(),
-          sign: async (m) => await identity.sign(m), random: deps.random, dh: deps.dh
+          sign: async (m) => await identity.sign(m), random: deps.random, dh: deps.dh, invite
         })
         wait.arm() // from now on a RENDEZVOUS2 may be the service's answer
         states.unshift(intro.state) // even if the ACK is lost, the service may have got it

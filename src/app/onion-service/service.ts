@@ -8,7 +8,9 @@
  *
  * The threats: an introduction point or anyone with our invite can replay or
  * flood INTRODUCE2s (replay cache; RendezvousLimiter bounds the circuits they
- * make us build); a relay that leaves takes an introduction point with it
+ * make us build; a stranger's invite proof is handed over bound to this
+ * INTRODUCE's transcript, for the caller to check against the invites it
+ * issued); a relay that leaves takes an introduction point with it
  * (rebuilt, descriptor republished). Nothing here logs keys, names, peer ids
  * or payloads.
  */
@@ -19,7 +21,7 @@ import { uniformInt } from '../../core/path/sampling.ts'
 import {
   AUTH_ID_LEN, INTRO_POINTS, descriptorId, descriptorSigningSeed, encodeEstablishIntro, encodeHsDescriptor, encodeRendezvous1,
   hsDescriptorExpires, hsFirstPublishDelay, hsRepublishDelay, hsRevision, openIntroduce, publishPeriods, RendezvousLimiter, REPLAY_CACHE_MAX, ReplayCache, responsibleHsDirs, serviceHandshake,
-  type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo
+  verifyInviteProof, type HsDescriptorContent, type IntroducePlaintext, type IntroPointInfo
 } from '../../core/rendezvous/index.ts'
 import { KEEPALIVE_MS, SERVICE_CHECK_MS } from './constants.ts'
 import { RendezvousLimitError } from './errors.ts'
@@ -142,13 +144,16 @@ export class HiddenService {
     const enc = this.introEnc
     if (enc == null) return
     try {
-      const { intro, clientEphemeral } = await openIntroduce({
+      const { intro, clientEphemeral, invite } = await openIntroduce({
         data, serviceKey: this.deps.identity.publicKey, introEncSecret: enc.secret, introEncKey: enc.publicKey,
         replay: this.replay, now: this.now(), dh: this.deps.dh
       })
+      // The proof is bound to this transcript: our key, the client's key, this X (core/rendezvous/invite-proof.ts).
+      const transcript = { serviceKey: this.deps.identity.publicKey, clientKey: intro.clientKey, clientEphemeral }
       let accepted = false
       this.onIntroduction({
         intro,
+        invite: invite == null ? null : { inviteId: invite.inviteId, proves: (secret) => verifyInviteProof(invite, secret, transcript) },
         accept: async () => {
           // One rendezvous per introduction: the cookie is single-use at the RP anyway.
           if (accepted) throw new RendezvousLimitError('This introduction was already answered.')

@@ -36,8 +36,21 @@ export interface RendezvousLink {
   readonly hops: readonly string[]
 }
 
+/**
+ * The invite an introduction claims (docs/RENDEZVOUS.md §6 "Invite proof"):
+ * which one, and whether it proves a given secret for this very INTRODUCE
+ * (our key, the client's key and its X), so only the caller, who knows the
+ * invites it issued, decides.
+ */
+export interface InviteClaimCheck {
+  readonly inviteId: Uint8Array
+  proves (secret: Uint8Array): boolean
+}
+
 export interface IncomingIntroduction {
   readonly intro: IntroducePlaintext
+  /** The invite this introduction proves, or null when it claims none (a known contact needs none). */
+  readonly invite: InviteClaimCheck | null
   /** Complete the rendezvous (build to the RP, send RENDEZVOUS1). */
   accept (): Promise<RendezvousLink>
 }

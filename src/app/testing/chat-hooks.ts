@@ -22,6 +22,8 @@ export interface ChatTestHooks {
   state (): Array<{ contactId: string, links: number, undelivered: number }>
   /** Introductions this tab's service refused (replays, bad signatures). */
   refusedIntroductions (): number
+  /** Introductions from unknown keys the request policy dropped, by reason (no invite proof, revoked invite, quota…). */
+  refusedRequests (): Record<string, number>
   /** Send the last acknowledged INTRODUCE1 again, unchanged, through its introduction point (a replay). */
   replayLastIntroduction (): Promise<boolean>
   /** Publish our descriptor under `victimKeyHex`'s descriptor id, as an impersonator would; how many HSDirs took it. */
@@ -57,6 +59,7 @@ export function installChatTestHooks (s: ChatService): void {
     avoidPeer: (id) => { getOnion().avoidPeer(id) },
     state: () => s.inspect().map(c => ({ contactId: c.contact.id, links: c.liveSessions, undelivered: c.undelivered })),
     refusedIntroductions: () => refused,
+    refusedRequests: () => Object.fromEntries(s.refusedRequests()),
     replayLastIntroduction: async () => {
       const last = lastIntroduction
       if (last == null) throw new Error('no introduction sent yet')

@@ -85,7 +85,10 @@ export class MalformedInviteError extends InviteError {
 export class UnsupportedInviteVersionError extends InviteError {
   readonly version: number
   constructor (version: number) {
-    super('unsupported-version', `This invite uses format version ${version}, which this version of Shallot cannot read.`)
+    super('unsupported-version', version === 1
+      // Version 1 had no invite secret, so no service would let its holder in (core/identity/invite.ts).
+      ? 'This invite link is from an older version of Shallot and no longer works. Ask for a new one.'
+      : `This invite uses format version ${version}, which this version of Shallot cannot read.`)
     this.version = version
     this.name = 'UnsupportedInviteVersionError'
   }

@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { seededRandom } from '../random.ts'
 import {
-  ExpiredInviteError, INVITE_FRAGMENT_PREFIX, InviteError, InviteSignatureError, MAX_INVITE_BYTES, MAX_INVITE_FRAGMENT_CHARS,
+  ExpiredInviteError, INVITE_FRAGMENT_PREFIX, INVITE_SECRET_LEN, InviteError, InviteSignatureError, MAX_INVITE_BYTES, MAX_INVITE_FRAGMENT_CHARS,
   MalformedInviteError, OversizedInviteError, UnsupportedInviteVersionError, base64urlDecode, base64urlEncode,
   createInvitePayload, decodeInvite, ed25519PublicKeyFromSeed, ed25519SignWithSeed, extractInvitePayload, inviteLink,
   newInviteFields, pkcs8FromSeed
@@ -42,6 +42,8 @@ describe('invite links', () => {
     expect(inv.displayName).toBe('Alice')
     expect(inv.relays).toEqual(RELAYS)
     expect(inv.inviteId).toEqual(f.inviteId)
+    expect(inv.secret).toEqual(f.secret)
+    expect(inv.secret).toHaveLength(INVITE_SECRET_LEN)
     expect(inv.expiresAt).toBe(Math.floor(f.expiresAt / 1000) * 1000)
   })
 
@@ -102,8 +104,23 @@ describe('invite links', () => {
 
   it('another version → UnsupportedInviteVersionError', async () => {
     const bytes = base64urlDecode(await createInvitePayload(fields(), signer))!
-    bytes[0] = 2
+    bytes[0] = 3
     expect(() => decodeInvite(base64urlEncode(bytes), NOW)).toThrow(UnsupportedInviteVersionError)
+  })
+
+  it('a version-1 link (no invite secret, so no service would let it in) → UnsupportedInviteVersionError, not a request that can never arrive', async () => {
+    const bytes = base64urlDecode(await createInvitePayload(fields(), signer))!
+    bytes[0] = 1
+    expect(() => decodeInvite(base64urlEncode(bytes), NOW)).toThrow(UnsupportedInviteVersionError)
+    expect(() => decodeInvite(base64urlEncode(bytes), NOW)).toThrow(/older version of Shallot and no longer works/)
+  })
+
+  it('each invite gets a fresh secret', () => {
+    const a = newInviteFields({ publicKey, displayName: 'Alice', relays: [], now: NOW })
+    const b = newInviteFields({ publicKey, displayName: 'Alice', relays: [], now: NOW })
+    expect(a.secret).toHaveLength(INVITE_SECRET_LEN)
+    expect(a.secret).not.toEqual(b.secret)
+    expect(a.secret).not.toEqual(a.inviteId)
   })
 
   it('size: oversized text is refused before decoding; too many/too long relays cannot be encoded', async () => {

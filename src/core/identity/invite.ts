@@ -2,9 +2,9 @@
  * Invite links: `<app URL>#invite=<base64url(invite)>`. The payload is in the
  * URL fragment, which browsers never send to a web server.
  *
- * Binary layout, version 1 (big-endian; docs/IDENTITY.md has the table):
+ * Binary layout, version 2 (big-endian; docs/IDENTITY.md has the table):
  *
- *   0   1   version (1)
+ *   0   1   version (2)
  *   1   16  invite id (random)
  *   17  4   expiry, seconds since the Unix epoch (u32)
  *   21  32  inviter's Ed25519 public key (RFC 8032)
@@ -12,8 +12,14 @@
  *   54  n   display name, UTF-8
  *   ..  1   relay count k (0..8)
  *   ..      k × (u16 length m (1..256) ‖ m bytes UTF-8 relay address)
+ *   ..  32  invite secret (random): what an introduction must prove to the
+ *           inviter's service (core/rendezvous/invite-proof.ts); it travels
+ *           only in the fragment and in the holder's encrypted store
  *   ..  64  Ed25519 signature (RFC 8032 §5.1.6) over
- *           "shallot-invite-v1" ‖ 0x00 ‖ every byte above
+ *           "shallot-invite-v2" ‖ 0x00 ‖ every byte above
+ *
+ * Version 1 links carried no secret: no service accepts an introduction
+ * without one, so they are refused as an unsupported version.
  *
  * The whole invite is at most MAX_INVITE_BYTES, so the fragment is at most
  * MAX_INVITE_FRAGMENT_CHARS characters; longer input is refused before it is
@@ -29,8 +35,10 @@ import {
 import { ED25519_PUBLIC_KEY_LEN, ED25519_SIGNATURE_LEN, ed25519Verify } from './keys.ts'
 import { MAX_DISPLAY_NAME_BYTES, normalizeDisplayName } from './names.ts'
 
-export const INVITE_VERSION = 1
+export const INVITE_VERSION = 2
 export const INVITE_ID_LEN = 16
+/** The invite secret: 256 bits, so it can be neither guessed nor searched for. */
+export const INVITE_SECRET_LEN = 32
 export const MAX_INVITE_RELAYS = 8
 export const MAX_RELAY_ADDR_BYTES = 256
 /** Largest binary invite. */
@@ -41,10 +49,12 @@ export const MAX_INVITE_FRAGMENT_CHARS = base64urlLength(MAX_INVITE_BYTES)
 export const DEFAULT_INVITE_LIFETIME_MS = 7 * 24 * 3600 * 1000
 export const MAX_INVITE_LIFETIME_MS = 30 * 24 * 3600 * 1000
 export const INVITE_FRAGMENT_PREFIX = '#invite='
-const SIGNATURE_CONTEXT = new TextEncoder().encode('shallot-invite-v1\u0000')
+const SIGNATURE_CONTEXT = new TextEncoder().encode('shallot-invite-v2\u0000')
 
 export interface InviteFields {
   readonly inviteId: Uint8Array
+  /** Proves to the inviter's service that an introduction comes from someone holding this link (never sent in clear). */
+  readonly secret: Uint8Array
   /** Expiry, ms since the Unix epoch (stored with 1 s resolution, rounded down). */
   readonly expiresAt: number
   readonly publicKey: Uint8Array
@@ -63,6 +73,7 @@ function encodeFields (f: InviteFields): Uint8Array {
   const name = normalizeDisplayName(f.displayName)
   if (name == null) throw new RangeError('invalid display name')
   if (f.inviteId.length !== INVITE_ID_LEN || f.publicKey.length !== ED25519_PUBLIC_KEY_LEN) throw new RangeError('bad invite id or key length')
+  if (f.secret.length !== INVITE_SECRET_LEN) throw new RangeError('bad invite secret length')
   const expirySeconds = Math.floor(f.expiresAt / 1000)
   if (!Number.isInteger(expirySeconds) || expirySeconds < 0 || expirySeconds > 0xffffffff) throw new RangeError('expiry out of range')
   if (f.relays.length > MAX_INVITE_RELAYS) throw new RangeError(`at most ${MAX_INVITE_RELAYS} relays`)
@@ -81,6 +92,7 @@ function encodeFields (f: InviteFields): Uint8Array {
     writeU16(len, 0, b.length)
     parts.push(len, b)
   }
+  parts.push(f.secret)
   return concatBytes(...parts)
 }
 
@@ -88,11 +100,12 @@ function signedMessage (body: Uint8Array): Uint8Array {
   return concatBytes(SIGNATURE_CONTEXT, body)
 }
 
-/** Fresh fields for an invite: random id, expiry `lifetimeMs` from `now`. */
+/** Fresh fields for an invite: random id and secret, expiry `lifetimeMs` from `now`. */
 export function newInviteFields (args: { publicKey: Uint8Array, displayName: string, relays: readonly string[], now: number, lifetimeMs?: number, random?: RandomSource }): InviteFields {
   const lifetime = Math.min(args.lifetimeMs ?? DEFAULT_INVITE_LIFETIME_MS, MAX_INVITE_LIFETIME_MS)
   return {
     inviteId: (args.random ?? systemRandom)(INVITE_ID_LEN),
+    secret: (args.random ?? systemRandom)(INVITE_SECRET_LEN),
     expiresAt: args.now + lifetime,
     publicKey: args.publicKey,
     displayName: args.displayName,
@@ -163,8 +176,9 @@ export function decodeInvite (payload: string, now: number): Invite {
       if (len === 0 || len > MAX_RELAY_ADDR_BYTES) throw new Error('relay length')
       relays.push(dec.decode(r.bytes(len)))
     }
+    const secret = r.bytes(INVITE_SECRET_LEN)
     r.end()
-    fields = { inviteId, expiresAt, publicKey, displayName, relays }
+    fields = { inviteId, secret, expiresAt, publicKey, displayName, relays }
   } catch {
     throw new MalformedInviteError()
   }

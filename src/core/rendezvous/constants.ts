@@ -57,8 +57,10 @@ export const HS_DESCRIPTOR_LIFETIME_MS = 2 * HS_PERIOD_MS
 
 /** Descriptor format version (spec §4). */
 export const HS_DESCRIPTOR_VERSION = 1
-/** INTRODUCE plaintext version (spec §6). */
-export const INTRODUCE_VERSION = 1
+/** INTRODUCE plaintext version (spec §6); 2 added the invite-proof field. */
+export const INTRODUCE_VERSION = 2
+/** An invite proof: HMAC-SHA256 output (spec §6 "Invite proof"; RFC 2104). */
+export const INVITE_PROOF_LEN = 32
 /** Longest peer id (UTF-8 bytes) in a descriptor or an INTRODUCE (spec §4, §6). */
 export const PEER_ID_MAX_LEN = 128
 /** Longest client display name (UTF-8 bytes) in an INTRODUCE (spec §6; same as identity/names.ts). */

@@ -26,7 +26,7 @@ export function InvitePanel ({ invite, onClose }: { invite: OutgoingInvite, onCl
     <section className="invite-panel" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>Invite someone</h3>
       <p className="muted">
-        Send this link or let them scan the code. It expires on {new Date(invite.expiresAt).toLocaleString()}.
+        Send this link or let them scan the code. It expires on {new Date(invite.expiresAt).toLocaleString()}, and you can revoke it below.
         The part after # never reaches any server.
       </p>
       <label htmlFor={`${id}-link`}>Invite link</label>

@@ -3,6 +3,7 @@ import type { IdentitySnapshot, IdentityActions, SelfView } from '../../app/iden
 import { groupDigits } from '../../core/identity/safety-number.ts'
 import { ConfirmButton } from './ConfirmButton.tsx'
 import { InvitePanel } from './InvitePanel.tsx'
+import { IssuedInvites } from './IssuedInvites.tsx'
 import { NoticeLine } from './Notice.tsx'
 import { Progress } from './Progress.tsx'
 import './YouSection.css'
@@ -60,6 +61,7 @@ export function YouSection ({ self, snapshot, actions }: {
       </p>
       <NoticeLine snapshot={snapshot} area="invite" onDismiss={() => { actions.dismissNotice() }} />
       {snapshot.outgoing != null && <InvitePanel invite={snapshot.outgoing} onClose={() => { actions.closeOutgoingInvite() }} />}
+      <IssuedInvites invites={snapshot.issued} disabled={busy != null} onRevoke={(inviteId) => { void actions.revokeInvite(inviteId) }} />
     </section>
   )
 }
