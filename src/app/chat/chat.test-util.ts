@@ -147,7 +147,7 @@ export async function addContact (profile: FakeProfile, svc: ChatService, state:
 }
 
 export function introduction (clientKey: Uint8Array, accept: () => Promise<RendezvousLink>, name = 'Mallory'): IncomingIntroduction {
-  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientName: name, timestamp: 0 }, accept }
+  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientStaticKey: new Uint8Array(32), clientName: name, timestamp: 0 }, accept }
 }
 
 /** The other end of a link: seals/opens frames like a ChatLink, records what it got. */

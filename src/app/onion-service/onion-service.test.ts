@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { nobleDh } from '../../core/crypto/ntor.ts'
 import { x25519PublicKey } from '../../core/crypto/primitives.ts'
 import { MalformedCellError } from '../../core/errors.ts'
-import { createIntroduce, encodeHsdirFound, HSDIR_KEYS_PER_ID, MAX_CONCURRENT_RENDEZVOUS, type HsDescriptorContent } from '../../core/rendezvous/index.ts'
+import { createIntroduce, deriveStaticDhKey, encodeHsdirFound, HSDIR_KEYS_PER_ID, MAX_CONCURRENT_RENDEZVOUS, type HsDescriptorContent } from '../../core/rendezvous/index.ts'
 import { NOW, rnd, testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
 import type { OnionService } from '../onion/index.ts'
 import { DESCRIPTOR_CACHE_MS, DescriptorCache, HiddenService, HsdirFoundCollector, RendezvousLimitError, RendezvousWait, ServiceUnreachableError, type IncomingIntroduction } from './index.ts'
@@ -47,7 +47,7 @@ async function introduceFrom (hs: HiddenService): Promise<void> {
   const bob = testIdentity(r(32))
   const { data } = await createIntroduce({
     serviceKey: alice.publicKey, authId: r(32), introEncKey: enc.publicKey, rp, cookie: r(20), clientKey: bob.publicKey,
-    clientName: 'Bob', timestamp: NOW, sign: bob.sign, random: r, dh: nobleDh
+    clientStatic: await deriveStaticDhKey(bob.publicKey, bob.sign, nobleDh), clientName: 'Bob', timestamp: NOW, random: r, dh: nobleDh
   })
   await (hs as unknown as { onIntroduce2: (d: Uint8Array) => Promise<void> }).onIntroduce2(data)
 }
