@@ -200,7 +200,7 @@ describe('key-compromise impersonation (Krawczyk, HMQV; X3DH §4.6)', () => {
     const y = r(32); const Y = spec.pub(y)
     const t = { A: alice.publicKey, B: bob.publicKey, S, SB: bobStatic.publicKey, X: c.X, Y, cookie: c.cookie }
     // She saw INTRODUCE1 (X) and holds s_B and B's seed, not s or x.
-    const guesses = [spec.dh(y, S), spec.dh(bobStatic.secret, c.X), spec.dh(bobStatic.secret, S), spec.dh(bob.seed, c.X), new Uint8Array(32)]
+    const guesses = [spec.dh(y, S), spec.dh(bobStatic.secret, c.X), spec.dh(bobStatic.secret, S), spec.dh(bob.seed, c.X), new Uint8Array(32), new Uint8Array(0)]
     for (const es of guesses) {
       const forged = spec.e2e(spec.dh(y, c.X), es, spec.dh(bobStatic.secret, Y), t)
       await expect(clientFinishHandshake(cloneState(c.state, c.x), forged.reply, nobleDh)).rejects.toBeInstanceOf(IdentityMismatchError)
