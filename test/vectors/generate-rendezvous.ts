@@ -15,7 +15,7 @@ import { x25519PublicKey } from '../../src/core/crypto/primitives.ts'
 import { ed25519PublicKeyFromSeed, ed25519SignWithSeed } from '../../src/core/identity/keys.ts'
 import { type RandomSource, seededRandom } from '../../src/core/random.ts'
 import {
-  clientFinishHandshake, createIntroduce, descriptorId, descriptorKey, descriptorSigningSeed, E2eSession, encodeHsDescriptor,
+  clientFinishHandshake, createIntroduce, deriveStaticDhKey, descriptorId, descriptorKey, descriptorSigningSeed, E2eSession, encodeHsDescriptor,
   encodeRendezvous1, HS_PERIOD_MS, hsPeriod, type HsDescriptorContent, openIntroduce, REPLAY_CACHE_MAX, ReplayCache, serviceHandshake, type Signer
 } from '../../src/core/rendezvous/index.ts'
 
@@ -41,6 +41,7 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
   const A = ed25519PublicKeyFromSeed(serviceSeed)
   const clientSeed = r(32)
   const B = ed25519PublicKeyFromSeed(clientSeed)
+  const clientStatic = await deriveStaticDhKey(B, signer(clientSeed), nobleDh)
   const period = hsPeriod(now)
   const signingSeed = await descriptorSigningSeed(signer(serviceSeed), period)
   const introEncSecret = r(32)
@@ -57,12 +58,14 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
   const invite = { inviteId: ri(16), secret: ri(32) }
   const c = recording(r)
   const { data: introduce1, state } = await createIntroduce({
-    serviceKey: A, authId, introEncKey: S, rp, cookie, clientKey: B, clientName: 'Bob', timestamp: now, sign: signer(clientSeed), random: c.random, dh: nobleDh, invite
+    serviceKey: A, authId, introEncKey: S, rp, cookie, clientKey: B, clientStatic, clientName: 'Bob', timestamp: now, random: c.random, dh: nobleDh, invite
   })
   const X = state.X.slice()
   const { intro, clientEphemeral, invite: claim } = await openIntroduce({ data: introduce1, serviceKey: A, introEncSecret, introEncKey: S, replay: new ReplayCache(REPLAY_CACHE_MAX), now, dh: nobleDh })
   const s = recording(r)
-  const { reply, keys: serviceKeys } = await serviceHandshake({ serviceKey: A, clientKey: intro.clientKey, clientEphemeral, cookie: intro.cookie, sign: signer(serviceSeed), random: s.random, dh: nobleDh })
+  const { reply, keys: serviceKeys } = await serviceHandshake({
+    serviceKey: A, clientKey: intro.clientKey, clientStaticKey: intro.clientStaticKey, clientEphemeral, cookie: intro.cookie, introEncSecret, introEncKey: S, random: s.random, dh: nobleDh
+  })
   const clientKeys = await clientFinishHandshake(state, reply, nobleDh)
   if (toHex(clientKeys.send) !== toHex(serviceKeys.receive) || toHex(clientKeys.receive) !== toHex(serviceKeys.send)) throw new Error('rendezvous vector: keys disagree')
 
@@ -74,7 +77,7 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
   ]
 
   return {
-    description: 'Shallot onion service (docs/RENDEZVOUS.md §3-7): descriptor id/key, one descriptor, one INTRODUCE1 body (with an invite proof; invite id and secret from seededRandom(inviteSeed)), one RENDEZVOUS1 body and reply, the session keys and one e2e frame per direction. Randomness is seededRandom(seed), consumed in this order: serviceIdentitySeed, clientIdentitySeed, introEncSecret, per intro point nodeId | onion secret (not recorded) | authId, descriptorNonce, rendezvousPoint nodeId | onion secret (not recorded), cookie, x, y. now is fixed; revision = timestamp = now, expires = now + 1 period. Signers are Ed25519 over the recorded seeds. See docs/RENDEZVOUS.md §9.',
+    description: 'Shallot onion service (docs/RENDEZVOUS.md §3-7), INTRODUCE version 2 (DH-authenticated, deniable): descriptor id/key, one descriptor, the client static DH key and its certificate (derived from the client identity seed, no randomness), one INTRODUCE1 body (with an invite proof; invite id and secret from seededRandom(inviteSeed)), one RENDEZVOUS1 body and reply, the session keys and one e2e frame per direction. Randomness is seededRandom(seed), consumed in this order: serviceIdentitySeed, clientIdentitySeed, introEncSecret, per intro point nodeId | onion secret (not recorded) | authId, descriptorNonce, rendezvousPoint nodeId | onion secret (not recorded), cookie, x, y. now is fixed; revision = timestamp = now, expires = now + 1 period. Signers are Ed25519 over the recorded seeds. See docs/RENDEZVOUS.md §9.',
     seed: RENDEZVOUS_SEED,
     inviteSeed: RENDEZVOUS_INVITE_SEED,
     now,
@@ -82,6 +85,9 @@ export async function generateRendezvousVector (): Promise<Record<string, unknow
     serviceIdentityKey: toHex(A),
     clientIdentitySeed: toHex(clientSeed),
     clientIdentityKey: toHex(B),
+    clientStaticSecret: toHex(clientStatic.secret),
+    clientStaticKey: toHex(clientStatic.publicKey),
+    clientStaticCert: toHex(clientStatic.cert),
     period,
     descId: toHex(descriptorId(A, period)),
     descKey: toHex(descriptorKey(A, period)),

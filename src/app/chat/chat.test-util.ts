@@ -154,7 +154,7 @@ export async function addContact (profile: FakeProfile, svc: ChatService, state:
 
 /** An introduction as the service hands it to the request policy; `invite` is what it proves (null: none). */
 export function introduction (clientKey: Uint8Array, accept: () => Promise<RendezvousLink>, name = 'Mallory', invite: InviteClaimCheck | null = null): IncomingIntroduction {
-  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientName: name, timestamp: 0 }, invite, accept }
+  return { intro: { rp: { peerId: 'rp', nodeId: new Uint8Array(32), onionKey: new Uint8Array(32) }, cookie: new Uint8Array(20), clientKey, clientStaticKey: new Uint8Array(32), clientName: name, timestamp: 0 }, invite, accept }
 }
 
 /** An invite this profile issued (as Invites.create keeps it), valid for a day unless told otherwise. */

@@ -1,8 +1,9 @@
 /**
  * The request policy: who may open a session with us through our onion
  * service. An introduction that passed every check (docs/RENDEZVOUS.md §6)
- * has its client key proven by its signature and the session keys by the
- * handshake, so the session belongs to the contact with that key. The
+ * has its client key proven by its certified static DH key and MAC, and the
+ * session keys need that key's secret (X25519(s_B, Y)), so the session
+ * belongs to the contact with that key. The
  * threats: anyone who learnt our key could introduce themselves, and anyone
  * holding our invite can make a new identity key per introduction. So a key
  * we do not know must prove an invite we issued that is neither expired nor

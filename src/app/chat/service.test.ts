@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ctEqual, fromHex, toHex } from '../../core/bytes.ts'
 import { nobleDh } from '../../core/crypto/ntor.ts'
 import { x25519PublicKey } from '../../core/crypto/primitives.ts'
-import { createIntroduce } from '../../core/rendezvous/index.ts'
+import { createIntroduce, deriveStaticDhKey } from '../../core/rendezvous/index.ts'
 import { testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
 import { encodeChatFrame, splitMessage, type decodeChatFrame } from '../../core/chat/index.ts'
 import { systemRandom } from '../../core/random.ts'
@@ -225,7 +225,7 @@ describe('ChatService: invite proofs on the wire', () => {
     const { data } = await createIntroduce({
       serviceKey: profile.identity.publicKey, authId: systemRandom(32), introEncKey: hs.introEnc.publicKey,
       rp: { peerId: '12D3KooWRendezvousPoint', nodeId: systemRandom(32), onionKey: x25519PublicKey(systemRandom(32)) }, cookie: systemRandom(20),
-      clientKey: bob.publicKey, clientName: 'Bob', timestamp: Date.now(), sign: bob.sign, random: systemRandom, dh: nobleDh,
+      clientKey: bob.publicKey, clientStatic: await deriveStaticDhKey(bob.publicKey, bob.sign, nobleDh), clientName: 'Bob', timestamp: Date.now(), random: systemRandom, dh: nobleDh,
       invite: invite == null ? null : { inviteId: fromHex(invite.id), secret: invite.secret }
     })
     await hs.onIntroduce2(data)

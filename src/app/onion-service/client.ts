@@ -22,6 +22,7 @@ import { FETCH_GRACE_MS, RENDEZVOUS_WAIT_MS } from './constants.ts'
 import type { DescriptorCache } from './descriptor-cache.ts'
 import { RendezvousAuthError, ServiceUnreachableError } from './errors.ts'
 import { fetchAt } from './hsdir.ts'
+import { staticKeyOf } from './static-key.ts'
 import { hopIds, type RendezvousDeps, type RendezvousLink } from './types.ts'
 
 /** Fetch, at the HSDirs of its current descriptor ids, the contact's descriptor (newest valid one). */
@@ -164,12 +165,13 @@ async function rendezvousWith (deps: RendezvousDeps, contactKey: Uint8Array, kno
     const states: ClientHandshakeState[] = []
     let reply: Uint8Array | null = null
     let acknowledged = false
+    const clientStatic = await staticKeyOf(identity, deps.dh)
     for (const point of shuffle([...descriptor.introPoints])) {
       try {
         const intro = await createIntroduce({
           serviceKey: contactKey, authId: point.authId, introEncKey: descriptor.introEncKey, rp, cookie,
-          clientKey: identity.publicKey, clientName: identity.displayName, timestamp: (deps.now ?? Date.now)(),
-          sign: async (m) => await identity.sign(m), random: deps.random, dh: deps.dh, invite
+          clientKey: identity.publicKey, clientStatic, clientName: identity.displayName, timestamp: (deps.now ?? Date.now)(),
+          random: deps.random, dh: deps.dh, invite
         })
         wait.arm() // from now on a RENDEZVOUS2 may be the service's answer
         states.unshift(intro.state) // even if the ACK is lost, the service may have got it

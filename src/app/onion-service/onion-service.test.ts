@@ -4,7 +4,7 @@ import { x25519PublicKey } from '../../core/crypto/primitives.ts'
 import { MalformedCellError } from '../../core/errors.ts'
 import { toHex } from '../../core/bytes.ts'
 import {
-  createIntroduce, descriptorSigningSeed, encodeHsDescriptor, encodeHsdirFound, HS_PERIOD_MS, HSDIR_KEYS_PER_ID, hsDescriptorExpires, hsPeriod,
+  createIntroduce, deriveStaticDhKey, descriptorSigningSeed, encodeHsDescriptor, encodeHsdirFound, HS_PERIOD_MS, HSDIR_KEYS_PER_ID, hsDescriptorExpires, hsPeriod,
   MAX_CONCURRENT_RENDEZVOUS, type HsDescriptorContent
 } from '../../core/rendezvous/index.ts'
 import { NOW, rnd, testContent, testIdentity } from '../../core/rendezvous/rendezvous.test-util.ts'
@@ -51,7 +51,7 @@ async function introduceFrom (hs: HiddenService): Promise<void> {
   const bob = testIdentity(r(32))
   const { data } = await createIntroduce({
     serviceKey: alice.publicKey, authId: r(32), introEncKey: enc.publicKey, rp, cookie: r(20), clientKey: bob.publicKey,
-    clientName: 'Bob', timestamp: NOW, sign: bob.sign, random: r, dh: nobleDh
+    clientStatic: await deriveStaticDhKey(bob.publicKey, bob.sign, nobleDh), clientName: 'Bob', timestamp: NOW, random: r, dh: nobleDh
   })
   await (hs as unknown as { onIntroduce2: (d: Uint8Array) => Promise<void> }).onIntroduce2(data)
 }

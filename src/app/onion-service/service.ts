@@ -162,7 +162,7 @@ export class HiddenService {
         }
       })
     } catch (err) {
-      // Replayed, undecryptable or badly signed: refused, nothing changes (rend-spec-v3 §3.4).
+      // Replayed, undecryptable or not authenticated (certificate, MAC): refused, nothing changes (rend-spec-v3 §3.4).
       this.onRefusedIntroduction?.(err as Error)
     }
   }
@@ -184,9 +184,11 @@ export class HiddenService {
       const rp: RelayInfo = { peerId: intro.rp.peerId, nodeId: intro.rp.nodeId, onionKey: intro.rp.onionKey }
       circuit = await this.deps.onion.buildCircuitTo(rp, { lastHopMayBeSelf: true })
       if (this.stopped) throw new RendezvousLimitError('The service is stopped.')
+      const enc = this.introEnc
+      if (enc == null) throw new RendezvousLimitError('The service is stopped.')
       const { reply, keys } = await serviceHandshake({
-        serviceKey: this.deps.identity.publicKey, clientKey: intro.clientKey, clientEphemeral, cookie: intro.cookie,
-        sign: async (m) => await this.deps.identity.sign(m), random: this.deps.random, dh: this.deps.dh
+        serviceKey: this.deps.identity.publicKey, clientKey: intro.clientKey, clientStaticKey: intro.clientStaticKey, clientEphemeral, cookie: intro.cookie,
+        introEncSecret: enc.secret, introEncKey: enc.publicKey, random: this.deps.random, dh: this.deps.dh
       })
       circuit.sendControl(RelayCommand.RENDEZVOUS1, encodeRendezvous1({ cookie: intro.cookie, reply }))
       return { circuit, keys, hops: hopIds(circuit) }

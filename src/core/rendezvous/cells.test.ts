@@ -20,9 +20,9 @@ describe('relay cell bodies (spec §5)', () => {
     const intro = { authId: bytes(32, 2), clientKey: bytes(32, 3), ct: bytes(INTRODUCE_CT_MIN, 4) }
     expect(decodeIntroduce1(encodeIntroduce1(intro))).toEqual(intro)
     expect(decodeEstablishRendezvous(encodeEstablishRendezvous(bytes(20)))).toEqual(bytes(20))
-    const rv = { cookie: bytes(20, 5), reply: bytes(112, 6) }
+    const rv = { cookie: bytes(20, 5), reply: bytes(64, 6) } // Y | key-confirmation MAC (spec §6, INTRODUCE version 2)
     expect(decodeRendezvous1(encodeRendezvous1(rv))).toEqual(rv)
-    expect(encodeRendezvous1(rv).length).toBe(132)
+    expect(encodeRendezvous1(rv).length).toBe(84)
     for (const s of [0, 1, 255]) expect(decodeStatus(encodeStatus(s))).toBe(s)
     expect(decodeHsdirFetch(encodeHsdirFetch(bytes(32)))).toEqual(bytes(32))
     for (const m of [{ more: false, descriptor: null }, { more: true, descriptor: bytes(10) }, { more: false, descriptor: bytes(HS_DESCRIPTOR_MAX) }]) {
@@ -31,7 +31,7 @@ describe('relay cell bodies (spec §5)', () => {
     expect(encodeHsdirFound({ more: false, descriptor: null })).toEqual(Uint8Array.of(0))
   })
   it('wrong lengths and values → MalformedCellError', () => {
-    for (const [d, n] of [[decodeEstablishIntro, 32], [decodeEstablishRendezvous, 20], [decodeHsdirFetch, 32], [decodeRendezvous1, 132], [decodeStatus, 1]] as const) {
+    for (const [d, n] of [[decodeEstablishIntro, 32], [decodeEstablishRendezvous, 20], [decodeHsdirFetch, 32], [decodeRendezvous1, 84], [decodeStatus, 1]] as const) {
       expect(() => d(bytes(n - 1))).toThrow(MalformedCellError)
       expect(() => d(bytes(n + 1))).toThrow(MalformedCellError)
     }

@@ -12,13 +12,13 @@ import { concatBytes } from '../bytes.ts'
 import { MalformedCellError } from '../errors.ts'
 import {
   AEAD_TAG_LEN, AUTH_ID_LEN, CLIENT_NAME_MAX_LEN, COOKIE_LEN, DESC_ID_LEN, ED25519_KEY_LEN, ED25519_SIG_LEN,
-  HS_DESCRIPTOR_MAX, HS_NODE_ID_LEN, INVITE_PROOF_LEN, PEER_ID_MAX_LEN, RENDEZVOUS_REPLY_LEN, X25519_LEN
+  HS_DESCRIPTOR_MAX, HS_NODE_ID_LEN, INVITE_PROOF_LEN, MAC_LEN, PEER_ID_MAX_LEN, RENDEZVOUS_REPLY_LEN, X25519_LEN
 } from './constants.ts'
 import { INVITE_ID_LEN } from '../identity/invite.ts'
 import { checkLen } from './wire.ts'
 
-/** Smallest INTRODUCE plaintext (spec §6): version, RP with a 1-byte peer id, cookie, B, empty name, timestamp, invite-proof field (always full length), signature. */
-export const INTRODUCE_PLAINTEXT_MIN = 1 + (1 + 1 + HS_NODE_ID_LEN + X25519_LEN) + COOKIE_LEN + ED25519_KEY_LEN + 1 + 8 + (1 + INVITE_ID_LEN + INVITE_PROOF_LEN) + ED25519_SIG_LEN
+/** Smallest INTRODUCE plaintext (spec §6): version, RP with a 1-byte peer id, cookie, B, static key S_B and its certificate, empty name, timestamp, invite-proof field (always full length), MAC. */
+export const INTRODUCE_PLAINTEXT_MIN = 1 + (1 + 1 + HS_NODE_ID_LEN + X25519_LEN) + COOKIE_LEN + ED25519_KEY_LEN + X25519_LEN + ED25519_SIG_LEN + 1 + 8 + (1 + INVITE_ID_LEN + INVITE_PROOF_LEN) + MAC_LEN
 /** Largest INTRODUCE plaintext: longest peer id and name. */
 export const INTRODUCE_PLAINTEXT_MAX = INTRODUCE_PLAINTEXT_MIN - 1 + PEER_ID_MAX_LEN + CLIENT_NAME_MAX_LEN
 /** Bounds of the INTRODUCE1 ciphertext (plaintext + Poly1305 tag, RFC 8439 §2.8). */
@@ -68,7 +68,7 @@ export function encodeEstablishRendezvous (cookie: Uint8Array): Uint8Array {
 }
 export function decodeEstablishRendezvous (data: Uint8Array): Uint8Array { return exact(data, COOKIE_LEN, 'ESTABLISH_RENDEZVOUS') }
 
-/** RENDEZVOUS1: cookie[20] | reply[112] (RENDEZVOUS2 carries the reply alone). */
+/** RENDEZVOUS1: cookie[20] | reply[64] (RENDEZVOUS2 carries the reply alone). */
 export function encodeRendezvous1 (m: { cookie: Uint8Array, reply: Uint8Array }): Uint8Array {
   checkLen(m.cookie, COOKIE_LEN, 'cookie')
   checkLen(m.reply, RENDEZVOUS_REPLY_LEN, 'rendezvous reply')

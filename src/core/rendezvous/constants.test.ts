@@ -28,7 +28,7 @@ describe('time periods (spec §2)', () => {
   it('sizes agree with the spec and the cell layer', () => {
     expect(E2E_FRAME_LEN).toBe(RELAY_DATA_MAX)
     expect(E2E_PAYLOAD_MAX).toBe(E2E_FRAME_LEN - 16 - 2)
-    expect(RENDEZVOUS_REPLY_LEN).toBe(112)
+    expect(RENDEZVOUS_REPLY_LEN).toBe(64) // Y | HMAC-SHA256 key confirmation (spec §6)
     expect(HS_DESCRIPTOR_LIFETIME_MS).toBe(2 * HS_PERIOD_MS)
   })
 })

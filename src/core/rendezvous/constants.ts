@@ -57,7 +57,10 @@ export const HS_DESCRIPTOR_LIFETIME_MS = 2 * HS_PERIOD_MS
 
 /** Descriptor format version (spec §4). */
 export const HS_DESCRIPTOR_VERSION = 1
-/** INTRODUCE plaintext version (spec §6); 2 added the invite-proof field. */
+/**
+ * INTRODUCE plaintext version (spec §6): 2 added the invite-proof field, and
+ * the client authenticates by DH (static key, certificate, MAC) instead of a signature.
+ */
 export const INTRODUCE_VERSION = 2
 /** An invite proof: HMAC-SHA256 output (spec §6 "Invite proof"; RFC 2104). */
 export const INVITE_PROOF_LEN = 32
@@ -78,8 +81,10 @@ export const DESC_KEY_LEN = 32
 /** XChaCha20-Poly1305 nonce (draft-irtf-cfrg-xchacha §2) and Poly1305 tag (RFC 8439 §2.8) lengths. */
 export const XNONCE_LEN = 24
 export const AEAD_TAG_LEN = 16
-/** RENDEZVOUS1 reply: Y | AEAD(σA) = 32 + 64 + 16 (spec §6). */
-export const RENDEZVOUS_REPLY_LEN = X25519_LEN + ED25519_SIG_LEN + AEAD_TAG_LEN
+/** HMAC-SHA256 tag length (RFC 2104 with SHA-256): the INTRODUCE MAC and the service's key confirmation (spec §6). */
+export const MAC_LEN = 32
+/** RENDEZVOUS1 reply: Y | key-confirmation MAC = 32 + 32 (spec §6). */
+export const RENDEZVOUS_REPLY_LEN = X25519_LEN + MAC_LEN
 /** Default size of an INTRODUCE replay cache (entries, FIFO eviction; spec §6). */
 export const REPLAY_CACHE_MAX = 4096
 

@@ -15,7 +15,7 @@ export class HsDescriptorError extends ProtocolError {
   }
 }
 
-/** Someone answered for a contact without holding the contact's identity key (spec §4 reader checks, §6 σA). */
+/** Someone answered for a contact without holding the contact's identity key (spec §4 reader checks, §6 key confirmation: the reply did not prove the DH key A signed into its descriptor). */
 export class IdentityMismatchError extends ProtocolError {
   constructor (message = 'The person answering is not the contact you added: their identity key does not match.') {
     super('bad-handshake', message)
@@ -23,7 +23,7 @@ export class IdentityMismatchError extends ProtocolError {
   }
 }
 
-/** An INTRODUCE or RENDEZVOUS reply that is malformed or fails decryption, signature or clock checks (spec §6). */
+/** An INTRODUCE or RENDEZVOUS reply that is malformed or fails decryption, static-key certificate, MAC or clock checks (spec §6). */
 export class IntroduceError extends ProtocolError {
   constructor (message: string, kind: 'bad-handshake' | 'malformed-cell' = 'bad-handshake') {
     super(kind, message)

@@ -9,6 +9,7 @@ import { INTRODUCE_MAX_SKEW_MS, RENDEZVOUS_REPLY_LEN, REPLAY_CACHE_MAX } from '.
 import { IdentityMismatchError, IntroduceError, IntroduceReplayError } from './errors.ts'
 import { clientFinishHandshake, serviceHandshake } from './handshake.ts'
 import { createIntroduce, openIntroduce } from './introduce.ts'
+import { deriveStaticDhKey, staticCertMessage, type StaticDhKey } from './static-key.ts'
 import { ReplayCache } from '../replay-cache.ts'
 import { NOW, rnd, testIdentity } from './rendezvous.test-util.ts'
 import { E2eSession } from './session.ts'
@@ -17,6 +18,8 @@ const r = rnd('introduce')
 const alice = testIdentity(r(32)) // service, A
 const bob = testIdentity(r(32)) // client, B
 const mallory = testIdentity(r(32))
+const bobStatic = await deriveStaticDhKey(bob.publicKey, bob.sign, nobleDh)
+const malloryStatic = await deriveStaticDhKey(mallory.publicKey, mallory.sign, nobleDh)
 const s = r(32)
 const S = x25519PublicKey(s)
 const authId = r(32)
@@ -24,10 +27,10 @@ const rp = { peerId: '12D3KooWRendezvousPoint', nodeId: r(32), onionKey: x25519P
 /** A small-order u-coordinate (u = 1, order 4): X25519 with it is all zeros (RFC 7748 §6.1). */
 const LOW_ORDER = Uint8Array.of(1, ...new Array<number>(31).fill(0))
 
-async function intro (over: { timestamp?: number, sign?: typeof bob.sign, clientName?: string, introEncKey?: Uint8Array } = {}): Promise<Awaited<ReturnType<typeof createIntroduce>>> {
+async function intro (over: { timestamp?: number, clientStatic?: StaticDhKey, clientName?: string, introEncKey?: Uint8Array } = {}): Promise<Awaited<ReturnType<typeof createIntroduce>>> {
   return await createIntroduce({
     serviceKey: alice.publicKey, authId, introEncKey: over.introEncKey ?? S, rp, cookie: r(20), clientKey: bob.publicKey,
-    clientName: over.clientName ?? 'Bob', timestamp: over.timestamp ?? NOW, sign: over.sign ?? bob.sign, random: r, dh: nobleDh
+    clientStatic: over.clientStatic ?? bobStatic, clientName: over.clientName ?? 'Bob', timestamp: over.timestamp ?? NOW, random: r, dh: nobleDh
   })
 }
 const open = async (data: Uint8Array, o: { replay?: ReplayCache, now?: number, serviceKey?: Uint8Array, secret?: Uint8Array } = {}): Promise<Awaited<ReturnType<typeof openIntroduce>>> =>
@@ -48,6 +51,7 @@ describe('INTRODUCE (spec §6)', () => {
     expect(got.intro.rp).toEqual(rp)
     expect(toHex(got.intro.cookie)).toBe(toHex(state.cookie))
     expect(toHex(got.intro.clientKey)).toBe(toHex(bob.publicKey))
+    expect(toHex(got.intro.clientStaticKey)).toBe(toHex(bobStatic.publicKey))
     expect(got.intro.clientName).toBe('Bob ☕')
     expect(got.intro.timestamp).toBe(NOW)
     expect(toHex(data.subarray(0, 32))).toBe(toHex(authId))
@@ -70,9 +74,16 @@ describe('INTRODUCE (spec §6)', () => {
     const { data } = await intro()
     await rejects(open(data, { secret: r(32) }), IntroduceError, 'bad-handshake')
   })
-  it('a signature by someone other than B, or over another service key, fails', async () => {
-    await rejects(open((await intro({ sign: mallory.sign })).data), IntroduceError)
-    await rejects(open((await intro()).data, { serviceKey: mallory.publicKey }), IntroduceError)
+  it('impersonating B: a static key B did not certify, or B\'s certified key without its secret s_B, or a MAC for another service key, fails', async () => {
+    await rejects(open((await intro({ clientStatic: malloryStatic })).data), IntroduceError, 'bad-handshake') // Mallory's own static key, claimed for B
+    await rejects(open((await intro({ clientStatic: { ...bobStatic, cert: malloryStatic.cert } })).data), IntroduceError, 'bad-handshake')
+    await rejects(open((await intro({ clientStatic: { ...bobStatic, secret: r(32) } })).data), IntroduceError, 'bad-handshake') // S_B and cert are public; s_B is not
+    await rejects(open((await intro()).data, { serviceKey: mallory.publicKey }), IntroduceError, 'bad-handshake')
+  })
+  it('a low-order client static key is refused (RFC 7748 §6.1)', async () => {
+    // Certified, so that only the point check can refuse it.
+    const cert = await bob.sign(staticCertMessage(bob.publicKey, LOW_ORDER))
+    await rejects(open((await intro({ clientStatic: { secret: r(32), publicKey: LOW_ORDER, cert } })).data), IntroduceError, 'bad-handshake')
   })
   it(`clock skew over ${INTRODUCE_MAX_SKEW_MS} ms is refused, at the limit accepted`, async () => {
     await open((await intro({ timestamp: NOW - INTRODUCE_MAX_SKEW_MS })).data)
@@ -119,10 +130,13 @@ describe('only IntroduceError escapes openIntroduce (property)', () => {
 })
 
 describe('end-to-end handshake (spec §6)', () => {
-  async function both (sign = alice.sign): Promise<{ reply: Uint8Array, service: { send: Uint8Array, receive: Uint8Array }, state: Awaited<ReturnType<typeof intro>>['state'] }> {
+  async function both (o: { secret?: Uint8Array, serviceKey?: Uint8Array } = {}): Promise<{ reply: Uint8Array, service: { send: Uint8Array, receive: Uint8Array }, state: Awaited<ReturnType<typeof intro>>['state'] }> {
     const { data, state } = await intro()
     const { intro: pt, clientEphemeral } = await open(data)
-    const { reply, keys } = await serviceHandshake({ serviceKey: alice.publicKey, clientKey: pt.clientKey, clientEphemeral, cookie: pt.cookie, sign, random: r, dh: nobleDh })
+    const { reply, keys } = await serviceHandshake({
+      serviceKey: o.serviceKey ?? alice.publicKey, clientKey: pt.clientKey, clientStaticKey: pt.clientStaticKey, clientEphemeral, cookie: pt.cookie,
+      introEncSecret: o.secret ?? s, introEncKey: S, random: r, dh: nobleDh
+    })
     return { reply, service: keys, state }
   }
   it('both sides derive matching keys; the session works', async () => {
@@ -137,14 +151,16 @@ describe('end-to-end handshake (spec §6)', () => {
     expect(new TextDecoder().decode(sv.open(c.seal(new TextEncoder().encode('hi'))))).toBe('hi')
     expect(new TextDecoder().decode(c.open(sv.seal(new TextEncoder().encode('hello'))))).toBe('hello')
   })
-  it('a wrong service key gives IdentityMismatchError', async () => {
-    const { reply, state } = await both(mallory.sign)
+  it('an answer without the service\'s DH secret s, or under another identity key, gives IdentityMismatchError', async () => {
+    const { reply, state } = await both({ secret: r(32) })
     await rejects(clientFinishHandshake(state, reply, nobleDh), IdentityMismatchError, 'bad-handshake')
     expect(state.x.every(b => b === 0)).toBe(true)
+    const other = await both({ serviceKey: mallory.publicKey })
+    await rejects(clientFinishHandshake(other.state, other.reply, nobleDh), IdentityMismatchError, 'bad-handshake')
   })
   it('a tampered reply or a low-order Y gives IdentityMismatchError', async () => {
     const a = await both()
-    const t = a.reply.slice(); t[50]! ^= 4
+    const t = a.reply.slice(); t[50]! ^= 4 // in the MAC
     await rejects(clientFinishHandshake(a.state, t, nobleDh), IdentityMismatchError)
     const b = await both()
     const y = b.reply.slice(); y.set(LOW_ORDER, 0)

@@ -11,6 +11,7 @@ import { x25519PublicKey } from '../crypto/primitives.ts'
 import { ReplayCache } from '../replay-cache.ts'
 import { REPLAY_CACHE_MAX } from './constants.ts'
 import { createIntroduce, openIntroduce } from './introduce.ts'
+import { deriveStaticDhKey } from './static-key.ts'
 import { inviteProof, verifyInviteProof } from './invite-proof.ts'
 import { NOW, rnd, testIdentity } from './rendezvous.test-util.ts'
 
@@ -26,7 +27,7 @@ const invite = { inviteId: r(16), secret: r(32) }
 async function introduce (held: typeof invite | null): Promise<Uint8Array> {
   return (await createIntroduce({
     serviceKey: alice.publicKey, authId: r(32), introEncKey: S, rp, cookie: r(20), clientKey: bob.publicKey,
-    clientName: 'Bob', timestamp: NOW, sign: bob.sign, random: r, dh: nobleDh, invite: held
+    clientStatic: await deriveStaticDhKey(bob.publicKey, bob.sign, nobleDh), clientName: 'Bob', timestamp: NOW, random: r, dh: nobleDh, invite: held
   })).data
 }
 const open = async (data: Uint8Array): Promise<Awaited<ReturnType<typeof openIntroduce>>> =>
