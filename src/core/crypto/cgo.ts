@@ -55,6 +55,7 @@
  */
 import { unsafe as aes } from '@noble/ciphers/aes.js'
 import { Polyval } from '@noble/ciphers/_polyval.js'
+import { DigestMismatchError } from '../errors.ts'
 
 const BLK = 16
 /** CGO's tag T (and nonce N, and SENDME tag): one AES block. Prop 359. */
@@ -355,4 +356,140 @@ export class CgoState {
   }
 
   wipe (): void { this.uiv.wipe(); this.nonce.fill(0); this.tag.fill(0); this.lastTag.fill(0); this.saved.fill(0) }
+}
+
+// ---------------------------------------------------------------------------
+// Circuits: the client's stack of layers and a relay's single layer, with the
+// same operations as tor1's ClientCircuitCrypto / RelayCircuitCrypto
+// (relay-crypto.ts), so a router can use either.
+
+/** Handshake output one hop needs: forward state (K | N), then backward state (arti CryptStatePair, without the circuit binding Shallot has no use for). */
+export const CGO_KEY_MATERIAL_LEN = 2 * CGO_STATE_SEED_LEN
+
+/** Both directions of one hop. `forward` = client → relay. */
+export interface CgoHop {
+  readonly forward: CgoState
+  readonly backward: CgoState
+}
+
+export function cgoHopFromMaterial (material: Uint8Array, shape: CgoShape): CgoHop {
+  if (material.length !== CGO_KEY_MATERIAL_LEN) throw new RangeError(`CGO: need ${CGO_KEY_MATERIAL_LEN} bytes of key material`)
+  return {
+    forward: new CgoState(material.subarray(0, CGO_STATE_SEED_LEN), shape),
+    backward: new CgoState(material.subarray(CGO_STATE_SEED_LEN), shape)
+  }
+}
+
+/**
+ * Bodies arrive as views into link cells (offset 5, unaligned); noble's AES
+ * works on 32-bit words, so each cell is processed in one aligned buffer and
+ * copied back once.
+ */
+class AlignedWork {
+  readonly buf: Uint8Array
+  constructor (readonly shape: CgoShape) { this.buf = new Uint8Array(shape.bodyLen) }
+  load (body: Uint8Array): Uint8Array {
+    if (body.length !== this.shape.bodyLen) throw new RangeError(`CGO: body must be ${this.shape.bodyLen} bytes`)
+    this.buf.set(body)
+    return this.buf
+  }
+  store (body: Uint8Array): void { body.set(this.buf) }
+}
+
+/** The client's view of a circuit: one CgoHop per hop, hop 0 nearest. */
+export class CgoClientCircuitCrypto {
+  private readonly hops: CgoHop[] = []
+  private readonly work: AlignedWork
+
+  constructor (readonly shape: CgoShape) { this.work = new AlignedWork(shape) }
+
+  get length (): number { return this.hops.length }
+
+  /** Append a hop after a successful CREATED / EXTENDED handshake. */
+  addHop (material: Uint8Array): void { this.hops.push(cgoHopFromMaterial(material, this.shape)) }
+
+  /** Forget hops beyond `length` (after TRUNCATED). */
+  truncate (length: number): void {
+    for (const h of this.hops.splice(length)) { h.forward.wipe(); h.backward.wipe() }
+  }
+
+  private hop (i: number): CgoHop {
+    const h = this.hops[i]
+    if (h === undefined) throw new RangeError(`no hop ${i} on this circuit`)
+    return h
+  }
+
+  /**
+   * Onion-encrypt a body in place so that hop `target` recognizes it. The
+   * first 16 bytes (T) are overwritten with that hop's nonce; the message is
+   * in the rest. `ad` is the link command the cell travels in.
+   */
+  encryptOutbound (body: Uint8Array, target: number, ad: number): void {
+    const w = this.work.load(body)
+    this.hop(target).forward.clientOriginate(ad, w)
+    for (let i = target - 1; i >= 0; i--) this.hop(i).forward.clientEncryptOutbound(ad, w)
+    this.work.store(body)
+  }
+
+  /**
+   * Remove layers from an inbound body in place, hop 0 first, until one
+   * recognizes it (T == its nonce); returns that hop's index. None → the cell
+   * was modified, replayed, reordered or dropped somewhere (and, CGO's point,
+   * every later cell is garbage too): DigestMismatchError, and the circuit
+   * must be destroyed.
+   */
+  decryptInbound (body: Uint8Array, ad: number): number {
+    const w = this.work.load(body)
+    for (let i = 0; i < this.hops.length; i++) {
+      if (this.hop(i).backward.clientDecryptInbound(ad, w)) { this.work.store(body); return i }
+    }
+    throw new DigestMismatchError('inbound relay cell recognized by no hop (CGO tag mismatch)')
+  }
+
+  /** SENDME tag of the last cell sent to `hop` (prop 359: T of the cell as that hop received it). */
+  lastOutboundTag (hop: number): Uint8Array { return this.hop(hop).forward.lastTag.slice() }
+  /** SENDME tag of the last cell received from `hop`. */
+  lastInboundTag (hop: number): Uint8Array { return this.hop(hop).backward.lastTag.slice() }
+
+  wipe (): void { this.truncate(0); this.work.buf.fill(0) }
+}
+
+/** A relay's view of one circuit passing through it. */
+export class CgoRelayCircuitCrypto {
+  private readonly hop: CgoHop
+  private readonly work: AlignedWork
+
+  constructor (material: Uint8Array, readonly shape: CgoShape) {
+    this.hop = cgoHopFromMaterial(material, shape)
+    this.work = new AlignedWork(shape)
+  }
+
+  /**
+   * An outbound cell from the previous hop: run our layer in place. True if it
+   * is for us; otherwise forward it, or, at the last hop, destroy the circuit
+   * (an unrecognized cell there is what a tagging attempt looks like).
+   */
+  decryptOutbound (body: Uint8Array, ad: number): boolean {
+    const w = this.work.load(body)
+    const mine = this.hop.forward.relayDecryptOutbound(ad, w)
+    this.work.store(body)
+    return mine
+  }
+
+  /** A cell we originate toward the client. */
+  originateInbound (body: Uint8Array, ad: number): void {
+    this.hop.backward.relayOriginate(ad, this.work.load(body))
+    this.work.store(body)
+  }
+
+  /** A cell from the next hop toward the client: add our layer. */
+  forwardInbound (body: Uint8Array, ad: number): void {
+    this.hop.backward.relayEncryptInbound(ad, this.work.load(body))
+    this.work.store(body)
+  }
+
+  lastOutboundTag (): Uint8Array { return this.hop.forward.lastTag.slice() }
+  lastInboundTag (): Uint8Array { return this.hop.backward.lastTag.slice() }
+
+  wipe (): void { this.hop.forward.wipe(); this.hop.backward.wipe(); this.work.buf.fill(0) }
 }
