@@ -110,8 +110,8 @@ describe('CGO circuit crypto', () => {
 })
 
 /**
- * The tagging attack (issue #13 item 6; prop 359 §"Motivation"; the CGO
- * paper §1): hops 0 and 2 collude, hop 1 is honest. The first hop XORs a
+ * The tagging attack (issue #13 item 6; the attack prop 359 and the CGO
+ * paper set out to stop): hops 0 and 2 collude, hop 1 is honest. The first hop XORs a
  * pattern into a cell it forwards; the exit XORs it back out before its own
  * layer. If the cell is then recognized, the two have confirmed they are on
  * the same circuit. Each scheme is wrapped in the same small interface so the

@@ -22,7 +22,8 @@
  * dead, the target hop fails to recognize the cell, and it destroys the
  * circuit (tor-spec: an unrecognized cell at the last hop is a violation).
  *
- * Cell body = T (16-byte tag) | C (payload). Prop 359 §"Overview":
+ * Cell body = T (16-byte tag) | C (payload). The parts, with prop 359's
+ * names (as arti's cgo.rs quotes them in its comments):
  *   ET  — an LRW2 tweakable block cipher: ENC_ET((KB,KU), tw, M) =
  *         UH(KU,tw) ^ AES(KB, M ^ UH(KU,tw)); UH = POLYVAL (RFC 8452).
  *   PRF — PRF((K,B), tw, t) = AES-CTR(K, IV = UH(B,tw) + t·n1); t=0 gives the
