@@ -19,11 +19,11 @@ interface CgoVector {
   inbound: Cell[]
 }
 
-describe('Shallot CGO vectors (1019-byte body)', () => {
+describe('Shallot CGO vectors (1021-byte body)', () => {
   const shape = cgoShape(RELAY_BODY_LEN)
   const v = check('./cgo-shallot.json', generateCgoVector()) as unknown as CgoVector
 
-  it('cgo-shallot.json: UIV+ and its key update at the 1019-byte shape', () => {
+  it('cgo-shallot.json: UIV+ and its key update at the 1021-byte shape', () => {
     const uiv = new CgoUiv(fromHex(v.uiv.keys), shape)
     const body = new Uint8Array(RELAY_BODY_LEN)
     body.set(fromHex(v.uiv.input))

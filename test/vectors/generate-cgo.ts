@@ -1,7 +1,7 @@
 /**
  * Generator for Shallot's own Counter Galois Onion vectors
  * (test/vectors/cgo-shallot.json), beside arti's published ones
- * (cgo-arti.json). Ours use Shallot's 1019-byte relay body (C = 1003 bytes,
+ * (cgo-arti.json). Ours use Shallot's 1021-byte relay body (C = 1005 bytes,
  * PRF t=1 offset 63 blocks, IV mask 0x80: src/core/crypto/cgo.ts), which
  * arti's 509-byte vectors cannot cover. Same conventions as generate.ts:
  * everything random comes from seededRandom(seed); cgo-shallot.test.ts
@@ -76,7 +76,7 @@ export function generateCgoVector (): Record<string, unknown> {
   })
 
   return {
-    description: "Counter Galois Onion (prop 359) at Shallot's 1019-byte relay body (T 16 | C 1003; PRF t=1 offset 63 blocks; IV last byte & 0x80), AES-128, AD = link command RELAY (3). uiv: one ENC_UIV with tweak (T' = tweak, AD) then UPDATE_UIV(nonce). circuit: keyMaterial per hop (forward J|S|N, 80 bytes, then backward, 80), then 4 outbound cells (targets 0,1,2,2) and 4 inbound cells (origins 2,1,0,0), in this order, on one circuit. message is C as sent and as recognized; wire is the whole body on the client–hop0 link; sendmeTag is what both ends keep for that cell's SENDME. See docs/PROTOCOL.md.",
+    description: "Counter Galois Onion (prop 359) at Shallot's 1021-byte relay body (T 16 | C 1005; PRF t=1 offset 63 blocks; IV last byte & 0x80), AES-128, AD = link command RELAY (3). uiv: one ENC_UIV with tweak (T' = tweak, AD) then UPDATE_UIV(nonce). circuit: keyMaterial per hop (forward J|S|N, 80 bytes, then backward, 80), then 4 outbound cells (targets 0,1,2,2) and 4 inbound cells (origins 2,1,0,0), in this order, on one circuit. message is C as sent and as recognized; wire is the whole body on the client–hop0 link; sendmeTag is what both ends keep for that cell's SENDME. See docs/PROTOCOL.md.",
     seed: CGO_SEED,
     uiv: { keys: toHex(uivKeys), tweak: toHex(uivTweak), ad, input: toHex(uivIn), output: toHex(uivOut), nonce: toHex(uivNonce), outKeys: toHex(uiv.keys), outNonce: toHex(nonce) },
     keyMaterial: hops,

@@ -24,7 +24,6 @@ import { HsDirStore } from '../../core/rendezvous/hsdir-store.ts'
 import { ExternalStore } from '../external-store.ts'
 import { RelayDirectory } from '../relay-directory.ts'
 import { bestDh } from '../webcrypto-dh.ts'
-import { bestRunningDigest } from '../wasm-digest.ts'
 import { CircuitBuilder } from './builder.ts'
 import { CIRCUIT_HOPS, GUARD_FAILURE_CHECK_MS, PULL_AFTER_OPEN_MS, VIEW_REFRESH_MS } from './constants.ts'
 import { PathPolicy } from './path-policy.ts'
@@ -145,7 +144,6 @@ export class OnionService {
       now: () => performance.now(),
       setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => { clearTimeout(t) } },
       dh: await bestDh(),
-      runningDigest: await bestRunningDigest(),
       onEvent: () => { this.publish() },
       hsdir: this.hsdir
     })

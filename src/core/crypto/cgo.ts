@@ -40,12 +40,12 @@
  * recognized + 4-byte digest).
  *
  * Generalised body length. Tor's body is 509 bytes (C = 493 = 31 blocks, and
- * arti's PRF_N1_OFFSET is 31 blocks). Shallot's relay body is 1019 bytes
- * (C = 1003); the t=1 offset must stay past the t=0 stream or the next keys
+ * arti's PRF_N1_OFFSET is 31 blocks). Shallot's relay body is 1021 bytes
+ * (C = 1005); the t=1 offset must stay past the t=0 stream or the next keys
  * would be bytes of the keystream that just encrypted the payload, so we use
  * n1 = ceil(C / 16) blocks, which is exactly 31 for Tor's 493 bytes: with
  * bodyLen 509 this module reproduces arti's published vectors unchanged
- * (test/vectors/cgo-arti.json), and with 1019 it is Shallot's CGO
+ * (test/vectors/cgo-arti.json), and with 1021 it is Shallot's CGO
  * (test/vectors/cgo-shallot.json).
  *
  * Block cipher: AES-128 for both ET and PRF, as arti's `CgoRelayCrypto`
@@ -173,7 +173,7 @@ export class CgoEt {
  * of an aligned window of 2^bits blocks, so the counter never carries out of
  * the last byte and two tweaks' keystreams can only coincide if their masked
  * IVs are equal. Tor reads 31 + 5 = 36 blocks per tweak (window 64: 6 bits,
- * arti's 0xC0); Shallot's 1019-byte body reads 63 + 5 = 68 (window 128: 7 bits,
+ * arti's 0xC0); Shallot's 1021-byte body reads 63 + 5 = 68 (window 128: 7 bits,
  * 0x80). cgoShape derives the mask from the body length.
  */
 export class CgoPrf {
