@@ -20,11 +20,11 @@ export const HOOK_NAMES = [
   'installChatTestHooks', 'installIdentityTestHooks', 'createHarness',
   'publishImpersonating', 'replayLastIntroduction', 'lastIntroduction', 'refusedIntroductions', 'impersonate',
   'measureConnect', 'measureRtt', 'debugState', 'contactKeys',
-  'sendGarbage', 'cryptoBench', 'rawEchoRtts', 'rawGoodput', 'networkFigures', 'digestEngine', 'relayStats'
+  'sendGarbage', 'cryptoBench', 'rawEchoRtts', 'rawGoodput', 'networkFigures', 'relayStats'
 ]
 
 /** Source modules that only test builds may contain. */
-const TEST_SOURCES = /(^|\/)src\/(app\/testing|net\/testing|ui\/harness)\//
+const TEST_SOURCES = /(^|\/)src\/(app\/testing|net\/testing|ui\/harness|core\/crypto\/testing)\//
 
 function filesUnder (dir) {
   return readdirSync(dir).flatMap(name => {

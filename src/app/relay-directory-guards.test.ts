@@ -5,29 +5,27 @@
  * descriptors bound to real Ed25519 peer ids.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { RelayInfo } from '../core/circuit/router.ts'
 import { ManualClock } from '../core/clock.ts'
 import { encodeRelayWorkProof, RELAY_WORK_NONCE_LENGTH, relayWorkEpoch, signDescriptor, solveRelayWork } from '../core/directory/index.ts'
 import { L2_MIN_LIFETIME_MS, L2_VANGUARD_COUNT, PATH_BIAS_MAX_DISABLED, PATH_BIAS_MIN_OBSERVATIONS } from '../core/path/index.ts'
+import { testPeerIdentity } from '../net/testing/peer-keys.ts'
 import { PathPolicy } from './onion/path-policy.ts'
 import { DESCRIPTOR_LIFETIME_MS, RelayDirectory } from './relay-directory.ts'
 
 const RELAYS = 30
 
 async function relayKey () {
-  const key = await generateKeyPair('Ed25519')
-  return { key, peerId: peerIdFromPrivateKey(key).toString(), info: null as unknown as RelayInfo }
+  return await testPeerIdentity() // a peer id that really embeds its Ed25519 key, as the directory checks
 }
 
 /** Signed, with the least proof of work (effort 1: any nonce), valid DESCRIPTOR_LIFETIME_MS from now. */
 async function relayDescriptor (r: Awaited<ReturnType<typeof relayKey>>, i: number, now: number): Promise<Uint8Array> {
-  const proof = solveRelayWork({ signingKey: r.key.publicKey.raw, epoch: relayWorkEpoch(now), effort: 1 }, new Uint8Array(RELAY_WORK_NONCE_LENGTH))
+  const proof = solveRelayWork({ signingKey: r.publicKey, epoch: relayWorkEpoch(now), effort: 1 }, new Uint8Array(RELAY_WORK_NONCE_LENGTH))
   return await signDescriptor({
-    peerId: r.peerId, onionKey: new Uint8Array(32).fill(i + 1), signingKey: r.key.publicKey.raw, published: now, expires: now + DESCRIPTOR_LIFETIME_MS,
+    peerId: r.peerId, onionKey: new Uint8Array(32).fill(i + 1), signingKey: r.publicKey, published: now, expires: now + DESCRIPTOR_LIFETIME_MS,
     capacity: 1024, maxCircuits: 512, networkHint: null, powNonce: encodeRelayWorkProof(proof)
-  }, async (m) => await r.key.sign(m))
+  }, async (m) => await r.sign(m))
 }
 
 async function setup (relays = RELAYS) {
@@ -35,8 +33,8 @@ async function setup (relays = RELAYS) {
   const self = await relayKey()
   const dir = new RelayDirectory({
     self: { peerId: self.peerId, nodeId: new Uint8Array(32), onionKey: new Uint8Array(32).fill(9) },
-    transportPublicKey: self.key.publicKey.raw,
-    sign: async (m) => await self.key.sign(m),
+    transportPublicKey: self.publicKey,
+    sign: async (m) => await self.sign(m),
     maxCircuits: 512,
     now: () => clock.now()
   })

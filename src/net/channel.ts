@@ -15,7 +15,8 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import type { Stream } from '@libp2p/interface'
 import { CELL_SIZE, CIRC_ID_LEN } from '../core/constants.ts'
 
-export const CHANNEL_PROTOCOL = '/shallot/channel/1.0.0'
+/** 2.0.0: relay cells carry CGO (docs/PROTOCOL.md §5); 1.x tabs spoke tor1, so the two never open a channel to each other. */
+export const CHANNEL_PROTOCOL = '/shallot/channel/2.0.0'
 
 /**
  * Bytes of ours one @libp2p/webrtc message carries: its 16 KiB data-channel
@@ -26,7 +27,7 @@ export const WEBRTC_MESSAGE_PAYLOAD_MAX = 16 * 1024 - 7
 
 /**
  * Most cells written to the stream in one message: as many as fit in one
- * WebRTC message (15 with 1024-byte cells). 16 cells (16,384 bytes) went out
+ * WebRTC message (15 with 1026-byte cells). 16 cells (16,384 bytes) went out
  * as a 16,377-byte and a 7-byte message, and a relay then forwarded each
  * message's cells as its own batch (15 + 1): twice the messages per cell.
  */

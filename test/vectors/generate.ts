@@ -8,13 +8,14 @@
  * after an intentional wire-format change (and say so in docs/PROTOCOL.md).
  */
 import { toHex } from '../../src/core/bytes.ts'
-import { encodeRelayBody, RELAY_DIGEST_LEN, RELAY_DIGEST_OFFSET, RelayCommand } from '../../src/core/cell/relay.ts'
+import { LinkCommand } from '../../src/core/cell/link.ts'
+import { encodeRelayBody, RELAY_BODY_LEN, RELAY_TAG_LEN, RelayCommand } from '../../src/core/cell/relay.ts'
 import {
   generateOnionKey, nodeIdFromIdentityKey, ntorClientCreate, ntorClientFinish, ntorServerRespond, SHALLOT_NTOR
 } from '../../src/core/crypto/ntor.ts'
 import {
-  ClientCircuitCrypto, deriveRelayKeys, RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto
-} from '../../src/core/crypto/relay-crypto.ts'
+  CGO_KEY_MATERIAL_LEN, CGO_STATE_SEED_LEN, CGO_UIV_SEED_LEN, CgoClientCircuitCrypto, CgoRelayCircuitCrypto, cgoShape
+} from '../../src/core/crypto/cgo.ts'
 import { joinOnwardHdata, onwardKeys, openOnwardHeader, sealOnwardHeader, splitOnwardHdata } from '../../src/core/crypto/onward.ts'
 import { x25519Shared } from '../../src/core/crypto/primitives.ts'
 import { type RandomSource, seededRandom } from '../../src/core/random.ts'
@@ -39,7 +40,10 @@ export function generateNtorVector (): Record<string, unknown> {
   const { reply, keys } = ntorServerRespond(relay, onionskin, s.random)
   const clientKeys = ntorClientFinish(state, reply)
   if (toHex(clientKeys) !== toHex(keys)) throw new Error('ntor vector: client and relay disagree')
-  const k = deriveRelayKeys(keys)
+  /** One direction's CGO seed: J = KB | KU, S = K | B (each AES-128 key | POLYVAL key), N (crypto/cgo.ts). */
+  const split = (d: Uint8Array): Record<string, string> => ({
+    KB: toHex(d.subarray(0, 16)), KU: toHex(d.subarray(16, 32)), K: toHex(d.subarray(32, 48)), B: toHex(d.subarray(48, 64)), N: toHex(d.subarray(CGO_UIV_SEED_LEN, CGO_STATE_SEED_LEN))
+  })
   return {
     description: 'Shallot ntor handshake (tor-spec §5.1.4 with SHALLOT_NTOR parameters); all randomness from seededRandom(seed) in the order listed. See docs/PROTOCOL.md.',
     seed: NTOR_SEED,
@@ -55,51 +59,55 @@ export function generateNtorVector (): Record<string, unknown> {
     onionskin: toHex(onionskin),
     reply: toHex(reply),
     keys: toHex(keys),
-    relayKeys: { Df: toHex(k.df), Db: toHex(k.db), Kf: toHex(k.kf), Kb: toHex(k.kb), Nf: toHex(k.nf), Nb: toHex(k.nb) }
+    cgoKeys: { forward: split(keys.subarray(0, CGO_STATE_SEED_LEN)), backward: split(keys.subarray(CGO_STATE_SEED_LEN)) }
   }
 }
 
-export const RELAY_SEED = 'shallot-relay-crypto-vector-1'
+export const RELAY_SEED = 'shallot-relay-crypto-vector-2'
 
+/** Relay cells on the wire: CGO (crypto/cgo.ts) over whole relay bodies from encodeRelayBody, through 3 hops. */
 export function generateRelayCryptoVector (): Record<string, unknown> {
   const r = seededRandom(RELAY_SEED)
-  const client = new ClientCircuitCrypto()
-  const relays: RelayCircuitCrypto[] = []
+  const shape = cgoShape(RELAY_BODY_LEN)
+  const ad = LinkCommand.RELAY
+  const client = new CgoClientCircuitCrypto(shape)
+  const relays: CgoRelayCircuitCrypto[] = []
   const hops: string[] = []
   for (let i = 0; i < 3; i++) {
-    const m = r(RELAY_KEY_MATERIAL_LEN)
+    const m = r(CGO_KEY_MATERIAL_LEN)
     hops.push(toHex(m))
     client.addHop(m)
-    relays.push(new RelayCircuitCrypto(m))
+    relays.push(new CgoRelayCircuitCrypto(m, shape))
   }
   const enc = new TextEncoder()
-  const digestOf = (b: Uint8Array): string => toHex(b.subarray(RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_LEN))
+  /** What the recognizing side reads from T: the hop's nonce, not part of the message. */
+  const message = (b: Uint8Array): string => toHex(b.subarray(RELAY_TAG_LEN))
 
   const outbound = [0, 1, 2].map((target) => {
     const text = `hello hop ${target}`
     const plaintext = encodeRelayBody({ command: RelayCommand.DATA, streamId: 1, data: enc.encode(text) }, r)
     const body = plaintext.slice()
-    client.encryptOutbound(body, target)
+    client.encryptOutbound(body, target, ad)
     const wire = body.slice()
     let at = -1
-    for (let i = 0; i < 3 && at < 0; i++) if ((relays[i] as RelayCircuitCrypto).decryptOutbound(body)) at = i
-    if (at !== target) throw new Error('relay vector: wrong hop recognized the cell')
-    return { target, text, plaintext: toHex(plaintext), digest: digestOf(body), wire: toHex(wire) }
+    for (let i = 0; i < 3 && at < 0; i++) if ((relays[i] as CgoRelayCircuitCrypto).decryptOutbound(body, ad)) at = i
+    if (at !== target || message(body) !== message(plaintext)) throw new Error('relay vector: wrong hop recognized the cell')
+    return { target, text, plaintext: toHex(plaintext), wire: toHex(wire), sendmeTag: toHex(client.lastOutboundTag(target)) }
   })
 
   const inbound = [2, 1, 0].map((origin) => {
     const text = `hello client from hop ${origin}`
     const plaintext = encodeRelayBody({ command: RelayCommand.DATA, streamId: 1, data: enc.encode(text) }, r)
     const body = plaintext.slice()
-    ;(relays[origin] as RelayCircuitCrypto).originateInbound(body)
-    for (let i = origin - 1; i >= 0; i--) (relays[i] as RelayCircuitCrypto).forwardInbound(body)
+    ;(relays[origin] as CgoRelayCircuitCrypto).originateInbound(body, ad)
+    for (let i = origin - 1; i >= 0; i--) (relays[i] as CgoRelayCircuitCrypto).forwardInbound(body, ad)
     const wire = body.slice()
-    if (client.decryptInbound(body) !== origin) throw new Error('relay vector: client attributed the cell to the wrong hop')
-    return { origin, text, plaintext: toHex(plaintext), digest: digestOf(body), wire: toHex(wire) }
+    if (client.decryptInbound(body, ad) !== origin || message(body) !== message(plaintext)) throw new Error('relay vector: client attributed the cell to the wrong hop')
+    return { origin, text, plaintext: toHex(plaintext), wire: toHex(wire), sendmeTag: toHex(client.lastInboundTag(origin)) }
   })
 
   return {
-    description: 'Relay crypto (tor-spec §6.1 tor1 with ChaCha20/SHA-256) through 3 hops: keyMaterial per hop (Df|Db|Kf|Kb|Nf|Nb), then 3 outbound cells (one per target hop) and 3 inbound cells, in this order, on one circuit. plaintext has digest 0; digest is what the recognizing side sees; wire is the body on the client–hop0 link. See docs/PROTOCOL.md.',
+    description: 'Relay cells through 3 hops with CGO (prop 359; crypto/cgo.ts at the 1021-byte body, AD = link command RELAY (3)): keyMaterial per hop (160 bytes: forward J|S|N, then backward), then 3 outbound cells (one per target hop) and 3 inbound cells, in this order, on one circuit. plaintext is the body from encodeRelayBody (T zero | command | stream id | length | data | random padding); the recognizing side sees it with T replaced by the hop nonce; wire is the body on the client–hop0 link; sendmeTag is what both ends keep for that cell. See docs/PROTOCOL.md.',
     seed: RELAY_SEED,
     keyMaterial: hops,
     outbound,

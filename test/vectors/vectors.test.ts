@@ -8,10 +8,9 @@ import { describe, expect, it } from 'vitest'
 import { check, once } from './vector-file.ts'
 import { fromHex, toHex } from '../../src/core/bytes.ts'
 import { ntorClientCreate, ntorClientFinish, ntorServerRespond } from '../../src/core/crypto/ntor.ts'
-import { ClientCircuitCrypto, RelayCircuitCrypto } from '../../src/core/crypto/relay-crypto.ts'
-import { nobleRunningDigest, type RunningDigestFactory } from '../../src/core/crypto/running-digest.ts'
-import { createWasmRunningDigest } from '../../src/app/wasm-digest.ts'
-import { RELAY_DIGEST_OFFSET } from '../../src/core/cell/relay.ts'
+import { CgoClientCircuitCrypto, CgoRelayCircuitCrypto, cgoShape } from '../../src/core/crypto/cgo.ts'
+import { LinkCommand } from '../../src/core/cell/link.ts'
+import { decodeRelayBody, RELAY_BODY_LEN, RELAY_TAG_LEN } from '../../src/core/cell/relay.ts'
 import { generateNtorVector, generateOnwardVector, generateRelayCryptoVector } from './generate.ts'
 import { ntorServerRespond as respond } from '../../src/core/crypto/ntor.ts'
 import { onwardKeys, openOnwardHeader, splitOnwardHdata } from '../../src/core/crypto/onward.ts'
@@ -29,31 +28,31 @@ describe('seeded vectors', () => {
     expect(toHex(ntorClientFinish(state, s.reply))).toBe(v.keys)
   })
 
-  type Cell = { target?: number, origin?: number, plaintext: string, digest: string, wire: string }
-  const replayRelayCrypto = (v: { keyMaterial: string[], outbound: Cell[], inbound: Cell[] }, engine: RunningDigestFactory): void => {
-    const client = new ClientCircuitCrypto(engine)
-    const relays = v.keyMaterial.map((m) => { client.addHop(fromHex(m)); return new RelayCircuitCrypto(fromHex(m), engine) })
-    const withDigest = (c: Cell): string => { const p = fromHex(c.plaintext); p.set(fromHex(c.digest), RELAY_DIGEST_OFFSET); return toHex(p) }
+  type Cell = { target?: number, origin?: number, text: string, plaintext: string, wire: string, sendmeTag: string }
+  it('relay-crypto.json: fresh relays and a fresh client take the recorded CGO wire bytes to the recorded relay cells and SENDME tags', () => {
+    const v = check('./relay-crypto.json', generateRelayCryptoVector()) as unknown as { keyMaterial: string[], outbound: Cell[], inbound: Cell[] }
+    const shape = cgoShape(RELAY_BODY_LEN)
+    const ad = LinkCommand.RELAY
+    const client = new CgoClientCircuitCrypto(shape)
+    const relays = v.keyMaterial.map((m) => { client.addHop(fromHex(m)); return new CgoRelayCircuitCrypto(fromHex(m), shape) })
+    const message = (hex: string): string => hex.slice(2 * RELAY_TAG_LEN)
     for (const c of v.outbound) {
       const body = fromHex(c.wire)
       let at = -1
-      for (let i = 0; i < relays.length && at < 0; i++) if (relays[i]?.decryptOutbound(body)) at = i
+      for (let i = 0; i < relays.length && at < 0; i++) if (relays[i]?.decryptOutbound(body, ad)) at = i
       expect(at).toBe(c.target)
-      expect(toHex(body)).toBe(withDigest(c))
+      expect(message(toHex(body))).toBe(message(c.plaintext))
+      expect(new TextDecoder().decode(decodeRelayBody(body).data)).toBe(c.text)
+      expect(toHex(relays[at]?.lastOutboundTag() ?? new Uint8Array())).toBe(c.sendmeTag)
     }
     for (const c of v.inbound) {
       const body = fromHex(c.wire)
-      expect(client.decryptInbound(body)).toBe(c.origin)
-      expect(toHex(body)).toBe(withDigest(c))
+      const origin = client.decryptInbound(body, ad)
+      expect(origin).toBe(c.origin)
+      expect(message(toHex(body))).toBe(message(c.plaintext))
+      expect(new TextDecoder().decode(decodeRelayBody(body).data)).toBe(c.text)
+      expect(toHex(client.lastInboundTag(origin))).toBe(c.sendmeTag)
     }
-  }
-
-  it('relay-crypto.json', () => {
-    replayRelayCrypto(check('./relay-crypto.json', generateRelayCryptoVector()) as Parameters<typeof replayRelayCrypto>[0], nobleRunningDigest)
-  })
-
-  it('relay-crypto.json through the WebAssembly running digest the browser uses', async () => {
-    replayRelayCrypto(check('./relay-crypto.json', generateRelayCryptoVector()) as Parameters<typeof replayRelayCrypto>[0], await createWasmRunningDigest())
   })
 
   it('onward.json: each relay, from its own b and the X it receives, opens its slot and finds the next hop\'s hdata', () => {

@@ -25,7 +25,6 @@ import { ExternalStore } from '../external-store.ts'
 import { RelayDirectory, type RelayWorkView } from '../relay-directory.ts'
 import { workerSolver } from '../relay-work/solver.ts'
 import { bestDh } from '../webcrypto-dh.ts'
-import { bestRunningDigest } from '../wasm-digest.ts'
 import { CircuitBuilder } from './builder.ts'
 import { CIRCUIT_HOPS, GUARD_FAILURE_CHECK_MS, PULL_AFTER_OPEN_MS, VIEW_REFRESH_MS } from './constants.ts'
 import { PathPolicy } from './path-policy.ts'
@@ -161,7 +160,6 @@ export class OnionService {
       now: () => performance.now(),
       setTimer: (ms, fn) => { const t = setTimeout(fn, ms); return () => { clearTimeout(t) } },
       dh: await bestDh(),
-      runningDigest: await bestRunningDigest(),
       onEvent: () => { this.publish() },
       hsdir: this.hsdir
     })

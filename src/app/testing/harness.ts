@@ -8,8 +8,8 @@
  */
 import type { ClientCircuit } from '../../core/circuit/router.ts'
 import { CELL_SIZE } from '../../core/constants.ts'
-import { RELAY_BODY_LEN } from '../../core/cell/index.ts'
-import { nobleRunningDigest, RELAY_KEY_MATERIAL_LEN, RelayCircuitCrypto } from '../../core/crypto/index.ts'
+import { LinkCommand, RELAY_BODY_LEN } from '../../core/cell/index.ts'
+import { CGO_KEY_MATERIAL_LEN, CgoRelayCircuitCrypto, cgoShape } from '../../core/crypto/index.ts'
 import { Network, shortPeerId } from '../../net/network.ts'
 import { sendGarbageOnChannel } from '../../net/testing/garbage.ts'
 import { echoRtts, registerBenchProtocols, sinkGoodput } from '../../net/bench-protocols.ts'
@@ -42,8 +42,6 @@ export interface Harness {
   cryptoBench(cells: number): { forwardUs: number, originateUs: number }
   /** Cells this tab has sent so far (all links). */
   cellsOut(): number
-  /** Which running-digest engine the router uses ('wasm' unless WebAssembly failed its check). */
-  digestEngine(): 'wasm' | 'noble' | 'none'
   /** This tab's failed outbound dials, with what each signalling route said. */
   dialFailures(): Array<{ at: number, purpose: 'mesh' | 'circuit', errors: readonly string[], neighbourRoutes: number }>
   /** Close every connection to `peer` (the peer manager may dial it again). */
@@ -149,16 +147,15 @@ export function createHarness (): Harness {
     },
     relayStats: () => { const s = onion.onionRouter?.stats(); return { relayCircuits: s?.relayCircuits ?? 0, protocolErrors: s?.protocolErrors ?? 0, cellsRelayed: s?.cellsRelayed ?? 0 } },
     cryptoBench (cells) {
-      const keys = crypto.getRandomValues(new Uint8Array(RELAY_KEY_MATERIAL_LEN))
-      // The engine the router uses (WebAssembly SHA-256 where it loads).
-      const relay = new RelayCircuitCrypto(keys, onion.onionRouter?.runningDigest)
+      const keys = crypto.getRandomValues(new Uint8Array(CGO_KEY_MATERIAL_LEN))
+      const relay = new CgoRelayCircuitCrypto(keys, cgoShape(RELAY_BODY_LEN))
+      // A random body is not ours (its T is not our nonce): a cell to forward, the common case at a relay.
       const body = crypto.getRandomValues(new Uint8Array(RELAY_BODY_LEN))
-      body[1] = 1 // recognized ≠ 0: a cell to forward, the common case at a relay
       let t = performance.now()
-      for (let i = 0; i < cells; i++) relay.decryptOutbound(body)
+      for (let i = 0; i < cells; i++) relay.decryptOutbound(body, LinkCommand.RELAY)
       const forwardUs = (performance.now() - t) * 1000 / cells
       t = performance.now()
-      for (let i = 0; i < cells; i++) { body[1] = 0; body[2] = 0; relay.originateInbound(body) }
+      for (let i = 0; i < cells; i++) relay.originateInbound(body, LinkCommand.RELAY)
       const originateUs = (performance.now() - t) * 1000 / cells
       return { forwardUs, originateUs }
     },
@@ -171,7 +168,6 @@ export function createHarness (): Harness {
       const direct = s.peers.filter(p => p.kind === 'direct-webrtc')
       return { phase: s.phase, firstDirectPeerMs: s.firstDirectPeerMs, directPeers: s.directPeers, paths: direct.map(p => p.path), signalledVia: s.signalledVia }
     },
-    digestEngine: () => { const e = onion.onionRouter?.runningDigest; return e == null ? 'none' : e === nobleRunningDigest ? 'noble' : 'wasm' },
     async sendGarbage (peer, bytes) { await sendGarbageOnChannel(network, peer, bytes) }
   }
 }

@@ -4,12 +4,13 @@ import { CELL_SIZE } from '../constants.ts'
 import { ByteReader, ctEqual, fromHex, toHex } from '../bytes.ts'
 import { MalformedCellError, ProtocolError, UnknownCommandError } from '../errors.ts'
 import { seededRandom } from '../random.ts'
+import { CGO_TAG_LEN } from '../crypto/cgo.ts'
 import {
   CELL_BODY_LEN, CREATE_HDATA_MAX, CREATED_HDATA_MAX, decodeCell, DestroyReason, encodeCell, HandshakeType,
   type LinkCell, LinkCommand
 } from './link.ts'
 import {
-  decodeRelayBody, encodeRelayBody, RELAY_BODY_LEN, RELAY_DATA_MAX, RELAY_HEADER_LEN, type RelayCell, RelayCommand
+  decodeRelayBody, encodeRelayBody, RELAY_BODY_LEN, RELAY_DATA_MAX, RELAY_HEADER_LEN, RELAY_TAG_LEN, type RelayCell, RelayCommand
 } from './relay.ts'
 import {
   decodeEnd, decodeExtend, decodeExtended, decodeSendme, decodeTruncated, encodeEnd, encodeExtend, encodeExtended,
@@ -116,14 +117,15 @@ describe('link cells (tor-spec §3)', () => {
   })
 })
 
-describe('relay cells (tor-spec §6.1)', () => {
-  it('have the documented layout with random padding', () => {
+describe('relay cells (tor-spec §6.1, CGO body format of prop 359)', () => {
+  it('have the documented layout: T (zero until relay crypto sets it), header, data, random padding', () => {
     const b = encodeRelayBody({ command: RelayCommand.DATA, streamId: 0x0102, data: fromHex('cafe') }, rnd)
     expect(b.length).toBe(RELAY_BODY_LEN)
-    expect(toHex(b.subarray(0, 13))).toBe('02' + '0000' + '0102' + '00000000' + '0002' + 'cafe')
-    expect(b.subarray(13).some(x => x !== 0)).toBe(true)
+    expect(toHex(b.subarray(0, 23))).toBe('00'.repeat(16) + '02' + '0102' + '0002' + 'cafe')
+    expect(b.subarray(23).some(x => x !== 0)).toBe(true)
+    expect(RELAY_TAG_LEN).toBe(CGO_TAG_LEN)
     expect(RELAY_DATA_MAX).toBe(CELL_SIZE - 5 - RELAY_HEADER_LEN)
-    expect(RELAY_DATA_MAX).toBe(1008)
+    expect(RELAY_DATA_MAX).toBe(1000)
   })
 
   it('round-trip (property, sequences)', () => {
@@ -133,13 +135,11 @@ describe('relay cells (tor-spec §6.1)', () => {
     }), { numRuns: 100 })
   })
 
-  it('reject non-zero recognized, unknown commands and overlong lengths', () => {
+  it('reject unknown commands and overlong lengths', () => {
     const b = encodeRelayBody({ command: RelayCommand.DATA, streamId: 1, data: new Uint8Array(3) }, rnd)
-    const r = b.slice(); r[2] = 1
-    expect(() => decodeRelayBody(r)).toThrow(MalformedCellError)
-    const u = b.slice(); u[0] = 200
+    const u = b.slice(); u[16] = 200
     expect(() => decodeRelayBody(u)).toThrow(UnknownCommandError)
-    const l = b.slice(); l[9] = 0x03; l[10] = 0xf1 // 1009
+    const l = b.slice(); l[19] = 0x03; l[20] = 0xe9 // 1001
     expect(() => decodeRelayBody(l)).toThrow(MalformedCellError)
     expect(() => decodeRelayBody(b.subarray(1))).toThrow(MalformedCellError)
     expect(() => encodeRelayBody({ command: RelayCommand.DATA, streamId: 1, data: new Uint8Array(RELAY_DATA_MAX + 1) }, rnd)).toThrow(RangeError)
@@ -157,7 +157,7 @@ describe('relay messages', () => {
   it('round-trip (property)', () => {
     fc.assert(fc.property(arbExtend, (m) => { expect(decodeExtend(encodeExtend(m))).toEqual(m) }))
     fc.assert(fc.property(fc.uint8Array({ maxLength: RELAY_DATA_MAX - 2 }), (h) => { expect(decodeExtended(encodeExtended(h))).toEqual(h) }))
-    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (d) => { expect(decodeSendme(encodeSendme(d))).toEqual(d) }))
+    fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (d) => { expect(decodeSendme(encodeSendme(d))).toEqual(d) }))
     for (const r of Object.values(EndReason)) expect(decodeEnd(encodeEnd(r))).toBe(r)
     for (const r of Object.values(DestroyReason)) expect(decodeTruncated(encodeTruncated(r))).toBe(r)
   })
@@ -180,6 +180,8 @@ describe('relay messages', () => {
     expect(() => decodeTruncated(Uint8Array.of(1, 2))).toThrow(MalformedCellError)
     expect(() => decodeSendme(Uint8Array.of(0))).toThrow(MalformedCellError)
     expect(() => decodeSendme(Uint8Array.of(1, 0, 20, ...new Uint8Array(20)))).toThrow(MalformedCellError)
+    // tor1's 32-byte running digest is not a CGO tag
+    expect(() => decodeSendme(Uint8Array.of(1, 0, 32, ...new Uint8Array(32)))).toThrow(MalformedCellError)
   })
 })
 
@@ -206,7 +208,7 @@ describe('every decoder on garbage throws only ProtocolErrors (property)', () =>
     // near-valid EXTENDs: a correct prefix followed by garbage
     fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (tail) => {
       onlyProtocolErrors(() => decodeExtend(Uint8Array.of(1, 0xaa, ...new Uint8Array(32), 0, 2, ...tail)))
-      onlyProtocolErrors(() => decodeSendme(Uint8Array.of(1, 0, 32, ...tail)))
+      onlyProtocolErrors(() => decodeSendme(Uint8Array.of(1, 0, 16, ...tail)))
     }))
   })
 })

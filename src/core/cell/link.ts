@@ -14,7 +14,7 @@ import { MalformedCellError, UnknownCommandError } from '../errors.ts'
 
 /** circId (4) + command (1). */
 export const CELL_HEADER_LEN = CIRC_ID_LEN + 1
-/** Bytes of body after the header: 1019 with CELL_SIZE 1024. */
+/** Bytes of body after the header: 1021 with CELL_SIZE 1026. */
 export const CELL_BODY_LEN = CELL_SIZE - CELL_HEADER_LEN
 /** Largest circuit id (u32). Circuit id 0 means "no circuit" (tor-spec §3). */
 export const MAX_CIRC_ID = 0xffff_ffff

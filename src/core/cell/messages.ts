@@ -118,16 +118,20 @@ export function decodeTruncated (data: Uint8Array): DestroyReason {
 
 /** SENDME version: only authenticated v1 exists in Shallot (prop 289; Tor's v0 is never accepted). */
 export const SENDME_VERSION = 1
-/** Length of the authenticated digest in a SENDME: the full running SHA-256 (Tor: 20-byte SHA-1). */
-export const SENDME_DIGEST_LEN = 32
+/**
+ * Length of the authenticator in a SENDME: the 16-byte CGO tag of the cell
+ * that made it due (prop 359 §"SENDME authentication"; arti's CGO SENDME tag
+ * is 16 bytes too). Under tor1 it was a running digest (Tor: 20-byte SHA-1).
+ */
+export const SENDME_TAG_LEN = 16
 
-/** SENDME: u8 version (1) | u16 len (32) | digest of the cell that triggered it (prop 289 §3). */
-export function encodeSendme (digest: Uint8Array): Uint8Array {
-  if (digest.length !== SENDME_DIGEST_LEN) throw new RangeError('encodeSendme: digest length')
-  const out = new Uint8Array(3 + SENDME_DIGEST_LEN)
+/** SENDME: u8 version (1) | u16 len (16) | tag of the cell that triggered it (prop 289 §3, with prop 359's tag as the authenticator). */
+export function encodeSendme (tag: Uint8Array): Uint8Array {
+  if (tag.length !== SENDME_TAG_LEN) throw new RangeError('encodeSendme: tag length')
+  const out = new Uint8Array(3 + SENDME_TAG_LEN)
   out[0] = SENDME_VERSION
-  writeU16(out, 1, SENDME_DIGEST_LEN)
-  out.set(digest, 3)
+  writeU16(out, 1, SENDME_TAG_LEN)
+  out.set(tag, 3)
   return out
 }
 
@@ -136,8 +140,8 @@ export function decodeSendme (data: Uint8Array): Uint8Array {
   const version = r.u8()
   if (version !== SENDME_VERSION) throw new MalformedCellError(`SENDME: unsupported version ${version}`)
   const len = r.u16()
-  if (len !== SENDME_DIGEST_LEN) throw new MalformedCellError(`SENDME: digest length ${len}`)
-  const digest = r.bytes(len)
+  if (len !== SENDME_TAG_LEN) throw new MalformedCellError(`SENDME: tag length ${len}`)
+  const tag = r.bytes(len)
   r.end()
-  return digest
+  return tag
 }

@@ -3,18 +3,22 @@
  * layer addressed to it has been removed (tor-spec §6.1).
  *
  *   offset  size  field
- *   0       1     relay command
- *   1       2     recognized  (0 in plaintext; tor-spec §6.1)
- *   3       2     stream id   (0 for circuit-level commands)
- *   5       4     digest      (set by relay crypto, see crypto/relay-crypto.ts)
- *   9       2     length      (bytes of data, ≤ RELAY_DATA_MAX)
- *   11      len   data
- *   11+len  ...   padding: random bytes up to CELL_BODY_LEN
+ *   0       16    T           (the CGO tag: zero in plaintext; relay crypto
+ *                              sets it, see crypto/cgo.ts; prop 359)
+ *   16      1     relay command
+ *   17      2     stream id   (0 for circuit-level commands)
+ *   19      2     length      (bytes of data, ≤ RELAY_DATA_MAX)
+ *   21      len   data
+ *   21+len  ...   padding: random bytes up to CELL_BODY_LEN
  *
- * Padding is entirely random (tor-spec prop 289 §3.1 asks for random padding so
- * a cell's digest is unpredictable, which authenticated SENDMEs rely on; Tor
- * additionally keeps 4 zero bytes after the data as a reserved field — we drop
- * that: `length` delimits the data and nothing parses the padding).
+ * Under CGO the hop a cell is for recognizes it by T (a 128-bit check), so
+ * tor1's `recognized` and 4-byte `digest` fields are gone (prop 359 §"Cell
+ * format"; arti tor-cell relaycell/msg.rs, the V1 "tagged" body format puts
+ * the 16-byte tag first as well).
+ * Padding is entirely random (prop 289 §3.1 asks for random padding so a
+ * cell, and hence its SENDME tag, is unpredictable; Tor additionally keeps 4
+ * zero bytes after the data as a reserved field — we drop that: `length`
+ * delimits the data and nothing parses the padding).
  * The body is onion-encrypted as a whole, so on the wire all of it is opaque.
  */
 import { ByteReader, readU16, writeU16 } from '../bytes.ts'
@@ -24,14 +28,13 @@ import { CELL_BODY_LEN } from './link.ts'
 
 /** A relay cell body fills the whole link-cell body. */
 export const RELAY_BODY_LEN = CELL_BODY_LEN
-export const RELAY_COMMAND_OFFSET = 0
-export const RELAY_RECOGNIZED_OFFSET = 1
-export const RELAY_STREAM_ID_OFFSET = 3
-export const RELAY_DIGEST_OFFSET = 5
-export const RELAY_DIGEST_LEN = 4
-export const RELAY_LENGTH_OFFSET = 9
-export const RELAY_HEADER_LEN = 11
-/** Most data bytes one relay cell carries: 1008 with CELL_SIZE 1024. */
+/** CGO's tag T at the start of every relay body (prop 359; equals crypto/cgo.ts CGO_TAG_LEN, checked in cell.test.ts). */
+export const RELAY_TAG_LEN = 16
+export const RELAY_COMMAND_OFFSET = RELAY_TAG_LEN
+export const RELAY_STREAM_ID_OFFSET = RELAY_COMMAND_OFFSET + 1
+export const RELAY_LENGTH_OFFSET = RELAY_STREAM_ID_OFFSET + 2
+export const RELAY_HEADER_LEN = RELAY_LENGTH_OFFSET + 2
+/** Most data bytes one relay cell carries: 1000 with CELL_SIZE 1026. */
 export const RELAY_DATA_MAX = RELAY_BODY_LEN - RELAY_HEADER_LEN
 
 /**
@@ -93,8 +96,8 @@ export interface RelayCell {
 }
 
 /**
- * Build the plaintext body of a relay cell: header with recognized = 0 and
- * digest = 0 (relay crypto fills the digest), the data, then random padding
+ * Build the plaintext body of a relay cell: T = 0 (relay crypto sets it to
+ * the target hop's nonce), the header, the data, then random padding
  * from `random` (prop 289). Writes into `out` (RELAY_BODY_LEN bytes) if given.
  */
 export function encodeRelayBody (cell: RelayCell, random: RandomSource, out?: Uint8Array): Uint8Array {
@@ -104,10 +107,9 @@ export function encodeRelayBody (cell: RelayCell, random: RandomSource, out?: Ui
   if (!Number.isInteger(cell.streamId) || cell.streamId < 0 || cell.streamId > 0xffff) throw new RangeError('encodeRelayBody: streamId out of range')
   const len = cell.data.length
   if (len > RELAY_DATA_MAX) throw new RangeError(`encodeRelayBody: data longer than ${RELAY_DATA_MAX}`)
+  buf.fill(0, 0, RELAY_TAG_LEN)
   buf[RELAY_COMMAND_OFFSET] = cell.command
-  writeU16(buf, RELAY_RECOGNIZED_OFFSET, 0)
   writeU16(buf, RELAY_STREAM_ID_OFFSET, cell.streamId)
-  buf.fill(0, RELAY_DIGEST_OFFSET, RELAY_DIGEST_OFFSET + RELAY_DIGEST_LEN)
   writeU16(buf, RELAY_LENGTH_OFFSET, len)
   buf.set(cell.data, RELAY_HEADER_LEN)
   const padLen = RELAY_DATA_MAX - len
@@ -121,12 +123,11 @@ export function encodeRelayBody (cell: RelayCell, random: RandomSource, out?: Ui
 
 /**
  * Decode a plaintext relay body that relay crypto has recognized. Checks the
- * size, recognized = 0, a known command and length ≤ RELAY_DATA_MAX; the
- * digest field is not interpreted here (relay crypto checked it). `data` is a copy.
+ * size, a known command and length ≤ RELAY_DATA_MAX; T is not interpreted
+ * here (relay crypto recognized the cell by it). `data` is a copy.
  */
 export function decodeRelayBody (body: Uint8Array): RelayCell {
   if (body.length !== RELAY_BODY_LEN) throw new MalformedCellError(`relay body must be ${RELAY_BODY_LEN} bytes, got ${body.length}`)
-  if (readU16(body, RELAY_RECOGNIZED_OFFSET) !== 0) throw new MalformedCellError('relay cell: recognized is not zero')
   const command = body[RELAY_COMMAND_OFFSET] as number
   if (!isRelayCommand(command)) throw new UnknownCommandError(`unknown relay command ${command}`)
   const streamId = readU16(body, RELAY_STREAM_ID_OFFSET)

@@ -19,8 +19,8 @@ import { CIRCUIT_WINDOW, SENDME_INCREMENT } from '../circuit/limits.ts'
 export const MAX_CELLS_PER_CIRCUIT_QUEUE = CIRCUIT_WINDOW + SENDME_INCREMENT
 
 /**
- * Cells queued on one channel across all its circuits: 4096 cells = 4 MiB at
- * 1024-byte cells. Several full windows could exceed it when the neighbour
+ * Cells queued on one channel across all its circuits: 4096 cells ≈ 4 MiB at
+ * 1026-byte cells. Several full windows could exceed it when the neighbour
  * reads slowly; then the net layer destroys the circuit with the most queued
  * cells ({@link CellScheduler.heaviestCircuit}, like tor's OOM handler) rather
  * than grow memory.

@@ -33,7 +33,7 @@ function roundTrip (text: string): string {
 describe('constants', () => {
   it('match RENDEZVOUS.md §8', () => {
     expect(PART_HEADER_LEN).toBe(29)
-    expect(PART_CHUNK_MAX).toBe(961)
+    expect(PART_CHUNK_MAX).toBe(953)
     expect(MAX_PARTS).toBe(18)
   })
 })

@@ -5,7 +5,7 @@
  * message id (reassembly.ts) and answers with an ACK; CONTROL answers a
  * contact request. Layout (big-endian):
  *
- *   PART     1 ‖ msgId[16] ‖ u64 timestamp ‖ u16 index ‖ u16 count ‖ chunk (1..961)
+ *   PART     1 ‖ msgId[16] ‖ u64 timestamp ‖ u16 index ‖ u16 count ‖ chunk (1..PART_CHUNK_MAX = 953)
  *   ACK      2 ‖ msgId[16]
  *   CONTROL  3 ‖ msgId[16] ‖ u64 timestamp ‖ u8 what (1 accept, 2 decline)
  *
@@ -15,9 +15,10 @@
  */
 import { readU32, writeU16, writeU32, readU16 } from '../bytes.ts'
 import { ProtocolError } from '../errors.ts'
+import { E2E_PAYLOAD_MAX } from '../rendezvous/constants.ts'
 
 /** What one end-to-end frame carries (E2E_PAYLOAD_MAX, RENDEZVOUS.md §7). */
-export const CHAT_PAYLOAD_MAX = 990
+export const CHAT_PAYLOAD_MAX = E2E_PAYLOAD_MAX
 /** Message ids are 16 random bytes. */
 export const MSG_ID_LEN = 16
 /** type(1) + msgId(16) + timestamp(8) + index(2) + count(2). */

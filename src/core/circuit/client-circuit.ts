@@ -1,6 +1,6 @@
 /**
  * A circuit this tab built, as a client: its hops' keys
- * (crypto/relay-crypto ClientCircuitCrypto), its build state, its streams,
+ * (crypto/cgo.ts CgoClientCircuitCrypto), its build state, its streams,
  * its SENDME window (flow-control.ts), and the onion-service control cells
  * the app exchanges with its last hop (rend-spec-v3 §3–4).
  *
@@ -13,12 +13,13 @@
  * client-inbound.ts.
  */
 import { decodeEnd, DestroyReason, encodeEnd, EndReason, RELAY_DATA_MAX, RelayCommand, type RelayCell } from '../cell/index.ts'
-import { ClientCircuitCrypto, forgetSecret, type NtorClientState } from '../crypto/index.ts'
+import { CgoClientCircuitCrypto, forgetSecret, type NtorClientState } from '../crypto/index.ts'
 import { ProtocolViolationError } from '../errors.ts'
 import { echoThrough, sinkThrough } from './endpoints.ts'
 import { CircuitClosedError, CircuitLimitError, CircuitTimeoutError } from './errors.ts'
 import { FlowWindow } from './flow-control.ts'
 import type { RouterLimits } from './limits.ts'
+import { RELAY_CGO_SHAPE } from './relay-wire.ts'
 import type { OnionRouter } from './router.ts'
 import { ROLE_REQUEST_COMMANDS, type HopState, type RelayInfo, type Side } from './types.ts'
 
@@ -32,7 +33,7 @@ const textEncoder = new TextEncoder()
 
 /** A circuit this tab built, as a client. */
 export class ClientCircuit {
-  readonly crypto: ClientCircuitCrypto
+  readonly crypto: CgoClientCircuitCrypto
   readonly hopStates: HopState[]
   state: 'building' | 'open' | 'closed' = 'building'
   closeReason: Error | null = null
@@ -61,7 +62,7 @@ export class ClientCircuit {
     readonly path: readonly RelayInfo[],
     limits: RouterLimits
   ) {
-    this.crypto = new ClientCircuitCrypto(router.runningDigest)
+    this.crypto = new CgoClientCircuitCrypto(RELAY_CGO_SHAPE)
     this.hopStates = path.map(() => 'waiting')
     this.flow = new FlowWindow(limits.circuitWindow, limits.sendmeIncrement)
   }

@@ -10,7 +10,7 @@
  * that arrives while the previous hop's handshake is still being finished is
  * held (at most ONWARD_MAX_HOPS) until that hop's keys can peel it.
  */
-import { decodeExtended, decodeRelayBody, decodeSendme, DestroyReason, encodeSendme, RelayCommand } from '../cell/index.ts'
+import { decodeExtended, decodeRelayBody, decodeSendme, DestroyReason, encodeSendme, LinkCommand, RelayCommand } from '../cell/index.ts'
 import { ntorClientFinishWith, ONWARD_MAX_HOPS, type NtorClientState } from '../crypto/index.ts'
 import { ProtocolViolationError } from '../errors.ts'
 import { CLIENT_CONTROL_COMMANDS, type ClientCircuit } from './client-circuit.ts'
@@ -59,7 +59,7 @@ function releaseHeldCells (router: OnionRouter, circ: ClientCircuit): void {
 
 /** A RELAY cell on a client circuit: peel it (learning which hop sent it), then act on it. */
 export function onClientRelay (router: OnionRouter, circ: ClientCircuit, body: Uint8Array): void {
-  const hop = circ.crypto.decryptInbound(body) // DigestMismatchError → caught by handleCell
+  const hop = circ.crypto.decryptInbound(body, LinkCommand.RELAY) // DigestMismatchError → caught by handleCell
   const cell = decodeRelayBody(body)
   circ.cellsReceived++
   // Stream cells come only from the hop the streams live at; a middle relay
@@ -73,7 +73,7 @@ export function onClientRelay (router: OnionRouter, circ: ClientCircuit, body: U
       return
     }
     case RelayCommand.DATA:
-      if (circ.flow.countDelivered()) router.sendRelay(circ, hop, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(circ.crypto.lastInboundDigest(hop)) })
+      if (circ.flow.countDelivered()) router.sendRelay(circ, hop, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(circ.crypto.lastInboundTag(hop)) })
       circ.deliver(cell.streamId, cell)
       return
     case RelayCommand.END:

@@ -6,7 +6,8 @@
  * Why: without windows a fast sender makes every relay on the path buffer
  * without bound. Without authentication (prop 289) a client could send
  * SENDMEs for cells it never received and so turn a relay into an amplifier;
- * here each SENDME must carry the digest of the cell that made it due.
+ * here each SENDME must carry the CGO tag of the cell that made it due
+ * (prop 359 §"SENDME authentication").
  *
  * Only the counting lives here. Sending the SENDME, and what a window that
  * opens releases (waiting writers, an echo backlog), are the caller's.
@@ -22,7 +23,7 @@ export class FlowWindow {
   deliver: number
   /** DATA cells received so far. */
   delivered = 0
-  /** Digests of every `increment`-th cell we sent, awaiting their SENDME. */
+  /** CGO tags of every `increment`-th cell we sent, awaiting their SENDME. */
   readonly expected: Uint8Array[] = []
   constructor (readonly window: number, readonly increment: number) {
     this.package = window
@@ -43,10 +44,10 @@ export class FlowWindow {
     return false
   }
 
-  /** Take a SENDME: it must carry the digest of the cell that triggered it (prop 289). */
-  acceptSendme (digest: Uint8Array): void {
+  /** Take a SENDME: it must carry the tag of the cell that triggered it (prop 289, prop 359). */
+  acceptSendme (tag: Uint8Array): void {
     const expected = this.expected.shift()
-    if (expected == null || !ctEqual(expected, digest)) throw new ProtocolViolationError('unauthenticated or unexpected SENDME')
+    if (expected == null || !ctEqual(expected, tag)) throw new ProtocolViolationError('unauthenticated or unexpected SENDME')
     this.package += this.increment
     if (this.package > this.window) throw new ProtocolViolationError('SENDME overflowed the window')
   }

@@ -73,7 +73,7 @@ export function onCreate (router: OnionRouter, from: string, circId: number, hty
         sealKeys!.enc.fill(0); sealKeys!.mac.fill(0)
       }
     }
-    const circ = new RelayCircuit({ peer: from, circId }, keys, now, limits, router.runningDigest)
+    const circ = new RelayCircuit({ peer: from, circId }, keys, now, limits)
     keys.fill(0)
     router.relayCircuits.add(circ)
     router.byKey.set(key, { role: 'relay-prev', circ })
@@ -101,7 +101,7 @@ export function onCreate (router: OnionRouter, from: string, circId: number, hty
 /** A RELAY cell from the client's side: peel our layer; forward it, or handle it if it is ours. */
 export function onRelayOutbound (router: OnionRouter, circ: RelayCircuit, body: Uint8Array, wire: Uint8Array): void {
   circ.lastActivity = router.opts.now()
-  if (!circ.crypto.decryptOutbound(body)) {
+  if (!circ.crypto.decryptOutbound(body, LinkCommand.RELAY)) {
     // Not for us: forward to the next hop, or it is garbage (tor-spec §6.1).
     if (circ.next == null) throw new ProtocolViolationError('unrecognized relay cell at the last hop')
     router.cellsRelayed++
@@ -121,9 +121,9 @@ export function onRelayOutbound (router: OnionRouter, circ: RelayCircuit, body: 
       // rendezvous point, else this one (echo).
       const outlet = circ.joined ?? circ
       if (circ.flow.countDelivered()) {
-        const digest = circ.crypto.lastOutboundDigest()
-        if (outlet.echoBacklog.length > 0 || circ.heldSendmes.length > 0) circ.heldSendmes.push(digest)
-        else originate(router, circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(digest) })
+        const tag = circ.crypto.lastOutboundTag()
+        if (outlet.echoBacklog.length > 0 || circ.heldSendmes.length > 0) circ.heldSendmes.push(tag)
+        else originate(router, circ, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(tag) })
       }
       if (circ.joined != null) {
         // Rendezvous point: relay the end-to-end frame onto the other circuit (docs/RENDEZVOUS.md §5).
@@ -145,7 +145,7 @@ export function onRelayOutbound (router: OnionRouter, circ: RelayCircuit, body: 
       // The SENDMEs held back are owed to the circuit whose data filled this backlog.
       const source = circ.joined ?? circ
       if (circ.echoBacklog.length === 0) {
-        for (const digest of source.heldSendmes.splice(0)) originate(router, source, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(digest) })
+        for (const tag of source.heldSendmes.splice(0)) originate(router, source, { command: RelayCommand.SENDME, streamId: 0, data: encodeSendme(tag) })
       }
       return
     }
@@ -169,7 +169,7 @@ export function onRelayOutbound (router: OnionRouter, circ: RelayCircuit, body: 
 /** A RELAY cell from the next hop, toward the client: add our layer and pass it back. */
 export function onRelayInbound (router: OnionRouter, circ: RelayCircuit, body: Uint8Array, cell: Uint8Array): void {
   circ.lastActivity = router.opts.now()
-  circ.crypto.forwardInbound(body)
+  circ.crypto.forwardInbound(body, LinkCommand.RELAY)
   router.cellsRelayed++
   router.forwardInPlace(cell, circ.prev)
 }

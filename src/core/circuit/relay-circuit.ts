@@ -3,7 +3,7 @@
  * originates toward the client, and its teardown.
  *
  * A relay knows only its predecessor and successor (tor-spec §5); it keeps
- * one layer of keys (crypto/relay-crypto) and one SENDME window per direction
+ * one layer of keys (crypto/cgo.ts) and one SENDME window per direction
  * (flow-control.ts). What it originates is bounded: DATA waits for window,
  * and the queue of such DATA holds one window at most (tor-spec §7.3
  * back-pressure), so a peer that ignores flow control is cut off instead of
@@ -14,12 +14,12 @@
  * roles are rendezvous/relay-roles.ts.
  */
 import { CELL_HEADER_LEN, DestroyReason, encodeRelayBody, LinkCommand, RelayCommand, type RelayCell } from '../cell/index.ts'
-import { RelayCircuitCrypto, type RunningDigestFactory } from '../crypto/index.ts'
+import { CgoRelayCircuitCrypto } from '../crypto/index.ts'
 import { ProtocolViolationError } from '../errors.ts'
 import type { TokenBucket } from '../channel/token-bucket.ts'
 import { FlowWindow } from './flow-control.ts'
 import type { RouterLimits } from './limits.ts'
-import { newRelayWire } from './relay-wire.ts'
+import { newRelayWire, RELAY_CGO_SHAPE } from './relay-wire.ts'
 import type { OnionRouter } from './router.ts'
 import { keyOf, type Side } from './types.ts'
 
@@ -34,7 +34,7 @@ export class RelayCircuit {
   /** An onward CREATE's CREATED, sent once the next hop has answered (docs/PROTOCOL.md §7 "Building with an onward header"). */
   heldCreated: Uint8Array | null = null
   cancelHold: (() => void) | null = null
-  readonly crypto: RelayCircuitCrypto
+  readonly crypto: CgoRelayCircuitCrypto
   lastActivity: number
   readonly streams = new Map<number, RelayStream>()
   readonly flow: FlowWindow
@@ -55,9 +55,9 @@ export class RelayCircuit {
   hsdirUsed = false
   /** At an introduction point: INTRODUCE2s it may still pass on (control cells have no SENDME window). */
   introduceBucket: TokenBucket | null = null
-  constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits, runningDigest: RunningDigestFactory) {
+  constructor (prev: Side, keys: Uint8Array, now: number, limits: RouterLimits) {
     this.prev = prev
-    this.crypto = new RelayCircuitCrypto(keys, runningDigest)
+    this.crypto = new CgoRelayCircuitCrypto(keys, RELAY_CGO_SHAPE)
     this.lastActivity = now
     this.flow = new FlowWindow(limits.circuitWindow, limits.sendmeIncrement)
   }
@@ -67,10 +67,10 @@ export class RelayCircuit {
 export function originate (router: OnionRouter, circ: RelayCircuit, cell: RelayCell): void {
   const wire = newRelayWire(circ.prev.circId)
   const body = encodeRelayBody(cell, router.opts.random, wire.subarray(CELL_HEADER_LEN))
-  circ.crypto.originateInbound(body)
+  circ.crypto.originateInbound(body, LinkCommand.RELAY)
   if (cell.command === RelayCommand.DATA) {
     circ.flow.package--
-    if ((circ.flow.window - circ.flow.package) % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastInboundDigest())
+    if ((circ.flow.window - circ.flow.package) % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastInboundTag())
   }
   router.forwardInPlace(wire, circ.prev)
 }

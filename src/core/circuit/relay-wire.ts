@@ -6,7 +6,11 @@
  */
 import { CIRC_ID_LEN, CELL_SIZE } from '../constants.ts'
 import { writeU32 } from '../bytes.ts'
-import { LinkCommand } from '../cell/index.ts'
+import { LinkCommand, RELAY_BODY_LEN } from '../cell/index.ts'
+import { cgoShape } from '../crypto/index.ts'
+
+/** CGO's parameters at Shallot's relay body length (docs/PROTOCOL.md §5: n1 = 63 blocks, IV mask 0x80). */
+export const RELAY_CGO_SHAPE = cgoShape(RELAY_BODY_LEN)
 
 /**
  * A RELAY cell's wire buffer with its header written (circuit id, command):

@@ -33,7 +33,7 @@ import {
   CELL_HEADER_LEN, decodeCell, DestroyReason, encodeCell, encodeRelayBody, LinkCommand, MAX_CIRC_ID, RELAY_BODY_LEN, RelayCommand,
   type LinkCell, type RelayCell
 } from '../cell/index.ts'
-import { nobleDh, nobleRunningDigest, type RunningDigestFactory, type X25519Dh } from '../crypto/index.ts'
+import { nobleDh, type X25519Dh } from '../crypto/index.ts'
 import { ReplayCache } from '../replay-cache.ts'
 import { isProtocolError, ProtocolViolationError } from '../errors.ts'
 import { BucketsByPeer } from '../channel/token-bucket.ts'
@@ -77,8 +77,6 @@ export class OnionRouter {
   /** @internal Onionskins made ahead for likely first hops ({@link prepareOnionskin}). */
   readonly onionskins: PreparedOnionskins
   /** @internal */ readonly dh: X25519Dh
-  /** @internal The running-digest engine every circuit's relay crypto uses. */
-  readonly runningDigest: RunningDigestFactory
   /** @internal Introduction points and rendezvous served here. */
   readonly roles: RelayRoles
   /** @internal Client ephemerals X of onward CREATEs answered here (docs/PROTOCOL.md §7 "Building with an onward header"). */
@@ -87,7 +85,6 @@ export class OnionRouter {
   constructor (/** @internal */ readonly opts: RouterOptions) {
     this.limits = { ...DEFAULT_ROUTER_LIMITS, ...opts.limits }
     this.dh = opts.dh ?? nobleDh
-    this.runningDigest = opts.runningDigest ?? nobleRunningDigest
     this.onionskins = new PreparedOnionskins(opts.random, this.dh, opts.now)
     this.createBuckets = new BucketsByPeer({ ratePerSecond: this.limits.createRatePerSecond, burst: this.limits.createBurst, clock: { now: opts.now } })
     this.roles = new RelayRoles(this)
@@ -153,11 +150,11 @@ export class OnionRouter {
   sendRelay (circ: ClientCircuit, target: number, cell: RelayCell): void {
     const wire = newRelayWire(circ.first.circId)
     const body = encodeRelayBody(cell, this.opts.random, wire.subarray(CELL_HEADER_LEN))
-    circ.crypto.encryptOutbound(body, target)
+    circ.crypto.encryptOutbound(body, target, LinkCommand.RELAY)
     if (cell.command === RelayCommand.DATA) {
       circ.flow.package--
       const sent = ++circ.cellsSent
-      if (sent % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastOutboundDigest(target))
+      if (sent % circ.flow.increment === 0) circ.flow.expected.push(circ.crypto.lastOutboundTag(target))
     }
     this.forwardInPlace(wire, circ.first)
   }

@@ -8,7 +8,7 @@
  * the tests can name these types without pulling in the router itself.
  */
 import { RelayCommand, type DestroyReason } from '../cell/index.ts'
-import type { NtorSecretKey, RunningDigestFactory, X25519Dh } from '../crypto/index.ts'
+import type { NtorSecretKey, X25519Dh } from '../crypto/index.ts'
 import type { ProtocolError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
 import type { HsDirHooks } from '../rendezvous/relay-roles.ts'
@@ -59,8 +59,6 @@ export interface RouterOptions {
   limits?: Partial<RouterLimits>
   /** X25519 for the ntor handshakes (default noble; browsers pass Web Crypto's, which is several times faster). */
   dh?: X25519Dh
-  /** SHA-256 running digests of relay crypto (default noble; browsers pass a WebAssembly one, about 3× faster per cell). */
-  runningDigest?: RunningDigestFactory
   /** Observability hook: counts only, never keys or payloads. */
   onEvent?: (event: RouterEvent) => void
   /**

@@ -5,6 +5,5 @@
  */
 export * from './primitives.ts'
 export * from './ntor.ts'
-export * from './relay-crypto.ts'
-export * from './running-digest.ts'
+export * from './cgo.ts'
 export * from './onward.ts'

@@ -8,6 +8,7 @@ import {
   ntorClientFinishWith, ntorOnionskinLen, ntorServerRespond, ntorServerRespondWith, type NtorSecretKey, SHALLOT_NTOR, TOR_NTOR
 } from './ntor.ts'
 import { x25519PublicKey } from './primitives.ts'
+import { CGO_KEY_MATERIAL_LEN } from './cgo.ts'
 
 /** A random source that hands out the given byte strings in order (for fixed ephemerals). */
 function fixedRandom (...chunks: Uint8Array[]): RandomSource {
@@ -52,13 +53,15 @@ describe('Shallot ntor', () => {
   const onion = generateOnionKey(rnd)
   const relay: NtorSecretKey = { nodeId: nodeIdFromIdentityKey(identity), ...onion }
 
-  it('client and relay agree on RELAY_KEY_MATERIAL_LEN bytes of keys', () => {
+  it('client and relay agree on the 160 bytes of key material one CGO hop needs', () => {
     const { state, onionskin } = ntorClientCreate(relay, rnd)
     expect(onionskin.length).toBe(ntorOnionskinLen())
     expect(onionskin.length).toBe(96)
     const { reply, keys } = ntorServerRespond(relay, onionskin, rnd)
     expect(reply.length).toBe(NTOR_REPLY_LEN)
     expect(keys.length).toBe(SHALLOT_NTOR.keyLen)
+    expect(SHALLOT_NTOR.keyLen).toBe(CGO_KEY_MATERIAL_LEN)
+    expect(CGO_KEY_MATERIAL_LEN).toBe(160)
     expect(ntorClientFinish(state, reply)).toEqual(keys)
   })
 

@@ -22,7 +22,7 @@ import { HandshakeError, ProtocolViolationError } from '../errors.ts'
 import type { RandomSource } from '../random.ts'
 import { NODE_ID_LEN } from '../cell/messages.ts'
 import { hkdfExpand, hmacSha256, sha256, X25519_KEY_LEN, x25519Keypair, x25519PublicKey, x25519Shared } from './primitives.ts'
-import { RELAY_KEY_MATERIAL_LEN } from './relay-crypto.ts'
+import { CGO_KEY_MATERIAL_LEN } from './cgo.ts'
 
 export interface NtorParams {
   /** PROTOID string (tor-spec §5.1.4). */
@@ -36,8 +36,8 @@ export interface NtorParams {
 /** Tor's ntor: PROTOID "ntor-curve25519-sha256-1", ID_LENGTH 20, 72 bytes of keys (Df|Db|Kf|Kb, SHA-1/AES-128 sizes). */
 export const TOR_NTOR: NtorParams = { protoId: 'ntor-curve25519-sha256-1', nodeIdLen: 20, keyLen: 72 }
 
-/** Shallot's ntor: own PROTOID, 32-byte node id, key material for relay-crypto.ts. */
-export const SHALLOT_NTOR: NtorParams = { protoId: 'shallot-ntor-x25519-sha256-1', nodeIdLen: NODE_ID_LEN, keyLen: RELAY_KEY_MATERIAL_LEN }
+/** Shallot's ntor: own PROTOID, 32-byte node id, key material for one CGO hop (cgo.ts, 160 bytes). */
+export const SHALLOT_NTOR: NtorParams = { protoId: 'shallot-ntor-x25519-sha256-1', nodeIdLen: NODE_ID_LEN, keyLen: CGO_KEY_MATERIAL_LEN }
 
 /** G_LENGTH and H_LENGTH (tor-spec §5.1.4). */
 const G_LENGTH = X25519_KEY_LEN

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { RELAY_DATA_MAX } from '../cell/relay.ts'
 import {
-  E2E_FRAME_LEN, E2E_PAYLOAD_MAX, HS_DESCRIPTOR_LIFETIME_MS, HS_PERIOD_MS, HS_PERIOD_OVERLAP_MS, hsPeriod, lookupPeriods,
+  E2E_FRAME_LEN, E2E_PAYLOAD_MAX, HS_DESCRIPTOR_LIFETIME_MS, HS_DESCRIPTOR_MAX, HS_PERIOD_MS, HS_PERIOD_OVERLAP_MS, hsPeriod, lookupPeriods,
   publishPeriods, RENDEZVOUS_REPLY_LEN
 } from './constants.ts'
 
@@ -28,6 +28,8 @@ describe('time periods (spec §2)', () => {
   it('sizes agree with the spec and the cell layer', () => {
     expect(E2E_FRAME_LEN).toBe(RELAY_DATA_MAX)
     expect(E2E_PAYLOAD_MAX).toBe(E2E_FRAME_LEN - 16 - 2)
+    // HSDIR_FOUND is a flag byte and a descriptor, in one relay cell.
+    expect(HS_DESCRIPTOR_MAX + 1).toBe(RELAY_DATA_MAX)
     expect(RENDEZVOUS_REPLY_LEN).toBe(64) // Y | HMAC-SHA256 key confirmation (spec §6)
     expect(HS_DESCRIPTOR_LIFETIME_MS).toBe(2 * HS_PERIOD_MS)
   })

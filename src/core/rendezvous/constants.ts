@@ -5,6 +5,7 @@
  * because a descriptor describes a browser tab, which comes and goes.
  */
 import { NODE_ID_LEN } from '../cell/messages.ts'
+import { RELAY_DATA_MAX } from '../cell/relay.ts'
 
 /** Length of one time period (spec §2; rend-spec-v3 §2.2.1 uses 24 h). */
 export const HS_PERIOD_MS = 3_600_000
@@ -34,8 +35,8 @@ export const HS_FIRST_PUBLISH_DELAY_MAX_MS = 15_000
 export const HS_REVISION_STEP_MS = 1_000
 /** The per-period secret offset of a revision counter is uniform in [0, this) (spec §4). */
 export const HS_REVISION_OFFSET_RANGE = 2 ** 48
-/** Largest encoded descriptor: it must fit one relay cell (spec §4). */
-export const HS_DESCRIPTOR_MAX = 1000
+/** Largest encoded descriptor: with HSDIR_FOUND's flag byte it must fit one relay cell (spec §4): 999. */
+export const HS_DESCRIPTOR_MAX = RELAY_DATA_MAX - 1
 /** Descriptors an HSDir keeps per descriptor id, one per signing key, so squatters cannot hide the real one (spec §4). */
 export const HSDIR_KEYS_PER_ID = 4
 /** Descriptors an HSDir holds in total (spec §4). */
@@ -46,10 +47,10 @@ export const INTRO_POINTS = 3
 export const AUTH_ID_LEN = 32
 /** Length of a rendezvous cookie (spec §5; rend-spec-v3 §4.1 RENDEZVOUS_COOKIE). */
 export const COOKIE_LEN = 20
-/** Every end-to-end frame is exactly this long: one full DATA cell (RELAY_DATA_MAX, spec §7). */
-export const E2E_FRAME_LEN = 1008
-/** Largest payload of one end-to-end frame: frame − 16-byte tag − u16 length (spec §7). */
-export const E2E_PAYLOAD_MAX = 990
+/** Every end-to-end frame is exactly this long: one full DATA cell (RELAY_DATA_MAX = 1000, spec §7). */
+export const E2E_FRAME_LEN = RELAY_DATA_MAX
+/** Largest payload of one end-to-end frame: frame − 16-byte tag − u16 length (spec §7): 982. */
+export const E2E_PAYLOAD_MAX = E2E_FRAME_LEN - 16 - 2
 /** Largest |now − timestamp| a service accepts in an INTRODUCE (spec §6). */
 export const INTRODUCE_MAX_SKEW_MS = 600_000
 /** Largest expires − now an HSDir accepts (spec §4: two periods). */

@@ -6,6 +6,8 @@ import { ed25519PublicKeyFromSeed } from '../identity/keys.ts'
 import { HS_DESCRIPTOR_LIFETIME_MS, HS_DESCRIPTOR_MAX, HS_PERIOD_MS, hsPeriod, PEER_ID_MAX_LEN } from './constants.ts'
 import { descriptorId, descriptorKey, descriptorSigningSeed, encodeHsDescriptor, openHsDescriptor, parseHsDescriptorOuter } from './descriptor.ts'
 import { HsDescriptorError, IdentityMismatchError } from './errors.ts'
+import { encodeHsdirFound } from './cells.ts'
+import { encodeRelayBody, RelayCommand } from '../cell/relay.ts'
 import { innerOf, NOW, rnd, testContent, testIdentity, wrapInner } from './rendezvous.test-util.ts'
 import { u64, utf8 } from './wire.ts'
 
@@ -68,6 +70,9 @@ describe('descriptor round trip', () => {
     const bytes = await make({ introPoints: points })
     expect(bytes.length).toBeLessThanOrEqual(HS_DESCRIPTOR_MAX)
     expect(openHsDescriptor(bytes, alice.publicKey, NOW).introPoints).toEqual(points)
+    // …and so travels in one relay cell both ways (HSDIR_STORE carries it alone, HSDIR_FOUND after a flag byte).
+    expect(() => encodeRelayBody({ command: RelayCommand.HSDIR_STORE, streamId: 0, data: bytes }, r)).not.toThrow()
+    expect(() => encodeRelayBody({ command: RelayCommand.HSDIR_FOUND, streamId: 0, data: encodeHsdirFound({ more: false, descriptor: bytes }) }, r)).not.toThrow()
   })
   it('accepts the adjacent periods', async () => {
     for (const period of [P - 1, P + 1]) expect(parseHsDescriptorOuter(await make({ period }), NOW).period).toBe(period)

@@ -13,7 +13,7 @@ import { SessionError } from './errors.ts'
 import type { SessionKeys } from './handshake.ts'
 import { checkLen, u64 } from './wire.ts'
 
-/** u16 len | payload | zeros: the plaintext of every frame (992 bytes). */
+/** u16 len | payload | zeros: the plaintext of every frame (984 bytes). */
 const PLAIN_LEN = E2E_FRAME_LEN - AEAD_TAG_LEN
 
 /** nonce = 0^4 | u64(n) (RFC 8439 §2.8: a 96-bit nonce, unique per key; n counts frames per direction). */

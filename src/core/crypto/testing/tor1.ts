@@ -1,4 +1,12 @@
 /**
+ * TEST-ONLY REFERENCE, NOT SHIPPED (nothing outside tests and the crypto
+ * bench imports it): tor1, the relay crypto Shallot used before CGO
+ * (crypto/cgo.ts) replaced it on the wire. It stays as the foil of the
+ * tagging tests (crypto/cgo.test.ts: "tor1 lets the same tag through") and
+ * the baseline of scripts/bench-cell-crypto.ts. Its body layout is tor1's
+ * (recognized at 1, digest at 5..9), which the all-zero T of a CGO-format
+ * plaintext body (cell/relay.ts) happens to satisfy.
+ *
  * Relay crypto: Tor's "tor1" onion layers (tor-spec §6.1, keys per §5.2.2)
  * with ChaCha20 in place of AES-128-CTR and SHA-256 in place of SHA-1.
  *
@@ -25,18 +33,34 @@
  * (tor-spec §5.2.2 order Df|Db|Kf|Kb, followed by the two ChaCha20 nonces.)
  *
  * Keystream: cell number c (0, 1, …) in one direction uses ChaCha20 blocks
- * 16c … 16c+15 (RFC 8439 block counter), i.e. 1024 bytes of which the 1019-byte
- * body uses the first 1019; the last 5 are discarded, never reused. The 32-bit
+ * 16c … 16c+15 (RFC 8439 block counter), i.e. 1024 bytes of which the 1021-byte
+ * body uses the first 1021; the last 3 are discarded, never reused. The 32-bit
  * block counter thus allows 2^28 - 1 cells per hop and direction (~275 GB); the
  * next cell throws KeystreamExhaustedError. (Tor's AES-CTR stream instead
  * continues mid-block; discarding is simpler and keeps every cell block-aligned.)
  */
 import { chacha20 } from '@noble/ciphers/chacha.js'
-import { DigestMismatchError, KeystreamExhaustedError } from '../errors.ts'
-import {
-  RELAY_BODY_LEN, RELAY_DIGEST_LEN, RELAY_DIGEST_OFFSET, RELAY_RECOGNIZED_OFFSET
-} from '../cell/relay.ts'
-import { nobleRunningDigest, type RunningDigest, type RunningDigestFactory } from './running-digest.ts'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { DigestMismatchError, KeystreamExhaustedError } from '../../errors.ts'
+import { RELAY_BODY_LEN } from '../../cell/relay.ts'
+
+/** tor1's relay header fields (tor-spec §6.1): recognized at 1..3, digest at 5..9. */
+const RELAY_RECOGNIZED_OFFSET = 1
+const RELAY_DIGEST_OFFSET = 5
+const RELAY_DIGEST_LEN = 4
+
+/** One direction's running SHA-256 (tor-spec §6.1): peek a candidate, commit it once recognized. */
+interface RunningDigest { peek(body: Uint8Array, out: Uint8Array): void, commit(): void, wipe(): void }
+type RunningDigestFactory = (seed: Uint8Array) => RunningDigest
+function nobleRunningDigest (seed: Uint8Array): RunningDigest {
+  let running = sha256.create().update(seed)
+  let pending: typeof running | null = null
+  return {
+    peek (body, out) { pending = running.clone().update(body); pending.clone().digestInto(out) },
+    commit () { if (pending == null) throw new Error('commit without peek'); running = pending; pending = null },
+    wipe () { running.destroy(); pending?.destroy() }
+  }
+}
 
 export const RELAY_DIGEST_KEY_LEN = 32
 export const RELAY_CIPHER_KEY_LEN = 32
@@ -46,7 +70,7 @@ export const RELAY_KEY_MATERIAL_LEN = 2 * RELAY_DIGEST_KEY_LEN + 2 * RELAY_CIPHE
 /** Full running digest length (what an authenticated SENDME carries). */
 export const RELAY_FULL_DIGEST_LEN = 32
 
-/** ChaCha20 blocks consumed per cell: ceil(1019 / 64) = 16. */
+/** ChaCha20 blocks consumed per cell: ceil(1021 / 64) = 16. */
 const BLOCKS_PER_CELL = Math.ceil(RELAY_BODY_LEN / 64)
 const KEYSTREAM_LEN = BLOCKS_PER_CELL * 64
 /** RFC 8439's block counter is 32 bits; noble never uses block 2^32 - 1, so blocks 0 … 2^32 - 2 are usable. */
@@ -86,7 +110,7 @@ function isRecognizedZero (body: Uint8Array): boolean {
 
 /**
  * One direction of one hop: a running ChaCha20 keystream and a running digest
- * (an injected engine, running-digest.ts). Fixed scratch buffers are reused.
+ * (an injected engine, here noble's SHA-256). Fixed scratch buffers are reused.
  */
 export class RelayCryptState {
   private readonly key: Uint8Array
