@@ -17,6 +17,13 @@ export const IDENTITY_UNPROVEN_WARNING = 'Shallot could not confirm that the ans
 export const STALL_MS = 4_000
 /** When reaching a contact takes longer than this, a second attempt starts beside the first (./hedge.ts); a normal one takes well under a second. */
 export const CONNECT_HEDGE_MS = 4_000
+/**
+ * A late copy (a retransmission, a second link) may be placed before the
+ * sender's own messages that arrived at most this long before it, in the
+ * sender's order (its `sentAt`); never further back, and never by a clock
+ * claim alone (issue #13 item 7: order on screen is the receiver's).
+ */
+export const SENDER_REORDER_WINDOW_MS = 60_000
 /** Sessions kept per contact (two appear when both sides connect at once). */
 export const MAX_LINKS_PER_CONTACT = 2
 /**

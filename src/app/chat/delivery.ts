@@ -16,6 +16,7 @@ import { liveLink, outgoingMessage, sortMessages, type PeerState } from './conve
 import type { ChatLink } from './link.ts'
 import { notifyIfHidden, type Notifier } from './notifications.ts'
 import type { DeliveryState } from './types.ts'
+import { SENDER_REORDER_WINDOW_MS } from './constants.ts'
 
 /** What delivery needs from the service that owns the conversations. */
 export interface DeliveryHost {
@@ -118,7 +119,7 @@ export class Delivery {
           // Stored first, then remembered and acknowledged: an ACK means the message is kept.
           // Placed by when it arrived here: a sender's clock (wrong, or chosen) must not
           // move its message above or below others (issue #13: order is the receiver's).
-          const message: Message = { id, direction: 'in', text: whole.text, timestamp: this.host.now(), sentAt: whole.timestamp }
+          const message: Message = { id, direction: 'in', text: whole.text, timestamp: placeIncoming(peer.messages, this.host.now(), whole.timestamp), sentAt: whole.timestamp }
           peer.storing.add(id)
           try {
             await profile.putMessage(peer.contact.id, message)
@@ -157,4 +158,20 @@ export class Delivery {
       }
     }
   }
+}
+
+/**
+ * When an incoming message is shown: when it arrived, unless it was sent
+ * before some of the same contact's messages that arrived within the last
+ * SENDER_REORDER_WINDOW_MS (a retransmission overtaken by later messages);
+ * then just before the earliest of those. So the contact's own recent
+ * messages keep their order, while no claim can move a message further back
+ * than the window.
+ */
+export function placeIncoming (messages: readonly Message[], now: number, sentAt: number): number {
+  let at = now
+  for (const m of messages) {
+    if (m.direction === 'in' && m.sentAt != null && m.sentAt > sentAt && now - m.timestamp <= SENDER_REORDER_WINDOW_MS && m.timestamp <= at) at = m.timestamp - 1
+  }
+  return at
 }

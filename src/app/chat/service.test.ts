@@ -15,8 +15,10 @@ import {
   addContact, fakeIdentity, fakeOnion, fakeProfile, flushAsync, introduction, inviteClaim, issueInvite, linkPair, never, remoteEnd, start, stopServices,
   strangerWith, track, type Internals
 } from './chat.test-util.ts'
-import { AUTH_FAILURES_BEFORE_WARNING, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, MAX_REQUEST_NAME_BYTES, STALL_MS } from './constants.ts'
+import { AUTH_FAILURES_BEFORE_WARNING, IDENTITY_UNPROVEN_WARNING, MAX_PENDING_REQUESTS, MAX_REQUEST_NAME_BYTES, SENDER_REORDER_WINDOW_MS, STALL_MS } from './constants.ts'
 import { wantsLink, type PeerState } from './conversation.ts'
+import { placeIncoming } from './delivery.ts'
+import type { Message } from '../../storage/types.ts'
 import { ChatService } from './service.ts'
 import { heldInvite } from './sessions.ts'
 
@@ -284,24 +286,39 @@ describe('ChatService: messages', () => {
   })
 
   it("order on screen is the receiver's: an incoming message is placed and timed by its arrival, whatever the sender's clock says", async () => {
+    const before = Date.now()
+    vi.useFakeTimers({ toFake: ['Date'], now: before }) // the service's clock; timers stay real
     const { i, svc, profile } = await start()
     const c = await addContact(profile, svc)
     const [ours, theirs] = linkPair()
     const remote = remoteEnd(theirs)
     i.attach(i.peers.get(c.id), ours)
     svc.open(c.id)
-    const before = Date.now()
     // The first claims to be from 2100, the second from 1970: with the sender's clock they would swap.
-    for (const [claim, text] of [[Date.UTC(2100, 0, 1), 'first'], [5, 'second']] as const) {
+    // More than a window apart, the second may not be moved back before the first (SENDER_REORDER_WINDOW_MS).
+    for (const [claim, text, at] of [[Date.UTC(2100, 0, 1), 'first', before], [5, 'second', before + SENDER_REORDER_WINDOW_MS + 1]] as const) {
+      vi.setSystemTime(at)
       for (const f of splitMessage(systemRandom(16), claim, text).map(encodeChatFrame)) await remote.send(f)
       await flushAsync()
     }
+    vi.useRealTimers()
     const shown = svc.getSnapshot().messages
     expect(shown.map(m => m.text)).toEqual(['first', 'second'])
-    for (const m of shown) expect(m.timestamp).toBeGreaterThanOrEqual(before)
-    for (const m of shown) expect(m.timestamp).toBeLessThanOrEqual(Date.now())
+    expect(shown.map(m => m.timestamp)).toEqual([before, before + SENDER_REORDER_WINDOW_MS + 1])
     // The claim is kept beside it, not used.
     expect([...profile.messages.get(c.id)!.values()].map(m => m.sentAt).sort()).toEqual([5, Date.UTC(2100, 0, 1)].sort())
+  })
+
+  it('a retransmitted message overtaken by the sender\'s later ones is shown in the sender\'s order, but only among what arrived within the window', () => {
+    const inMsg = (id: string, timestamp: number, sentAt: number): Message => ({ id, direction: 'in', text: id, timestamp, sentAt })
+    const outMsg: Message = { id: 'mine', direction: 'out', text: 'mine', timestamp: 1_000_050, sentAt: 1_000_050 }
+    const shown = [inMsg('12', 1_000_000, 500_012), outMsg, inMsg('13', 1_000_100, 500_013)]
+    // 11 was sent before 12 and 13, which arrived in the last minute: it goes just before 12.
+    expect(placeIncoming(shown, 1_000_200, 500_011)).toBe(999_999)
+    // The same claim a window later moves nothing: it is placed by its arrival.
+    expect(placeIncoming(shown, 1_000_000 + SENDER_REORDER_WINDOW_MS + 101, 500_011)).toBe(1_000_000 + SENDER_REORDER_WINDOW_MS + 101)
+    // A message sent after them is placed by arrival.
+    expect(placeIncoming(shown, 1_000_200, 500_014)).toBe(1_000_200)
   })
 
   it("an ACK only affects the contact whose session carried it", async () => {
