@@ -105,6 +105,20 @@ describe('vanguards-lite against guard discovery through a chosen rendezvous poi
 })
 
 describe('layer-2 vanguards that are gone', () => {
+  it('in a small network with a relay believed gone, the stem is the shorter one of live relays, not the full one through the gone relay', async () => {
+    const { dir, policy } = await setup(4) // the RP and three more: just enough for guard → L2 → middle
+    const rp = dir.relays()[0]!
+    const guard = dir.currentGuard([rp.peerId])!
+    const gone = dir.relays().find(r => r.peerId !== rp.peerId && r.peerId !== guard)!
+    policy.markUnreachable(gone.peerId)
+    for (let i = 0; i < 20; i++) {
+      const stem = policy.chooseOnionServicePath([rp.peerId]).map(r => r.peerId)
+      expect(stem).not.toContain(gone.peerId)
+      expect(stem).toHaveLength(2)
+    }
+  })
+
+
   it('members believed gone (a closed tab stays listed until its descriptor expires) are replaced; the guard is not', async () => {
     const { dir, policy } = await setup(8)
     const rp = dir.relays()[0]!
@@ -121,9 +135,11 @@ describe('path bias in the relay directory (path-spec, path bias lite)', () => {
   it('a guard that kills most circuits beyond its first hop is disabled with a named reason, and the log names no peer', async () => {
     const { dir } = await setup()
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
-    const guard = dir.currentGuard([])!
+    const healthy = dir.currentGuard([])!
+    for (let i = 0; i < PATH_BIAS_MIN_OBSERVATIONS; i++) dir.reportPathBias(healthy, 'built')
+    const guard = dir.currentGuard([healthy])!
     for (let i = 0; i < PATH_BIAS_MIN_OBSERVATIONS; i++) dir.reportPathBias(guard, i % 5 === 0 ? 'built' : 'failed-beyond-guard')
-    expect(dir.currentGuard([])).not.toBe(guard)
+    expect(dir.currentGuard([healthy])).not.toBe(guard)
     expect(dir.guardWarnings()).toEqual([{ reason: 'path-bias-disabled', built: 3, failedBeyondGuard: 12 }])
     expect(warn).toHaveBeenCalledTimes(1)
     const logged = warn.mock.calls.flat().join(' ')
@@ -142,14 +158,27 @@ describe('path bias in the relay directory (path-spec, path bias lite)', () => {
   it(`disables at most ${PATH_BIAS_MAX_DISABLED} guards a session: beyond that the network is failing, and the guard is only flagged`, async () => {
     const { dir } = await setup()
     vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const healthy = dir.currentGuard([])!
+    for (let i = 0; i < PATH_BIAS_MIN_OBSERVATIONS; i++) dir.reportPathBias(healthy, 'built')
     const seen: string[] = []
     for (let k = 0; k <= PATH_BIAS_MAX_DISABLED; k++) {
-      const guard = dir.currentGuard([])!
+      const guard = dir.currentGuard([healthy])!
       seen.push(guard)
       for (let i = 0; i < PATH_BIAS_MIN_OBSERVATIONS; i++) dir.reportPathBias(guard, 'failed-beyond-guard')
     }
     expect(new Set(seen).size).toBe(PATH_BIAS_MAX_DISABLED + 1)
-    expect(dir.currentGuard([])).toBe(seen[PATH_BIAS_MAX_DISABLED])
+    expect(dir.currentGuard([healthy])).toBe(seen[PATH_BIAS_MAX_DISABLED])
     expect(dir.guardWarnings().map(w => w.reason)).toEqual([...Array(PATH_BIAS_MAX_DISABLED).fill('path-bias-disabled'), 'path-bias-flagged'])
+  })
+  it('when every guard\'s circuits fail beyond it (the network, not a guard), none is disabled: the tab is not walked through its guards', async () => {
+    const { dir } = await setup()
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const first = dir.currentGuard([])!
+    for (let round = 0; round < 3; round++) {
+      const guard = dir.currentGuard([])!
+      for (let i = 0; i < PATH_BIAS_MIN_OBSERVATIONS; i++) dir.reportPathBias(guard, 'failed-beyond-guard')
+    }
+    expect(dir.currentGuard([])).toBe(first)
+    expect(dir.guardWarnings().map(w => w.reason)).toEqual(['path-bias-flagged'])
   })
 })

@@ -22,7 +22,7 @@ import {
   DEFAULT_RELAY_WORK_EFFORT, Directory, encodeRelayWorkProof, MAX_OWN_RELAY_WORK_EFFORT, RELAY_WORK_PAST_EPOCHS, relayWorkEpoch,
   signDescriptor, type DescriptorFields, type RelayDescriptor, type RelayWorkProof
 } from '../core/directory/index.ts'
-import { choosePath, GuardSet, PATH_BIAS_MAX_DISABLED, PathBias, VanguardSet, type PathBiasOutcome } from '../core/path/index.ts'
+import { choosePath, GuardSet, PATH_BIAS_MAX_DISABLED, PATH_BIAS_MIN_OBSERVATIONS, PathBias, VanguardSet, type PathBiasOutcome } from '../core/path/index.ts'
 import { uniformInt } from '../core/path/sampling.ts'
 import { systemRandom, type RandomSource } from '../core/random.ts'
 import type { AnnouncedEfforts } from '../net/relay-work-params.ts'
@@ -271,7 +271,11 @@ export class RelayDirectory {
     const verdict = this.pathBias.record(guard, outcome)
     if (verdict === 'ok') return
     const counts = this.pathBias.countsOf(guard)
-    const disable = verdict === 'disable' && this.pathBiasDisabled < PATH_BIAS_MAX_DISABLED
+    // Disabled only when another guard's circuits show the network is fine: path bias
+    // flags a guard whose circuits fail far more than others' (issue #13 item 1). When
+    // every path fails (a small network full of closed tabs' descriptors, our own link),
+    // retiring guard after guard only walks the tab through them.
+    const disable = verdict === 'disable' && this.pathBiasDisabled < PATH_BIAS_MAX_DISABLED && this.anotherGuardHealthy(guard)
     const reason = disable ? 'path-bias-disabled' : 'path-bias-flagged'
     const before = this.flagged.get(guard)?.reason
     this.flagged.set(guard, { reason, built: counts.built, failedBeyondGuard: counts.failedBeyondGuard })
@@ -284,6 +288,15 @@ export class RelayDirectory {
       this.guards.retire(guard)
       this.pathBias.forget(guard)
     }
+  }
+
+  /** Some other current guard has enough counted circuits and path bias finds nothing wrong with it. */
+  private anotherGuardHealthy (guard: string): boolean {
+    return this.guards.guards.some(g => {
+      if (g.peerId === guard) return false
+      const c = this.pathBias.countsOf(g.peerId)
+      return c.built + c.failedBeyondGuard >= PATH_BIAS_MIN_OBSERVATIONS && this.pathBias.verdict(g.peerId) === 'ok'
+    })
   }
 
   /** Guards path bias flagged or disabled this session (reasons and counts, no peer ids). */

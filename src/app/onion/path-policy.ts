@@ -143,13 +143,18 @@ export class PathPolicy {
     const directory = this.opts.directory()
     if (directory == null) throw new Error('onion layer not started')
     // Relays believed gone, and those never to be used, are also replaced in the L2 set.
-    const choose = (hops: number): RelayInfo[] => this.withUnreachableExcluded((gone) => directory.chooseVanguardPath(hops, exclude, [...this.avoided, ...gone]))
-    try {
-      return choose(ONION_SERVICE_STEM_HOPS)
-    } catch (err) {
-      if (isProtocolError(err, 'no-path')) return choose(SMALL_NETWORK_STEM_HOPS)
-      throw err
-    }
+    // The shorter stem of live relays before the full one through a relay believed gone:
+    // in a small network whose directories still list closed tabs, the full stem
+    // otherwise always included one, and every onion-service circuit failed.
+    return this.withUnreachableExcluded((gone) => {
+      const never = [...this.avoided, ...gone]
+      try {
+        return directory.chooseVanguardPath(ONION_SERVICE_STEM_HOPS, exclude, never)
+      } catch (err) {
+        if (isProtocolError(err, 'no-path')) return directory.chooseVanguardPath(SMALL_NETWORK_STEM_HOPS, exclude, never)
+        throw err
+      }
+    })
   }
 
   /** One relay to be a destination (introduction point, rendezvous point): capacity-weighted, never a guard choice, never self, avoided or `exclude`. */
