@@ -13,7 +13,21 @@ import { RELAY_BODY_LEN } from '../../src/core/cell/relay.ts'
 import {
   CGO_KEY_MATERIAL_LEN, CGO_TAG_LEN, CGO_UIV_SEED_LEN, CgoClientCircuitCrypto, CgoRelayCircuitCrypto, cgoShape, CgoUiv
 } from '../../src/core/crypto/cgo.ts'
-import { seededRandom } from '../../src/core/random.ts'
+import { type RandomSource, seededRandom } from '../../src/core/random.ts'
+
+/** A 3-hop CGO circuit whose hops' key material is drawn from `r` in order (recorded as `hops`). */
+export function threeHopCgoCircuit (r: RandomSource, shape: ReturnType<typeof cgoShape>): { client: CgoClientCircuitCrypto, relays: CgoRelayCircuitCrypto[], hops: string[] } {
+  const client = new CgoClientCircuitCrypto(shape)
+  const relays: CgoRelayCircuitCrypto[] = []
+  const hops: string[] = []
+  for (let i = 0; i < 3; i++) {
+    const m = r(CGO_KEY_MATERIAL_LEN)
+    hops.push(toHex(m))
+    client.addHop(m)
+    relays.push(new CgoRelayCircuitCrypto(m, shape))
+  }
+  return { client, relays, hops }
+}
 
 export const CGO_SEED = 'shallot-cgo-vector-1'
 
@@ -34,15 +48,7 @@ export function generateCgoVector (): Record<string, unknown> {
   const nonce = uivNonce.slice()
   uiv.update(nonce)
 
-  const client = new CgoClientCircuitCrypto(shape)
-  const relays: CgoRelayCircuitCrypto[] = []
-  const hops: string[] = []
-  for (let i = 0; i < 3; i++) {
-    const m = r(CGO_KEY_MATERIAL_LEN)
-    hops.push(toHex(m))
-    client.addHop(m)
-    relays.push(new CgoRelayCircuitCrypto(m, shape))
-  }
+  const { client, relays, hops } = threeHopCgoCircuit(r, shape)
   const enc = new TextEncoder()
   /** The message C: text, then seeded padding (the tag T is the crypto's). */
   const message = (text: string): Uint8Array => {

@@ -14,10 +14,11 @@ import {
   generateOnionKey, nodeIdFromIdentityKey, ntorClientCreate, ntorClientFinish, ntorServerRespond, SHALLOT_NTOR
 } from '../../src/core/crypto/ntor.ts'
 import {
-  CGO_KEY_MATERIAL_LEN, CGO_STATE_SEED_LEN, CGO_UIV_SEED_LEN, CgoClientCircuitCrypto, CgoRelayCircuitCrypto, cgoShape
+  CGO_STATE_SEED_LEN, CGO_UIV_SEED_LEN, type CgoRelayCircuitCrypto, cgoShape
 } from '../../src/core/crypto/cgo.ts'
 import { joinOnwardHdata, onwardKeys, openOnwardHeader, sealOnwardHeader, splitOnwardHdata } from '../../src/core/crypto/onward.ts'
 import { x25519Shared } from '../../src/core/crypto/primitives.ts'
+import { threeHopCgoCircuit } from './generate-cgo.ts'
 import { type RandomSource, seededRandom } from '../../src/core/random.ts'
 
 /** Wrap a random source so every output is also recorded (copies, since callers may wipe them). */
@@ -70,15 +71,7 @@ export function generateRelayCryptoVector (): Record<string, unknown> {
   const r = seededRandom(RELAY_SEED)
   const shape = cgoShape(RELAY_BODY_LEN)
   const ad = LinkCommand.RELAY
-  const client = new CgoClientCircuitCrypto(shape)
-  const relays: CgoRelayCircuitCrypto[] = []
-  const hops: string[] = []
-  for (let i = 0; i < 3; i++) {
-    const m = r(CGO_KEY_MATERIAL_LEN)
-    hops.push(toHex(m))
-    client.addHop(m)
-    relays.push(new CgoRelayCircuitCrypto(m, shape))
-  }
+  const { client, relays, hops } = threeHopCgoCircuit(r, shape)
   const enc = new TextEncoder()
   /** What the recognizing side reads from T: the hop's nonce, not part of the message. */
   const message = (b: Uint8Array): string => toHex(b.subarray(RELAY_TAG_LEN))
